@@ -1,0 +1,579 @@
+"""The estimator: LSTMAutoencoderTransformer, sequences in, fixed-length codes out."""
+
+import random
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._network import AutoencoderGraphs, build_autoencoder
+from ._scaling import fit_scaler, make_scaler, scale_inplace, unscale_inplace
+from ._scikeras import KerasSequenceWrapper, _routed
+from ._sequences import _is_sequence_list, check_sequences, unpad_sequences
+
+__all__ = ["LSTMAutoencoderTransformer"]
+
+_BCE = ("binary_crossentropy", "bce")
+_PREDICT_BATCH = 1024
+# Private state made by fit; removed with the public fitted attributes on refit.
+_FITTED_PRIVATE = (
+    "_graphs",
+    "_fit_on_table",
+    "_padded_fit",
+    "_target_shape",
+    "_fit_callbacks",
+    "_predict_callbacks",
+    "_random_state",
+)
+
+
+def _is_table(X):
+    """True for 2D array-likes: univariate sequences, one per row."""
+    if hasattr(X, "iloc"):
+        return getattr(X, "ndim", 2) == 2
+    if isinstance(X, np.ndarray):
+        return X.ndim == 2
+    if isinstance(X, (list, tuple)) and X and not _is_sequence_list(X):
+        try:
+            return np.ndim(X) == 2
+        except ValueError:
+            return False
+    return False
+
+
+@contextmanager
+def _seeded(random_state):
+    """Seed Python, NumPy, TensorFlow and Keras; restore Python/NumPy states after."""
+    if random_state is None:
+        yield
+        return
+    if isinstance(random_state, Integral):
+        seed = int(random_state)
+    else:
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    py_state, np_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+class LSTMAutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, KerasSequenceWrapper
+):
+    """Encode sequences into fixed-length vectors with an LSTM autoencoder.
+
+    An LSTM encoder (many to one) reads each sequence into a ``latent_dim``
+    vector; an LSTM decoder (one to many) learns to rebuild the sequence from
+    it. ``transform`` returns the vectors, ready for any scikit-learn estimator;
+    ``inverse_transform`` decodes vectors back into sequences. It is the network
+    of the hand-written Keras tutorials (LSTM, RepeatVector, LSTM,
+    TimeDistributed Dense), with scaling, padding masks and the scikit-learn
+    API taken care of.
+
+    Parameters
+    ----------
+    latent_dim : int, default=8
+        Size of the encoded vector (the output of ``transform``).
+    encoder_units : tuple of int, default=(64,)
+        Units of the stacked encoder LSTM layers, first layer first; the
+        second seed's encoder is ``(128, 64)``.
+    decoder_units : tuple of int, default=None
+        Units of the stacked decoder LSTM layers. None mirrors the encoder
+        (``(128, 64)`` gives a ``(64, 128)`` decoder).
+    activation : str, default="tanh"
+        Activation of the LSTM cells. "tanh" trains stably and lets Keras use
+        cuDNN on a GPU; "relu", as in the seeds, also works.
+    dropout : float, default=0.0
+        Fraction of LSTM inputs dropped while training.
+    scaler : {"standard", "minmax"}, scikit-learn transformer or None, \
+            default="standard"
+        Per-feature scaling learned in ``fit`` on the valid (unpadded) steps,
+        applied before the network and undone by ``inverse_transform``.
+        A transformer is cloned and must accept NaN (as scikit-learn's scalers
+        do). None feeds the raw values.
+    loss : str or keras.losses.Loss, default="mse"
+        Training loss. "binary_crossentropy" (for 0/1 data such as one-hot
+        sequences) gives the output a sigmoid and needs ``scaler="minmax"`` or
+        None.
+    optimizer : str, keras optimizer class or instance, default="adam"
+        Optimizer; routed parameters ``optimizer__name=value`` reach its
+        constructor.
+    learning_rate : float, default=1e-3
+        Learning rate of the optimizer, unless ``optimizer__learning_rate`` is
+        given or ``optimizer`` is an instance.
+    metrics : list of str or keras.metrics.Metric, default=None
+        Extra metrics recorded per epoch in ``history_``.
+    epochs : int, default=100
+        Number of passes over the training data.
+    batch_size : int, default=32
+        Sequences per gradient step.
+    validation_split : float, default=0.0
+        Fraction of the training sequences (the last ones, as in Keras) held
+        out to compute ``val_loss``.
+    shuffle : bool, default=True
+        Shuffle the training sequences before each epoch.
+    early_stopping : int, default=None
+        Patience, in epochs, before training stops once ``val_loss`` (or
+        ``loss`` without validation) stops improving; the best weights are
+        restored. None trains for all ``epochs``.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks for training.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. An int gives
+        identical results on refits on the same CPU.
+    verbose : int, default=0
+        0 is silent, 1 shows the Keras progress bar, 2 one line per epoch.
+    **kwargs
+        scikeras routed parameters such as ``optimizer__beta_1=0.8``,
+        ``fit__validation_batch_size=256`` or ``predict__batch_size=4096``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained autoencoder, sequences to reconstructed sequences (in
+        scaled units).
+    encoder_ : keras.Model
+        Sequences (NaN-padded, scaled) to codes; shares weights with
+        ``model_``.
+    decoder_ : keras.Model
+        Codes to sequences (scaled units); shares weights with ``model_``.
+    history_ : dict of list of float
+        Per-epoch ``loss`` (and ``val_loss``, metrics) of the training run.
+    scaler_ : transformer or None
+        The fitted scaler.
+    n_timesteps_ : int
+        Length of the longest training sequence; all sequences are padded to it.
+    n_features_ : int
+        Number of features (channels) per time step.
+    n_features_in_ : int
+        Number of columns seen in ``fit`` for 2D input (that is, time steps),
+        else ``n_features_``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame passed to ``fit``.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear, tabular counterpart.
+    check_sequences : The input forms accepted.
+
+    Notes
+    -----
+    Three input forms are accepted everywhere: a 2D array ``(n_samples,
+    n_timesteps)`` of univariate sequences; a 3D array ``(n_samples,
+    n_timesteps, n_features)``, where trailing all-NaN steps are padding; and a
+    list of arrays ``(length_i, n_features)`` of different lengths. Padded
+    steps are masked: they change neither a sequence's code nor the loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import LSTMAutoencoderTransformer
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.sin(np.linspace(0, 6, 20) + rng.uniform(0, 3, (40, 1)))
+    >>> ae = LSTMAutoencoderTransformer(latent_dim=2, encoder_units=(8,),
+    ...                                 epochs=3, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (40, 2)
+    >>> ae.inverse_transform(ae.transform(X[:3])).shape
+    (3, 20, 1)
+    """
+
+    _parameter_constraints = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "encoder_units": ["array-like"],
+        "decoder_units": ["array-like", None],
+        "activation": [str],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "scaler": "no_validation",  # checked in _check_params
+        "loss": [str, keras.losses.Loss, callable],
+        "optimizer": [str, type, keras.optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "metrics": [list, tuple, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "callbacks": [list, tuple, None],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        latent_dim=8,
+        encoder_units=(64,),
+        decoder_units=None,
+        activation="tanh",
+        dropout=0.0,
+        scaler="standard",
+        loss="mse",
+        optimizer="adam",
+        learning_rate=1e-3,
+        metrics=None,
+        epochs=100,
+        batch_size=32,
+        validation_split=0.0,
+        shuffle=True,
+        early_stopping=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.latent_dim = latent_dim
+        self.encoder_units = encoder_units
+        self.decoder_units = decoder_units
+        self.activation = activation
+        self.dropout = dropout
+        self.scaler = scaler
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        for key in kwargs:
+            if not _routed(key):
+                raise TypeError(
+                    f"{type(self).__name__}() got an unexpected keyword argument "
+                    f"{key!r}. Extra arguments must be scikeras routed parameters "
+                    "such as 'optimizer__beta_1' or 'fit__validation_batch_size'."
+                )
+        vars(self).update(kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _check_params(self):
+        self._validate_params()
+        for name in ("encoder_units", "decoder_units"):
+            units = getattr(self, name)
+            if units is None:
+                continue
+            if isinstance(units, Integral):
+                units = (units,)
+            if len(units) == 0 or not all(
+                isinstance(u, Integral) and not isinstance(u, bool) and u >= 1
+                for u in units
+            ):
+                raise ValueError(
+                    f"{name} must be a non-empty tuple of positive ints (units of "
+                    f"the stacked LSTM layers), got {units!r}."
+                )
+        if isinstance(self.scaler, str) and self.scaler not in ("standard", "minmax"):
+            raise ValueError(
+                "The 'scaler' parameter of LSTMAutoencoderTransformer must be "
+                f"'standard', 'minmax', None or a transformer; got {self.scaler!r}."
+            )
+        if self.scaler is not None and not isinstance(self.scaler, str) and not all(
+            hasattr(self.scaler, m) for m in ("fit", "transform", "inverse_transform")
+        ):
+            raise ValueError(
+                "scaler must be 'standard', 'minmax', None or a transformer with "
+                f"fit, transform and inverse_transform; got {self.scaler!r}."
+            )
+        if self._bce and self.scaler == "standard":
+            raise ValueError(
+                "loss='binary_crossentropy' needs targets in [0, 1], but "
+                "scaler='standard' centres them on 0. Use scaler='minmax' or None."
+            )
+
+    @property
+    def _bce(self):
+        return isinstance(self.loss, str) and self.loss in _BCE
+
+    @staticmethod
+    def _units(units):
+        return (units,) if isinstance(units, Integral) else tuple(int(u) for u in units)
+
+    def _keras_build_fn(self, compile_kwargs):
+        encoder = self._units(self.encoder_units)
+        decoder = (
+            encoder[::-1] if self.decoder_units is None else self._units(self.decoder_units)
+        )
+        model = build_autoencoder(
+            n_timesteps=self.n_timesteps_,
+            n_features=self.n_features_,
+            latent_dim=self.latent_dim,
+            encoder_units=encoder,
+            decoder_units=decoder,
+            activation=self.activation,
+            dropout=self.dropout,
+            masked=self._padded_fit,
+            output_activation="sigmoid" if self._bce else None,
+        )
+        model.compile(**compile_kwargs)
+        return model
+
+    def _training_callbacks(self):
+        callbacks = [keras.callbacks.TerminateOnNaN()]
+        if self.early_stopping is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss" if self.validation_split else "loss",
+                    patience=self.early_stopping,
+                    restore_best_weights=True,
+                )
+            )
+        return callbacks
+
+    def _check_input(self, X, *, reset):
+        """Validate X; return NaN-padded float32 sequences (a fresh copy)."""
+        table = _is_table(X)
+        if reset:
+            if table:
+                validate_data(self, X, reset=True, skip_check_array=True)
+            seqs = check_sequences(X)
+            self._fit_on_table = table
+            if not table:
+                self.n_features_in_ = seqs.values.shape[2]
+            return seqs
+        check_is_fitted(self)
+        if table and self._fit_on_table:
+            validate_data(self, X, reset=False, skip_check_array=True)
+        return check_sequences(
+            X, n_features=self.n_features_, max_timesteps=self.n_timesteps_
+        )
+
+    def _unfitted_copy(self):
+        new = object.__new__(type(self))
+        vars(new).update(
+            (k, v)
+            for k, v in vars(self).items()
+            if not (k.endswith("_") or k in _FITTED_PRIVATE)
+        )
+        return new
+
+    def _commit(self, new):
+        vars(self).clear()
+        vars(self).update(vars(new))
+        return self
+
+    def fit(self, X, y=None):
+        """Train the autoencoder on sequences X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences: 2D (univariate), 3D with optional trailing NaN
+            padding, or a list of ``(length_i, n_features)`` arrays.
+        y : None
+            Ignored; accepted so the transformer fits inside a Pipeline.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The fitted transformer. If fit raises, ``self`` is left unchanged.
+        """
+        self._check_params()
+        new = self._unfitted_copy()
+        seqs = new._check_input(X, reset=True)
+        if self._bce and self.scaler is None:
+            values = seqs.values[~np.isnan(seqs.values)]
+            if values.min() < 0 or values.max() > 1:
+                raise ValueError(
+                    "loss='binary_crossentropy' needs values in [0, 1], but X "
+                    f"ranges from {values.min():g} to {values.max():g}. Use "
+                    "scaler='minmax' or loss='mse'."
+                )
+        new.scaler_ = fit_scaler(make_scaler(self.scaler), seqs.values)
+        scale_inplace(new.scaler_, seqs.values)
+        _, new.n_timesteps_, new.n_features_ = seqs.values.shape
+        new._padded_fit = seqs.is_padded
+        with _seeded(self.random_state):
+            new._keras_fit(
+                seqs.values, new._training_callbacks(), epochs=self.epochs
+            )
+        losses = np.asarray(new.history_.get("loss", []), dtype=float)
+        if losses.size == 0 or not np.isfinite(losses).all():
+            raise FloatingPointError(
+                "Training diverged: the loss became NaN or infinite after "
+                f"{losses.size} epoch(s). Lower learning_rate, keep scaler="
+                "'standard', or use activation='tanh'."
+            )
+        return self._commit(new)
+
+    # ------------------------------------------------------------ inference
+    @property
+    def _graphs_(self):
+        graphs = vars(self).get("_graphs")
+        if graphs is None or graphs.model is not self.model_:
+            graphs = self._graphs = AutoencoderGraphs(self.model_)
+        return graphs
+
+    @property
+    def encoder_(self):
+        """Keras encoder: NaN-padded scaled sequences to codes."""
+        check_is_fitted(self)
+        return self._graphs_.encoder(masked=True)
+
+    @property
+    def decoder_(self):
+        """Keras decoder: codes to sequences in scaled units."""
+        check_is_fitted(self)
+        return self._graphs_.decoder()
+
+    @property
+    def _n_features_out(self):
+        return self._graphs_.latent_dim
+
+    def _batches(self, n):
+        size = int(vars(self).get("predict__batch_size") or _PREDICT_BATCH)
+        return (slice(i, min(i + size, n)) for i in range(0, n, size))
+
+    def _run(self, graph, values, reduce=None):
+        """Apply a Keras graph batch by batch; ``graph(masked)`` picks the variant.
+
+        Batches without padding take the unmasked graph (same function, faster
+        on CPU). ``reduce(batch_out, batch_in)`` can shrink each batch's output
+        so memory grows only with the result.
+        """
+        out = None
+        for sl in self._batches(len(values)):
+            batch = values[sl]
+            padded = bool(np.isnan(batch[:, -1, 0]).any()) if batch.ndim == 3 else False
+            res = np.asarray(graph(padded).predict_on_batch(batch))
+            if reduce is not None:
+                res = reduce(res, batch)
+            if out is None:
+                out = np.empty((len(values),) + res.shape[1:], dtype=np.float32)
+            out[sl] = res
+        return out
+
+    def _scaled(self, X):
+        seqs = self._check_input(X, reset=False)
+        scale_inplace(self.scaler_, seqs.values)
+        return seqs
+
+    def transform(self, X):
+        """Encode sequences into fixed-length vectors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences in any of the forms accepted by ``fit``, with the same
+            number of features and no more than ``n_timesteps_`` steps.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim), float32
+            The codes.
+        """
+        seqs = self._scaled(X)
+        return self._run(self._graphs_.encoder, seqs.values)
+
+    def inverse_transform(self, X, lengths=None):
+        """Decode vectors into sequences in the original units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Codes, as returned by ``transform``.
+        lengths : array-like of int, default=None
+            Length of each sequence. When given, a list of ``(length_i,
+            n_features)`` arrays is returned instead of one padded array.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_timesteps_, n_features_) or list
+            The decoded sequences.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=np.float32)
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {Z.shape[1]} columns, but codes of this transformer have "
+                f"latent_dim={self._n_features_out}. Pass the output of transform."
+            )
+        out = self._run(lambda padded: self._graphs_.decoder(), Z)
+        unscale_inplace(self.scaler_, out)
+        return out if lengths is None else unpad_sequences(out, lengths)
+
+    def reconstruct(self, X):
+        """Encode and decode sequences in one pass, in the original units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_timesteps_, n_features_)
+            Reconstructions; NaN where the input was padding.
+        """
+        seqs = self._scaled(X)
+        out = self._run(self._graphs_.autoencoder, seqs.values)
+        out[~seqs.mask()] = np.nan
+        return unscale_inplace(self.scaler_, out)
+
+    def score_samples(self, X):
+        """Negative reconstruction error of each sequence.
+
+        The error is the mean squared difference over valid steps and
+        features, in the scaled units the network is trained in. Lower means
+        more abnormal (the scikit-learn outlier convention).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Minus the per-sequence mean squared error.
+        """
+        seqs = self._scaled(X)
+
+        def error(recon, batch):
+            sq = np.square(recon - batch)  # NaN on padding
+            return -np.nanmean(sq.reshape(len(sq), -1), axis=1)
+
+        return self._run(self._graphs_.autoencoder, seqs.values, reduce=error)
+
+    def score(self, X, y=None):
+        """Negative mean reconstruction error (higher is better).
+
+        Lets ``GridSearchCV`` tune the transformer without labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        float
+            ``score_samples(X).mean()``.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_graphs", None)
+        return state
