@@ -76,6 +76,20 @@ class KerasSequenceWrapper(BaseWrapper):
     __repr__ = BaseEstimator.__repr__
 
     # --- parameters ---------------------------------------------------------
+    def set_params(self, **params):
+        # The name of the constructor's **kwargs is accepted like in __init__,
+        # so set_params never raises where the constructor does not; fit
+        # rejects what is not a routed parameter.
+        var_kw = [
+            p.name
+            for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.kind == p.VAR_KEYWORD
+        ]
+        for name in var_kw:
+            if name in params:
+                setattr(self, name, params.pop(name))
+        return super().set_params(**params)
+
     def _get_param_names(self):
         sig = inspect.signature(type(self).__init__)
         names = [

@@ -47,20 +47,31 @@ def _is_sequence_list(X):
 
 
 def _check_dtype(arr, what):
+    """Return ``arr`` as a real-valued array, or raise a clear error."""
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {what} has dtype {arr.dtype}. Split it "
+            "into real and imaginary features first."
+        )
+    if arr.dtype.kind == "O":
+        try:
+            return arr.astype(np.float64)
+        except ValueError:  # strings; TypeError (other objects) passes through
+            pass
     if arr.dtype.kind not in "biuf":
         raise ValueError(
             f"{what} must contain numbers, got an array of dtype {arr.dtype}. "
             "Encode strings or categories as numbers first (for example one-hot, "
             "as in the 'moving ones' data of the seeds)."
         )
+    return arr
 
 
 def _from_list(X, name):
     """Copy a list of (length_i,) or (length_i, n_features) arrays into one padded array."""
     items = []
     for i, item in enumerate(X):
-        arr = np.asarray(item)
-        _check_dtype(arr, f"{name}[{i}]")
+        arr = _check_dtype(np.asarray(item), f"{name}[{i}]")
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.shape[0] == 0:
@@ -105,10 +116,10 @@ def _to_array(X, name):
         ) from None
     if arr.dtype == object and arr.ndim == 1 and _is_sequence_list(list(arr)):
         return _from_list(list(arr), name)
-    _check_dtype(arr, name)
+    arr = _check_dtype(arr, name)
     if arr.ndim not in (2, 3):
         hint = (
-            " For one univariate sequence use X.reshape(1, -1)."
+            " Reshape your data: X.reshape(1, -1) for one univariate sequence."
             if arr.ndim == 1
             else ""
         )
@@ -156,17 +167,18 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X"):
     ((2, 3, 1), [3, 2])
     """
     values = _to_array(X, name)
+    shape = values.shape
     if values.ndim == 2:
         values = values[:, :, None]
     n_samples, n_timesteps, n_feat = values.shape
     if n_samples == 0:
         raise ValueError(
-            f"Found array with 0 sample(s) (shape={values.shape}) while a minimum "
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum "
             f"of 1 is required: {name} holds no sequences."
         )
     if n_timesteps == 0 or n_feat == 0:
         raise ValueError(
-            f"Found array with 0 feature(s) (shape={values.shape}) while a minimum "
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum "
             f"of 1 is required: the sequences in {name} have no time steps or no "
             "features."
         )

@@ -248,13 +248,6 @@ class LSTMAutoencoderTransformer(
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
-        for key in kwargs:
-            if not _routed(key):
-                raise TypeError(
-                    f"{type(self).__name__}() got an unexpected keyword argument "
-                    f"{key!r}. Extra arguments must be scikeras routed parameters "
-                    "such as 'optimizer__beta_1' or 'fit__validation_batch_size'."
-                )
         vars(self).update(kwargs)
 
     def __sklearn_tags__(self):
@@ -267,6 +260,14 @@ class LSTMAutoencoderTransformer(
 
     # ------------------------------------------------------------------ fit
     def _check_params(self):
+        params = set(self.get_params(deep=False))
+        for key in vars(self):
+            if not (key in params or key.startswith("_") or key.endswith("_")):
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument "
+                    f"{key!r}. Extra arguments must be scikeras routed parameters "
+                    "such as 'optimizer__beta_1' or 'fit__validation_batch_size'."
+                )
         self._validate_params()
         for name in ("encoder_units", "decoder_units"):
             units = getattr(self, name)
@@ -406,22 +407,69 @@ class LSTMAutoencoderTransformer(
             new._keras_fit(
                 seqs.values, new._training_callbacks(), epochs=self.epochs
             )
-        losses = np.asarray(new.history_.get("loss", []), dtype=float)
+        new._graphs = AutoencoderGraphs(new.model_)
+        new._check_converged()
+        return self._commit(new)
+
+    def _check_converged(self):
+        losses = np.asarray(self.history_.get("loss", []), dtype=float)
         if losses.size == 0 or not np.isfinite(losses).all():
             raise FloatingPointError(
                 "Training diverged: the loss became NaN or infinite after "
                 f"{losses.size} epoch(s). Lower learning_rate, keep scaler="
                 "'standard', or use activation='tanh'."
             )
-        return self._commit(new)
+
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch on X, keeping the model trained so far.
+
+        The first call fits the scaler on X and builds the model, as ``fit``
+        with ``epochs=1`` would; later calls keep that scaler and the sequence
+        length ``n_timesteps_``, and append to ``history_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            A batch of training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            If the call raises, ``self`` (weights included) is left unchanged.
+        """
+        if not hasattr(self, "model_"):
+            epochs = self.epochs
+            try:
+                self.epochs = 1
+                new = self._unfitted_copy()
+                new.fit(X)
+            finally:
+                self.epochs = epochs
+            new.epochs = epochs
+            return self._commit(new)
+        self._check_params()
+        seqs = self._scaled(X)
+        weights = self.model_.get_weights()
+        history = {k: list(v) for k, v in self.history_.items()}
+        try:
+            with _seeded(self.random_state):
+                self._keras_fit(
+                    seqs.values, self._training_callbacks(), epochs=1, warm_start=True
+                )
+            self._check_converged()
+        except BaseException:
+            self.model_.set_weights(weights)
+            self.history_ = history
+            raise
+        return self
 
     # ------------------------------------------------------------ inference
     @property
     def _graphs_(self):
-        graphs = vars(self).get("_graphs")
-        if graphs is None or graphs.model is not self.model_:
-            graphs = self._graphs = AutoencoderGraphs(self.model_)
-        return graphs
+        check_is_fitted(self)
+        return self._graphs
 
     @property
     def encoder_(self):
@@ -574,6 +622,11 @@ class LSTMAutoencoderTransformer(
         return float(np.mean(self.score_samples(X)))
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_graphs", None)
+        state = dict(super().__getstate__())  # may be the live __dict__ itself
+        state.pop("_graphs", None)  # rebuilt from model_ so weights stay shared
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._graphs = AutoencoderGraphs(self.model_)
