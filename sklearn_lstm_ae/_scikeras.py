@@ -120,9 +120,6 @@ class KerasSequenceWrapper(BaseWrapper):
 
     # --- fitting ------------------------------------------------------------
     def _initialize(self, X, y=None):
-        # Seeding is done by the estimator with keras.utils.set_random_seed;
-        # scikeras's own context would map RandomState instances to seed 0.
-        self._random_state = None
         self.target_encoder_ = self.target_encoder.fit(y)
         self.feature_encoder_ = self.feature_encoder.fit(X)
         self.model_ = self._build_keras_model()
@@ -137,7 +134,11 @@ class KerasSequenceWrapper(BaseWrapper):
         """
         y = X.reshape(len(X), -1)
         self._target_shape = X.shape[1:]
+        # Seeding is done by the estimator with keras.utils.set_random_seed;
+        # scikeras's own context would map RandomState instances to seed 0.
+        self._random_state = None
         if warm_start:
+            self.target_encoder_ = self.target_encoder.fit(y)
             self._initialize_callbacks()
             initial_epoch = self.current_epoch
         else:

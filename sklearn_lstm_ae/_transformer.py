@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import AutoencoderGraphs, build_autoencoder
+from ._persistence import load_transformer, save_transformer
 from ._scaling import fit_scaler, make_scaler, scale_inplace, unscale_inplace
 from ._scikeras import KerasSequenceWrapper, _routed
 from ._sequences import _is_sequence_list, check_sequences, unpad_sequences
@@ -407,7 +408,7 @@ class LSTMAutoencoderTransformer(
             new._keras_fit(
                 seqs.values, new._training_callbacks(), epochs=self.epochs
             )
-        new._graphs = AutoencoderGraphs(new.model_)
+        new._restore_model(new.model_)
         new._check_converged()
         return self._commit(new)
 
@@ -621,6 +622,47 @@ class LSTMAutoencoderTransformer(
         """
         return float(np.mean(self.score_samples(X)))
 
+    def save(self, path):
+        """Save the fitted transformer to one file, loadable without running code.
+
+        The file (a zip archive) holds the Keras model in the ``.keras``
+        format, the parameters and fitted state as JSON and the scaler's
+        arrays; :meth:`load` reads it with Keras safe mode and
+        ``allow_pickle=False``. Training-only ``callbacks`` are not saved.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file, e.g. ``"encoder.lstmae"``.
+
+        Returns
+        -------
+        path : str or path-like
+            The path written.
+        """
+        return save_transformer(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a transformer written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+
+        Returns
+        -------
+        LSTMAutoencoderTransformer
+            The fitted transformer; ``transform`` gives the same output as
+            the saved one.
+        """
+        return load_transformer(path, cls)
+
+    def _restore_model(self, model):
+        self.model_ = model
+        self._graphs = AutoencoderGraphs(model)
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be the live __dict__ itself
         state.pop("_graphs", None)  # rebuilt from model_ so weights stay shared
@@ -629,4 +671,4 @@ class LSTMAutoencoderTransformer(
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in state:
-            self._graphs = AutoencoderGraphs(self.model_)
+            self._restore_model(self.model_)
