@@ -65,7 +65,8 @@ def main():
         f"{ae.history_['loss'][-1]:.4f}, test reconstruction score "
         f"{ae.score(X_test):.4f} (minus mean squared error, scaled units)"
     )
-    print(f"\n{'features (' + str(N_COMPONENTS) + ' components)':<32}{'test accuracy':>14}{'fit s':>8}")
+    header = f"features ({N_COMPONENTS} components)"
+    print(f"\n{header:<32}{'test accuracy':>14}{'fit s':>8}")
     for name, acc, seconds in rows:
         print(f"{name:<32}{acc:>14.3f}{seconds:>8.1f}")
 

@@ -90,9 +90,7 @@ def build_autoencoder(
         dropout=dropout,
         last_returns_sequences=True,
     )
-    decoder.append(
-        keras.layers.Dense(n_features, activation=output_activation, name=OUTPUT)
-    )
+    decoder.append(keras.layers.Dense(n_features, activation=output_activation, name=OUTPUT))
     return _assemble(encoder, decoder, (n_timesteps, n_features), masked)
 
 
@@ -154,9 +152,7 @@ class AutoencoderGraphs:
         """Sequences -> reconstruction, with or without padding masks."""
         return self._get(
             ("autoencoder", masked),
-            lambda: _assemble(
-                self.encoder_layers, self.decoder_layers, self.input_shape, masked
-            ),
+            lambda: _assemble(self.encoder_layers, self.decoder_layers, self.input_shape, masked),
         )
 
     def encoder(self, masked=True):

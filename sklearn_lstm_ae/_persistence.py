@@ -39,15 +39,16 @@ _FITTED = ("n_timesteps_", "n_features_", "n_features_in_", "history_")
 _PRIVATE = ("_fit_on_table", "_padded_fit")
 
 
+_KERAS_KINDS = {
+    "optimizer": (keras.optimizers, keras.optimizers.Optimizer),
+    "loss": (keras.losses, keras.losses.Loss),
+    "metric": (keras.metrics, keras.metrics.Metric),
+}
+
+
 def _keras_object(value):
-    for kind, module in (
-        ("optimizer", keras.optimizers),
-        ("loss", keras.losses),
-        ("metric", keras.metrics),
-    ):
-        base = {"optimizer": module.Optimizer, "loss": module.Loss}.get(
-            kind, getattr(module, "Metric", None)
-        )
+    """JSON form of a Keras optimizer, loss or metric instance, else None."""
+    for kind, (module, base) in _KERAS_KINDS.items():
         if isinstance(value, base):
             return {"__keras__": kind, "config": module.serialize(value)}
     return None
@@ -60,16 +61,18 @@ def _encode_param(name, value):
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (list, tuple)) and name != "callbacks":
-        return {"__tuple__" if isinstance(value, tuple) else "__list__": [
-            _encode_param(name, v) for v in value
-        ]}
+        return {
+            "__tuple__" if isinstance(value, tuple) else "__list__": [
+                _encode_param(name, v) for v in value
+            ]
+        }
     keras_obj = _keras_object(value)
     if keras_obj is not None:
         return keras_obj
     if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer):
         return {"__keras__": "optimizer_class", "name": value.__name__}
     if name == "scaler" and type(value).__name__ in _SCALERS:
-        return {"__scaler__": type(value).__name__, "params": value.get_params()}
+        return {"__scaler__": type(value).__name__, "params": _encode_params(value)}
     if name == "callbacks":
         warnings.warn(
             "callbacks are not saved (they only act during training); the "
@@ -87,6 +90,14 @@ def _encode_param(name, value):
     )
 
 
+def _encode_params(estimator):
+    return {k: _encode_param(k, v) for k, v in estimator.get_params(deep=False).items()}
+
+
+def _decode_params(params):
+    return {k: _decode_param(v) for k, v in params.items()}
+
+
 def _decode_param(value):
     if not isinstance(value, dict):
         return value
@@ -95,23 +106,18 @@ def _decode_param(value):
     if "__list__" in value:
         return [_decode_param(v) for v in value["__list__"]]
     if "__scaler__" in value:
-        return _SCALERS[value["__scaler__"]](**value["params"])
+        return _SCALERS[value["__scaler__"]](**_decode_params(value["params"]))
     kind = value.get("__keras__")
     if kind == "optimizer_class":
         return type(keras.optimizers.get(value["name"]))
-    module = {"optimizer": keras.optimizers, "loss": keras.losses}.get(
-        kind, keras.metrics
-    )
+    module, _ = _KERAS_KINDS[kind]
     return module.deserialize(value["config"])
 
 
 def save_transformer(estimator, path):
     """Save a fitted transformer to ``path`` (one zip file)."""
     check_is_fitted(estimator)
-    params = {
-        name: _encode_param(name, value)
-        for name, value in estimator.get_params(deep=False).items()
-    }
+    params = _encode_params(estimator)
     fitted = {name: getattr(estimator, name) for name in _FITTED + _PRIVATE}
     names = getattr(estimator, "feature_names_in_", None)
     fitted["feature_names_in_"] = None if names is None else [str(n) for n in names]
@@ -119,13 +125,8 @@ def save_transformer(estimator, path):
     arrays = {}
     scaler_state = None
     if scaler is not None:
-        kind = type(scaler).__name__
-        if kind not in _SCALERS:
-            raise TypeError(
-                f"Cannot save a transformer with scaler {scaler!r}: save() supports "
-                "the 'standard' and 'minmax' scalers. Use pickle or joblib instead."
-            )
-        scaler_state = {"class": kind, "params": scaler.get_params()}
+        kind = type(scaler).__name__  # _encode_params refused any other scaler
+        scaler_state = {"class": kind, "params": _encode_params(scaler)}
         arrays = {a: np.asarray(getattr(scaler, a)) for a in _SCALER_ARRAYS[kind]}
         scaler_state["n_features_in_"] = int(scaler.n_features_in_)
     state = {
@@ -171,8 +172,7 @@ def load_transformer(path, cls):
         )
         with np.load(io.BytesIO(zf.read("scaler.npz")), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    params = {k: _decode_param(v) for k, v in state["params"].items()}
-    est = cls(**params)
+    est = cls(**_decode_params(state["params"]))
     fitted = state["fitted"]
     for name in _FITTED + _PRIVATE:
         setattr(est, name, fitted[name])
@@ -180,7 +180,8 @@ def load_transformer(path, cls):
         est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     scaler = None
     if state["scaler"] is not None:
-        scaler = _SCALERS[state["scaler"]["class"]](**state["scaler"]["params"])
+        scaler_cls = _SCALERS[state["scaler"]["class"]]
+        scaler = scaler_cls(**_decode_params(state["scaler"]["params"]))
         for name, value in arrays.items():
             setattr(scaler, name, value)
         scaler.n_features_in_ = state["scaler"]["n_features_in_"]

@@ -93,9 +93,7 @@ class KerasSequenceWrapper(BaseWrapper):
     def _get_param_names(self):
         sig = inspect.signature(type(self).__init__)
         names = [
-            p.name
-            for p in sig.parameters.values()
-            if p.name != "self" and p.kind != p.VAR_KEYWORD
+            p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD
         ]
         return sorted(names + [k for k in vars(self) if _routed(k)])
 

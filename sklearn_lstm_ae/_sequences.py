@@ -271,8 +271,7 @@ def unpad_sequences(values, lengths):
     lengths = np.asarray(lengths)
     if lengths.shape != (len(values),):
         raise ValueError(
-            f"lengths must hold one length per sequence ({len(values)}), got shape "
-            f"{lengths.shape}."
+            f"lengths must hold one length per sequence ({len(values)}), got shape {lengths.shape}."
         )
     if lengths.dtype.kind not in "iu" and not all(
         isinstance(v, Integral) or float(v).is_integer() for v in lengths

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._network import AutoencoderGraphs, build_autoencoder
 from ._persistence import load_transformer, save_transformer
 from ._scaling import fit_scaler, make_scaler, scale_inplace, unscale_inplace
-from ._scikeras import KerasSequenceWrapper, _routed
+from ._scikeras import KerasSequenceWrapper
 from ._sequences import _is_sequence_list, check_sequences, unpad_sequences
 
 __all__ = ["LSTMAutoencoderTransformer"]
@@ -57,13 +57,14 @@ def _seeded(random_state):
         seed = int(random_state)
     else:
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state = random.getstate()
+    np_state = np.random.get_state()  # noqa: NPY002 (the global state we restore)
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
 
 
 class LSTMAutoencoderTransformer(
@@ -277,8 +278,7 @@ class LSTMAutoencoderTransformer(
             if isinstance(units, Integral):
                 units = (units,)
             if len(units) == 0 or not all(
-                isinstance(u, Integral) and not isinstance(u, bool) and u >= 1
-                for u in units
+                isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units
             ):
                 raise ValueError(
                     f"{name} must be a non-empty tuple of positive ints (units of "
@@ -289,8 +289,10 @@ class LSTMAutoencoderTransformer(
                 "The 'scaler' parameter of LSTMAutoencoderTransformer must be "
                 f"'standard', 'minmax', None or a transformer; got {self.scaler!r}."
             )
-        if self.scaler is not None and not isinstance(self.scaler, str) and not all(
-            hasattr(self.scaler, m) for m in ("fit", "transform", "inverse_transform")
+        if (
+            self.scaler is not None
+            and not isinstance(self.scaler, str)
+            and not all(hasattr(self.scaler, m) for m in ("fit", "transform", "inverse_transform"))
         ):
             raise ValueError(
                 "scaler must be 'standard', 'minmax', None or a transformer with "
@@ -312,9 +314,7 @@ class LSTMAutoencoderTransformer(
 
     def _keras_build_fn(self, compile_kwargs):
         encoder = self._units(self.encoder_units)
-        decoder = (
-            encoder[::-1] if self.decoder_units is None else self._units(self.decoder_units)
-        )
+        decoder = encoder[::-1] if self.decoder_units is None else self._units(self.decoder_units)
         model = build_autoencoder(
             n_timesteps=self.n_timesteps_,
             n_features=self.n_features_,
@@ -355,16 +355,12 @@ class LSTMAutoencoderTransformer(
         check_is_fitted(self)
         if table and self._fit_on_table:
             validate_data(self, X, reset=False, skip_check_array=True)
-        return check_sequences(
-            X, n_features=self.n_features_, max_timesteps=self.n_timesteps_
-        )
+        return check_sequences(X, n_features=self.n_features_, max_timesteps=self.n_timesteps_)
 
     def _unfitted_copy(self):
         new = object.__new__(type(self))
         vars(new).update(
-            (k, v)
-            for k, v in vars(self).items()
-            if not (k.endswith("_") or k in _FITTED_PRIVATE)
+            (k, v) for k, v in vars(self).items() if not (k.endswith("_") or k in _FITTED_PRIVATE)
         )
         return new
 
@@ -405,9 +401,7 @@ class LSTMAutoencoderTransformer(
         _, new.n_timesteps_, new.n_features_ = seqs.values.shape
         new._padded_fit = seqs.is_padded
         with _seeded(self.random_state):
-            new._keras_fit(
-                seqs.values, new._training_callbacks(), epochs=self.epochs
-            )
+            new._keras_fit(seqs.values, new._training_callbacks(), epochs=self.epochs)
         new._restore_model(new.model_)
         new._check_converged()
         return self._commit(new)
@@ -456,9 +450,7 @@ class LSTMAutoencoderTransformer(
         history = {k: list(v) for k, v in self.history_.items()}
         try:
             with _seeded(self.random_state):
-                self._keras_fit(
-                    seqs.values, self._training_callbacks(), epochs=1, warm_start=True
-                )
+                self._keras_fit(seqs.values, self._training_callbacks(), epochs=1, warm_start=True)
             self._check_converged()
         except BaseException:
             self.model_.set_weights(weights)

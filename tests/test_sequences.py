@@ -24,9 +24,7 @@ def test_3d_array_with_trailing_nan_padding():
     seqs = check_sequences(X)
     assert seqs.lengths.tolist() == [5, 3, 1]
     assert seqs.is_padded
-    np.testing.assert_array_equal(
-        seqs.mask(), [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]
-    )
+    np.testing.assert_array_equal(seqs.mask(), [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])
 
 
 def test_list_of_unequal_sequences_is_padded_with_nan():
@@ -61,8 +59,14 @@ def test_shorter_arrays_are_padded_to_max_timesteps():
 @pytest.mark.parametrize(
     "X, match",
     [
-        (np.array([[1.0, np.nan, 2.0]]), r"X\[0\] contains NaN inside the sequence at time step 1"),
-        (np.array([[[1.0, np.nan], [1.0, 1.0]]]), r"NaN inside the sequence at time step 0"),
+        (
+            np.array([[1.0, np.nan, 2.0]]),
+            r"X\[0\] contains NaN inside the sequence at time step 1",
+        ),
+        (
+            np.array([[[1.0, np.nan], [1.0, 1.0]]]),
+            r"NaN inside the sequence at time step 0",
+        ),
         (np.array([[[1.0, 1.0], [np.nan, 1.0]]]), r"NaN in some but not all features"),
         (np.array([[1.0, np.inf]]), r"contains inf"),
         (np.array([[np.nan, np.nan], [1.0, 2.0]]), r"X\[0\] is a sequence of length 0"),
@@ -89,7 +93,10 @@ def test_none_and_sparse_are_type_errors():
 
 
 def test_feature_count_and_length_limits():
-    with pytest.raises(ValueError, match="has 2 features per time step, but the transformer was fitted with 3"):
+    with pytest.raises(
+        ValueError,
+        match="has 2 features per time step, but the transformer was fitted with 3",
+    ):
         check_sequences(np.ones((1, 4, 2)), n_features=3)
     with pytest.raises(ValueError, match="up to 6 time steps.*at most 5"):
         check_sequences(np.ones((1, 6)), max_timesteps=5)

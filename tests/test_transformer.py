@@ -48,7 +48,10 @@ def test_2d_input_is_univariate(sines):
     assert (ae.n_timesteps_, ae.n_features_, ae.n_features_in_) == (12, 1, 12)
     assert ae.transform(X).shape == (60, 2)
     assert ae.inverse_transform(ae.transform(X)).shape == (60, 12, 1)
-    with pytest.raises(ValueError, match="X has 11 features, but LSTMAutoencoderTransformer is expecting 12"):
+    with pytest.raises(
+        ValueError,
+        match="X has 11 features, but LSTMAutoencoderTransformer is expecting 12",
+    ):
         ae.transform(X[:, :-1])
 
 
@@ -72,7 +75,7 @@ def test_variable_length_list_input(sines):
     assert [b.shape for b in back] == [s.shape for s in L]
     # reconstruct marks padded steps with NaN
     R = ae.reconstruct(L[:2])
-    assert np.isnan(R[0, len(L[0]):]).all() and np.isfinite(R[0, : len(L[0])]).all()
+    assert np.isnan(R[0, len(L[0]) :]).all() and np.isfinite(R[0, : len(L[0])]).all()
 
 
 def test_fixed_length_data_trains_the_unmasked_graph(sines):
@@ -97,9 +100,10 @@ def test_padding_changes_neither_codes_nor_loss(sines):
     assert loss == pytest.approx(ae.model_.evaluate(values, garbage, verbose=0))
     # a code depends only on the sequence's own steps, not on what follows
     changed = values.copy()
-    changed[0, len(L[0]):] = np.nan
+    changed[0, len(L[0]) :] = np.nan
     np.testing.assert_array_equal(
-        ae.encoder_.predict_on_batch(values[:1]), ae.encoder_.predict_on_batch(changed[:1])
+        ae.encoder_.predict_on_batch(values[:1]),
+        ae.encoder_.predict_on_batch(changed[:1]),
     )
 
 
@@ -167,11 +171,22 @@ def test_same_random_state_gives_identical_codes(sines):
 
 def test_stacked_layers_and_mirrored_decoder(sines):
     ae = tiny(encoder_units=(16, 8), dropout=0.1).fit(sines)
-    units = {l.name: l.units for l in ae.model_.layers if isinstance(l, keras.layers.LSTM)}
-    assert units == {"encoder_lstm_0": 16, "encoder_lstm_1": 8, "decoder_lstm_0": 8, "decoder_lstm_1": 16}
-    assert all(l.dropout == 0.1 for l in ae.model_.layers if isinstance(l, keras.layers.LSTM))
+    units = {
+        layer.name: layer.units
+        for layer in ae.model_.layers
+        if isinstance(layer, keras.layers.LSTM)
+    }
+    assert units == {
+        "encoder_lstm_0": 16,
+        "encoder_lstm_1": 8,
+        "decoder_lstm_0": 8,
+        "decoder_lstm_1": 16,
+    }
+    assert all(
+        layer.dropout == 0.1 for layer in ae.model_.layers if isinstance(layer, keras.layers.LSTM)
+    )
     ae = tiny(encoder_units=(16,), decoder_units=(4, 6)).fit(sines)
-    units = [l.units for l in ae.model_.layers if isinstance(l, keras.layers.LSTM)]
+    units = [layer.units for layer in ae.model_.layers if isinstance(layer, keras.layers.LSTM)]
     assert units == [16, 4, 6]
 
 
@@ -236,13 +251,20 @@ def test_validation_split_early_stopping_metrics_and_callbacks(sines):
             Count.epochs += 1
 
     ae = tiny(
-        epochs=60, validation_split=0.25, early_stopping=1, learning_rate=0.5,
-        metrics=["mae"], callbacks=[Count()],
+        epochs=60,
+        validation_split=0.25,
+        early_stopping=1,
+        learning_rate=0.5,
+        metrics=["mae"],
+        callbacks=[Count()],
     ).fit(sines)
     n = len(ae.history_["loss"])
     # scikeras reports metrics under their full names
     assert set(ae.history_) == {
-        "loss", "val_loss", "mean_absolute_error", "val_mean_absolute_error"
+        "loss",
+        "val_loss",
+        "mean_absolute_error",
+        "val_mean_absolute_error",
     }
     assert n < 60 and Count.epochs == n
     ae = tiny(epochs=60, early_stopping=2, learning_rate=0.5).fit(sines)
@@ -274,7 +296,10 @@ def test_partial_fit_continues_training(sines):
 def test_feature_names_and_pandas_output(sines):
     ae = tiny().fit(sines)
     names = ae.get_feature_names_out()
-    assert names.tolist() == ["lstmautoencodertransformer0", "lstmautoencodertransformer1"]
+    assert names.tolist() == [
+        "lstmautoencodertransformer0",
+        "lstmautoencodertransformer1",
+    ]
     ae.set_output(transform="pandas")
     out = ae.transform(sines)
     assert isinstance(out, pd.DataFrame) and out.columns.tolist() == names.tolist()
@@ -287,7 +312,13 @@ def test_feature_names_and_pandas_output(sines):
 # --------------------------------------------------------------- errors
 def test_not_fitted_errors(sines):
     ae = tiny()
-    for method in (ae.transform, ae.score_samples, ae.reconstruct, ae.score, ae.inverse_transform):
+    for method in (
+        ae.transform,
+        ae.score_samples,
+        ae.reconstruct,
+        ae.score,
+        ae.inverse_transform,
+    ):
         with pytest.raises(NotFittedError):
             method(sines)
     with pytest.raises(NotFittedError):
@@ -297,15 +328,35 @@ def test_not_fitted_errors(sines):
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        (dict(latent_dim=0), ValueError, "'latent_dim' parameter .* must be an int in the range \\[1, inf\\)"),
-        (dict(encoder_units=()), ValueError, "encoder_units must be a non-empty tuple of positive ints"),
-        (dict(decoder_units=(8, -1)), ValueError, "decoder_units must be a non-empty tuple"),
-        (dict(scaler="zscore"), ValueError, "'scaler' parameter .* 'standard', 'minmax', None"),
+        (
+            dict(latent_dim=0),
+            ValueError,
+            "'latent_dim' parameter .* must be an int in the range \\[1, inf\\)",
+        ),
+        (
+            dict(encoder_units=()),
+            ValueError,
+            "encoder_units must be a non-empty tuple of positive ints",
+        ),
+        (
+            dict(decoder_units=(8, -1)),
+            ValueError,
+            "decoder_units must be a non-empty tuple",
+        ),
+        (
+            dict(scaler="zscore"),
+            ValueError,
+            "'scaler' parameter .* 'standard', 'minmax', None",
+        ),
         (dict(scaler=object()), ValueError, "fit, transform and inverse_transform"),
         (dict(dropout=1.0), ValueError, "'dropout' parameter"),
         (dict(epochs=0), ValueError, "'epochs' parameter"),
         (dict(validation_split=1.0), ValueError, "'validation_split' parameter"),
-        (dict(batch_sise=4), TypeError, "unexpected keyword argument 'batch_sise'.*routed"),
+        (
+            dict(batch_sise=4),
+            TypeError,
+            "unexpected keyword argument 'batch_sise'.*routed",
+        ),
     ],
 )
 def test_bad_parameters_are_reported_at_fit(sines, params, error, match):
@@ -329,7 +380,10 @@ def test_failed_calls_leave_a_fitted_estimator_unchanged(sines):
                 method(X)
         with pytest.raises(ValueError):
             ae.fit(X[:, :, :1] * np.inf)
-    with pytest.raises(ValueError, match="has 3 columns, but codes of this transformer have latent_dim=2"):
+    with pytest.raises(
+        ValueError,
+        match="has 3 columns, but codes of this transformer have latent_dim=2",
+    ):
         ae.inverse_transform(np.ones((2, 3)))
     with pytest.raises(ValueError, match="'latent_dim' parameter"):
         ae.set_params(latent_dim=0).fit(sines)

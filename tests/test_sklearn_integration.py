@@ -1,0 +1,103 @@
+"""The transformer inside scikit-learn: Pipeline, GridSearchCV, clone, pickle, joblib."""
+
+import copy
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+from .conftest import tiny
+
+
+def _two_shapes(n=80, seed=0):
+    """Slow (class 0) and fast (class 1) sine waves with random phase and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 2 * np.pi, 16)
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    y = np.arange(n) % 2
+    freq = np.where(y[:, None] == 0, 1.0, 3.0)
+    X = np.sin(freq * t + phase) + rng.normal(0, 0.1, (n, 16))
+    return X[..., None].astype(np.float32), y
+
+
+def test_pipeline_with_a_classifier():
+    X, y = _two_shapes()
+    pipe = Pipeline(
+        [
+            ("ae", tiny(latent_dim=4, encoder_units=(16,), epochs=40)),
+            ("scale", StandardScaler()),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    pipe.fit(X[:60], y[:60])  # y reaches the classifier; the autoencoder ignores it
+    assert pipe.score(X[60:], y[60:]) >= 0.85
+    assert pipe.predict(X[60:]).shape == (20,)
+
+
+def test_grid_search_without_labels_uses_reconstruction_score():
+    X, _ = _two_shapes(48)
+    search = GridSearchCV(
+        tiny(epochs=3),
+        {"latent_dim": [1, 4], "encoder_units": [(4,), (16,)]},
+        cv=2,
+        n_jobs=2,
+    )
+    search.fit(X)
+    assert set(search.best_params_) == {"latent_dim", "encoder_units"}
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (4,) and (scores < 0).all()
+    assert search.best_estimator_.transform(X).shape[1] == search.best_params_["latent_dim"]
+
+
+def test_clone_and_params_including_routed_ones():
+    ae = LSTMAutoencoderTransformer(latent_dim=3, optimizer__beta_1=0.7)
+    params = ae.get_params()
+    assert params["latent_dim"] == 3 and params["optimizer__beta_1"] == 0.7
+    assert "kwargs" not in params
+    c = clone(ae)
+    assert c.get_params() == params and c is not ae
+    c.set_params(latent_dim=5, optimizer__beta_1=0.9)
+    assert c.latent_dim == 5 and c.optimizer__beta_1 == 0.9 and ae.latent_dim == 3
+    with pytest.raises(ValueError, match="Invalid parameter bogus"):
+        c.set_params(bogus=1)
+
+
+def test_clone_of_a_fitted_estimator_is_unfitted(sines):
+    ae = tiny().fit(sines)
+    c = clone(ae)
+    assert not hasattr(c, "model_")
+
+
+@pytest.mark.parametrize(
+    "dumps, loads",
+    [(pickle.dumps, pickle.loads), ("joblib", "joblib"), ("deepcopy", "deepcopy")],
+)
+def test_pickle_joblib_and_deepcopy_round_trips(sines, tmp_path, dumps, loads):
+    L = [s[: 5 + i % 7] for i, s in enumerate(sines)]
+    ae = tiny().fit(L)
+    Z = ae.transform(L)
+    if dumps == "joblib":
+        joblib.dump(ae, tmp_path / "ae.joblib")
+        other = joblib.load(tmp_path / "ae.joblib")
+    elif dumps == "deepcopy":
+        other = copy.deepcopy(ae)
+    else:
+        other = loads(dumps(ae))
+    assert other.model_ is not ae.model_
+    np.testing.assert_array_equal(other.transform(L), Z)
+    np.testing.assert_array_equal(other.score_samples(L), ae.score_samples(L))
+    # encoder_ and decoder_ still share the loaded model's weights
+    other.partial_fit(L)
+    np.testing.assert_allclose(
+        other.encoder_.predict_on_batch(other._scaled(L).values),
+        other.transform(L),
+        rtol=1e-6,
+    )
