@@ -37,18 +37,6 @@ def fit_scaler(scaler, values):
     return scaler.fit(rows)
 
 
-def partial_fit_scaler(scaler, values):
-    """Update ``scaler`` with one more batch of sequences (see :func:`fit_scaler`)."""
-    if scaler is None:
-        return None
-    if not hasattr(scaler, "partial_fit"):
-        raise TypeError(
-            f"The scaler {scaler!r} has no partial_fit, so it cannot be fitted "
-            "batch by batch. Use 'standard', 'minmax' or None."
-        )
-    return scaler.partial_fit(_as_table(values))
-
-
 def _apply(method, values):
     rows = _as_table(values)
     try:

@@ -275,8 +275,6 @@ class LSTMAutoencoderTransformer(
             units = getattr(self, name)
             if units is None:
                 continue
-            if isinstance(units, Integral):
-                units = (units,)
             if len(units) == 0 or not all(
                 isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units
             ):
@@ -310,7 +308,7 @@ class LSTMAutoencoderTransformer(
 
     @staticmethod
     def _units(units):
-        return (units,) if isinstance(units, Integral) else tuple(int(u) for u in units)
+        return tuple(int(u) for u in units)
 
     def _keras_build_fn(self, compile_kwargs):
         encoder = self._units(self.encoder_units)
