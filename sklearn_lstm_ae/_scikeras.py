@@ -43,8 +43,9 @@ class SequenceTarget:
 
     def transform(self, y):
         y = y.reshape(len(y), self.n_timesteps, self.n_features)
-        if np.isnan(y).any():
-            y = np.where(np.isnan(y), np.float32(0), y)
+        padding = np.isnan(y)
+        if padding.any():
+            y = np.where(padding, np.float32(0), y)
         return y
 
     def inverse_transform(self, y):

@@ -383,6 +383,29 @@ class LSTMAutoencoderTransformer(
         self : LSTMAutoencoderTransformer
             The fitted transformer. If fit raises, ``self`` is left unchanged.
         """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit on X and return its codes, validating and scaling X only once.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences, as for ``fit``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim), float32
+            The codes of X, as ``fit(X).transform(X)`` would return them.
+        """
+        seqs = self._fit(X)
+        return self._run(self._graphs_.encoder, seqs.values)
+
+    def _fit(self, X):
+        """Fit and commit; return X's validated, scaled sequences."""
         self._check_params()
         new = self._unfitted_copy()
         seqs = new._check_input(X, reset=True)
@@ -402,7 +425,8 @@ class LSTMAutoencoderTransformer(
             new._keras_fit(seqs.values, new._training_callbacks(), epochs=self.epochs)
         new._restore_model(new.model_)
         new._check_converged()
-        return self._commit(new)
+        self._commit(new)
+        return seqs
 
     def _check_converged(self):
         losses = np.asarray(self.history_.get("loss", []), dtype=float)

@@ -42,6 +42,14 @@ def test_3d_input_shapes_and_dtypes(sines):
     assert all(isinstance(v, float) for v in ae.history_["loss"])
 
 
+def test_fit_transform_matches_fit_then_transform(sines):
+    L = [s[: 4 + i % 9] for i, s in enumerate(sines)]
+    a = tiny()
+    Z = a.fit_transform(L)
+    np.testing.assert_allclose(Z, a.transform(L), rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(Z, tiny().fit(L).transform(L))
+
+
 def test_2d_input_is_univariate(sines):
     X = sines[:, :, 0]
     ae = tiny().fit(X)
