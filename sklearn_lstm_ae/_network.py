@@ -1,27 +1,19 @@
-"""Network builders: the Keras encoder, decoder and autoencoder graphs."""
+"""Network builders: the Keras encoder, decoders and the training and inference graphs."""
 
 import keras
 
-from ._layers import NaNPaddingMask, RestoreMask
+from ._layers import NaNPaddingMask, RestoreMask, SequenceDecoder
 
-__all__ = ["build_autoencoder", "AutoencoderGraphs"]
+__all__ = ["build_autoencoder", "AutoencoderGraphs", "RECONSTRUCTION", "FUTURE"]
 
 LATENT = "latent"
-REPEAT = "repeat_latent"
-OUTPUT = "reconstruction"
+RECONSTRUCTION = "reconstruction"
+FUTURE = "future"
+SEQUENCES = "sequences"
 
 
-def _lstm_layers(units, *, prefix, activation, dropout, last_returns_sequences):
-    return [
-        keras.layers.LSTM(
-            n,
-            activation=activation,
-            dropout=dropout,
-            return_sequences=last_returns_sequences or i < len(units) - 1,
-            name=f"{prefix}_lstm_{i}",
-        )
-        for i, n in enumerate(units)
-    ]
+def _teacher(head):
+    return f"{head}_teacher"
 
 
 def _apply(layers, x):
@@ -41,17 +33,23 @@ def build_autoencoder(
     dropout=0.0,
     masked=True,
     output_activation=None,
+    reconstruct=True,
+    n_future=0,
+    conditional=False,
 ):
-    """Build the LSTM autoencoder that the seeds write by hand.
+    """Build the LSTM autoencoder that the seeds write by hand, as a training graph.
 
     The graph is: (NaN padding -> Keras mask), stacked LSTM encoder (many to
-    one), a linear ``Dense(latent_dim)`` code, ``RepeatVector(n_timesteps)``,
-    stacked LSTM decoder (one to many) and a per-step ``Dense(n_features)``.
+    one), a linear ``Dense(latent_dim)`` code, then one or two decoders (one to
+    many): ``"reconstruction"`` rebuilds the ``n_timesteps`` input steps,
+    ``"future"`` predicts ``n_future`` steps after them (Srivastava et al.,
+    2015). Each decoder repeats the code over time, runs stacked LSTMs and a
+    per-step ``Dense(n_features)``.
 
     Parameters
     ----------
     n_timesteps, n_features : int
-        Shape of one (padded) sequence.
+        Shape of one (padded) input sequence.
     latent_dim : int
         Size of the encoded vector.
     encoder_units, decoder_units : tuple of int
@@ -62,52 +60,82 @@ def build_autoencoder(
         Dropout on the inputs of every LSTM layer while training.
     masked : bool, default=True
         Read trailing all-NaN steps as padding, skip them in the encoder and
-        keep them out of the loss. Without padding in the data the unmasked
-        graph computes the same function and trains faster on CPU.
+        keep them out of the reconstruction loss. Without padding in the data
+        the unmasked graph computes the same function and trains faster on CPU.
     output_activation : str, default=None
-        Activation of the output layer: None (linear) for real values,
+        Activation of the output layers: None (linear) for real values,
         "sigmoid" for 0/1 data trained with binary cross-entropy.
+    reconstruct : bool, default=True
+        Include the reconstruction decoder.
+    n_future : int, default=0
+        Include a future decoder predicting this many steps (0: none).
+    conditional : bool, default=False
+        Decoders read their previous output. The training graph then takes
+        the targets as extra inputs ``"<head>_teacher"`` (teacher forcing).
 
     Returns
     -------
     keras.Model
-        Uncompiled model mapping ``(batch, n_timesteps, n_features)`` to a
-        reconstruction of the same shape.
+        Uncompiled model with a dict of outputs keyed by decoder name. Its
+        input is the sequences array, or a dict ``{"sequences": ...,
+        "<head>_teacher": ...}`` when ``conditional``.
     """
-    encoder = _lstm_layers(
-        encoder_units,
-        prefix="encoder",
-        activation=activation,
-        dropout=dropout,
-        last_returns_sequences=False,
-    )
+    encoder = [
+        keras.layers.LSTM(
+            n,
+            activation=activation,
+            dropout=dropout,
+            return_sequences=i < len(encoder_units) - 1,
+            name=f"encoder_lstm_{i}",
+        )
+        for i, n in enumerate(encoder_units)
+    ]
     encoder.append(keras.layers.Dense(latent_dim, name=LATENT))
-    decoder = [keras.layers.RepeatVector(n_timesteps, name=REPEAT)]
-    decoder += _lstm_layers(
-        decoder_units,
-        prefix="decoder",
-        activation=activation,
-        dropout=dropout,
-        last_returns_sequences=True,
+    heads = {RECONSTRUCTION: n_timesteps} if reconstruct else {}
+    if n_future:
+        heads[FUTURE] = n_future
+    inputs = {SEQUENCES: keras.Input((n_timesteps, n_features), name=SEQUENCES)}
+    x = NaNPaddingMask(name="padding_mask")(inputs[SEQUENCES]) if masked else inputs[SEQUENCES]
+    code = _apply(encoder, x)
+    outputs = {}
+    for head, steps in heads.items():
+        decoder = SequenceDecoder(
+            steps,
+            n_features,
+            decoder_units,
+            activation=activation,
+            dropout=dropout,
+            output_activation=output_activation,
+            conditional=conditional,
+            name=head,
+        )
+        if conditional:
+            teacher = inputs[_teacher(head)] = keras.Input((steps, n_features), name=_teacher(head))
+            outputs[head] = decoder(code, teacher=teacher)
+        else:
+            outputs[head] = decoder(code)
+    if masked and reconstruct:
+        outputs[RECONSTRUCTION] = RestoreMask(name="reconstruction_mask")(
+            [outputs[RECONSTRUCTION], inputs[SEQUENCES]]
+        )
+    return keras.Model(
+        inputs if conditional else inputs[SEQUENCES], outputs, name="lstm_autoencoder"
     )
-    decoder.append(keras.layers.Dense(n_features, activation=output_activation, name=OUTPUT))
-    return _assemble(encoder, decoder, (n_timesteps, n_features), masked)
 
 
-def _assemble(encoder, decoder, shape, masked, name="lstm_autoencoder"):
-    inputs = keras.Input(shape, name="sequences")
-    x = NaNPaddingMask(name="padding_mask")(inputs) if masked else inputs
-    out = _apply(decoder, _apply(encoder, x))
-    if masked:
-        out = RestoreMask(name="output_mask")([out, inputs])
-    return keras.Model(inputs, out, name=name)
+def training_inputs(values, targets, conditional):
+    """The ``x`` that ``model.fit`` needs: the sequences, plus teachers if conditional."""
+    if not conditional:
+        return values
+    return {SEQUENCES: values, **{_teacher(head): t for head, t in targets.items()}}
 
 
 class AutoencoderGraphs:
-    """Keras models sharing the layers (and weights) of a trained autoencoder.
+    """Inference models sharing the layers (and weights) of a trained autoencoder.
 
     Built lazily from the layer names of ``model``, so they are never pickled
-    and always share weights with it.
+    and always share weights with it. Conditional decoders run on their own
+    outputs here (no teacher).
 
     Parameters
     ----------
@@ -119,21 +147,17 @@ class AutoencoderGraphs:
         self.model = model
         self._cache = {}
 
-    def _layers(self, prefix):
-        names = [layer.name for layer in self.model.layers]
-        return [self.model.get_layer(n) for n in names if n.startswith(prefix)]
-
     @property
     def encoder_layers(self):
-        return self._layers("encoder_lstm_") + [self.model.get_layer(LATENT)]
+        names = [layer.name for layer in self.model.layers]
+        lstms = [self.model.get_layer(n) for n in names if n.startswith("encoder_lstm_")]
+        return lstms + [self.model.get_layer(LATENT)]
 
     @property
-    def decoder_layers(self):
-        return (
-            [self.model.get_layer(REPEAT)]
-            + self._layers("decoder_lstm_")
-            + [self.model.get_layer(OUTPUT)]
-        )
+    def heads(self):
+        """Names of the decoders, reconstruction first."""
+        names = {layer.name for layer in self.model.layers}
+        return [h for h in (RECONSTRUCTION, FUTURE) if h in names]
 
     @property
     def latent_dim(self):
@@ -141,35 +165,43 @@ class AutoencoderGraphs:
 
     @property
     def input_shape(self):
-        return tuple(self.model.inputs[0].shape[1:])
+        (seqs,) = [t for t in self.model.inputs if t.name.startswith(SEQUENCES)] or [
+            self.model.inputs[0]
+        ]
+        return tuple(seqs.shape[1:])
 
     def _get(self, key, make):
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
 
-    def autoencoder(self, masked):
-        """Sequences -> reconstruction, with or without padding masks."""
-        return self._get(
-            ("autoencoder", masked),
-            lambda: _assemble(self.encoder_layers, self.decoder_layers, self.input_shape, masked),
-        )
+    def _encode(self, masked):
+        inputs = keras.Input(self.input_shape, name=SEQUENCES)
+        x = NaNPaddingMask(name="padding_mask")(inputs) if masked else inputs
+        return inputs, _apply(self.encoder_layers, x)
 
     def encoder(self, masked=True):
         """Sequences -> codes ``(batch, latent_dim)``."""
 
         def make():
-            inputs = keras.Input(self.input_shape, name="sequences")
-            x = NaNPaddingMask(name="padding_mask")(inputs) if masked else inputs
-            return keras.Model(inputs, _apply(self.encoder_layers, x), name="encoder")
+            return keras.Model(*self._encode(masked), name="encoder")
 
         return self._get(("encoder", masked), make)
 
-    def decoder(self):
-        """Codes ``(batch, latent_dim)`` -> sequences (in scaled units)."""
+    def decoder(self, head=RECONSTRUCTION):
+        """Codes ``(batch, latent_dim)`` -> sequences of decoder ``head`` (scaled units)."""
 
         def make():
             code = keras.Input((self.latent_dim,), name="code")
-            return keras.Model(code, _apply(self.decoder_layers, code), name="decoder")
+            return keras.Model(code, self.model.get_layer(head)(code), name=f"{head}_decoder")
 
-        return self._get("decoder", make)
+        return self._get(("decoder", head), make)
+
+    def autoencoder(self, masked, head=RECONSTRUCTION):
+        """Sequences -> decoder ``head``'s output, with or without padding masks."""
+
+        def make():
+            inputs, code = self._encode(masked)
+            return keras.Model(inputs, self.model.get_layer(head)(code), name=f"{head}_model")
+
+        return self._get(("autoencoder", masked, head), make)

@@ -36,7 +36,7 @@ _SCALER_ARRAYS = {
     ),
 }
 _FITTED = ("n_timesteps_", "n_features_", "n_features_in_", "history_")
-_PRIVATE = ("_fit_on_table", "_padded_fit")
+_PRIVATE = ("_fit_on_table", "_padded_fit", "_fit_spec")
 
 
 _KERAS_KINDS = {

@@ -6,8 +6,10 @@ it needs these repairs, all kept here:
 - it declares tags only through the retired ``_more_tags``; the estimator
   declares ``__sklearn_tags__`` instead;
 - its ``_validate_data`` rejects 3D targets and NaN padding; sequences are
-  validated by :mod:`sklearn_lstm_ae._sequences` before they get here, the
-  target travels as a 2D table and :class:`SequenceTarget` reshapes it;
+  validated by :mod:`sklearn_lstm_ae._sequences` and the training targets
+  (reconstruction, future steps) built by the estimator before they get here,
+  so scikeras's validation and target encoders are bypassed and Keras gets
+  the arrays (or dicts of arrays) directly;
 - its ``random_state`` handling turns a ``RandomState`` into seed 0 and does
   not seed Keras 3; the estimator seeds with ``keras.utils.set_random_seed``;
 - it reads parameters from ``__dict__``, so any public attribute would become
@@ -19,37 +21,11 @@ it needs these repairs, all kept here:
 import inspect
 
 import keras
-import numpy as np
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator
 from sklearn.utils._available_if import available_if
 
-__all__ = ["KerasSequenceWrapper", "SequenceTarget"]
-
-
-class SequenceTarget:
-    """scikeras target encoder: 2D ``(n, T * F)`` tables <-> 3D sequences.
-
-    Padded steps (NaN) become 0 in the target; they are masked out of the loss,
-    but NaN would poison it (``NaN * 0`` is NaN).
-    """
-
-    def __init__(self, n_timesteps, n_features):
-        self.n_timesteps = n_timesteps
-        self.n_features = n_features
-
-    def fit(self, y=None):
-        return self
-
-    def transform(self, y):
-        y = y.reshape(len(y), self.n_timesteps, self.n_features)
-        padding = np.isnan(y)
-        if padding.any():
-            y = np.where(padding, np.float32(0), y)
-        return y
-
-    def inverse_transform(self, y):
-        return np.asarray(y).reshape(len(y), -1)
+__all__ = ["KerasSequenceWrapper"]
 
 
 def _never(self):
@@ -113,31 +89,23 @@ class KerasSequenceWrapper(BaseWrapper):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         return X, y
 
-    @property
-    def target_encoder(self):
-        return SequenceTarget(*self._target_shape)
-
     # --- fitting ------------------------------------------------------------
     def _initialize(self, X, y=None):
-        self.target_encoder_ = self.target_encoder.fit(y)
-        self.feature_encoder_ = self.feature_encoder.fit(X)
         self.model_ = self._build_keras_model()
         self._initialize_callbacks()
         return X, y
 
-    def _keras_fit(self, X, callbacks=(), *, epochs, warm_start=False):
-        """Build (unless ``warm_start``), compile and train on sequences ``X``.
+    def _keras_fit(self, X, y, callbacks=(), *, epochs, warm_start=False):
+        """Build (unless ``warm_start``), compile and train on ready-made arrays.
 
-        ``X`` is a float32 array ``(n, T, F)``, NaN-padded; the target is X.
+        ``X`` is what the Keras model takes (float32 sequences, or a dict with
+        teacher inputs), ``y`` a dict of targets keyed by output name.
         Training history accumulates in ``history_`` when ``warm_start``.
         """
-        y = X.reshape(len(X), -1)
-        self._target_shape = X.shape[1:]
         # Seeding is done by the estimator with keras.utils.set_random_seed;
         # scikeras's own context would map RandomState instances to seed 0.
         self._random_state = None
         if warm_start:
-            self.target_encoder_ = self.target_encoder.fit(y)
             self._initialize_callbacks()
             initial_epoch = self.current_epoch
         else:
@@ -145,7 +113,6 @@ class KerasSequenceWrapper(BaseWrapper):
             initial_epoch = 0
         self._ensure_compiled_model()
         self._fit_callbacks = list(self._fit_callbacks) + list(callbacks)
-        y = self.target_encoder_.transform(y)
         self._fit_keras_model(
             X,
             y,

@@ -8,14 +8,22 @@ import keras
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._network import AutoencoderGraphs, build_autoencoder
+from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs, build_autoencoder, training_inputs
 from ._persistence import load_transformer, save_transformer
 from ._scaling import fit_scaler, make_scaler, scale_inplace, unscale_inplace
 from ._scikeras import KerasSequenceWrapper
-from ._sequences import _is_sequence_list, check_sequences, unpad_sequences
+from ._sequences import (
+    _is_sequence_list,
+    check_sequences,
+    nan_to_zero,
+    reverse_steps,
+    split_future,
+    unpad_sequences,
+    valid_lengths,
+)
 
 __all__ = ["LSTMAutoencoderTransformer"]
 
@@ -26,7 +34,7 @@ _FITTED_PRIVATE = (
     "_graphs",
     "_fit_on_table",
     "_padded_fit",
-    "_target_shape",
+    "_fit_spec",
     "_fit_callbacks",
     "_predict_callbacks",
     "_random_state",
@@ -90,6 +98,32 @@ class LSTMAutoencoderTransformer(
     decoder_units : tuple of int, default=None
         Units of the stacked decoder LSTM layers. None mirrors the encoder
         (``(128, 64)`` gives a ``(64, 128)`` decoder).
+    mode : {"reconstruct", "predict", "composite"}, default="reconstruct"
+        Training objective. "reconstruct": the decoder rebuilds the input.
+        "predict": the decoder predicts the ``n_future`` steps that follow the
+        input. "composite": two decoders, one rebuilding the input and one
+        predicting its future, trained together (Srivastava et al., 2015,
+        found this gives the best codes). In "predict" and "composite" the
+        targets come from X itself: each training sequence's last
+        ``n_future`` steps are the future, the steps before them the input.
+        ``transform`` always returns the encoder's vector of the whole
+        sequence given.
+    n_future : int, default=1
+        Steps the future decoder predicts ("predict" and "composite" modes);
+        training sequences must be longer than this.
+    future_weight : float, default=0.5
+        Weight of the future loss in "composite" mode; the reconstruction
+        loss gets ``1 - future_weight``.
+    reverse_target : bool, default=False
+        Train the reconstruction decoder to output the input in reverse
+        order, so the first step it writes is the last one the encoder read
+        (the paper's trick to ease optimisation). ``reconstruct`` and
+        ``inverse_transform`` still return sequences in forward order.
+        Ignored in "predict" mode.
+    conditional : bool, default=False
+        Feed each decoder step the previous output: the true previous step
+        while training (teacher forcing), the decoder's own output at
+        inference. False is the seeds' unconditioned RepeatVector decoder.
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
         cuDNN on a GPU; "relu", as in the seeds, also works.
@@ -192,6 +226,11 @@ class LSTMAutoencoderTransformer(
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "encoder_units": ["array-like"],
         "decoder_units": ["array-like", None],
+        "mode": [StrOptions({"reconstruct", "predict", "composite"})],
+        "n_future": [Interval(Integral, 1, None, closed="left")],
+        "future_weight": [Interval(Real, 0, 1, closed="both")],
+        "reverse_target": ["boolean"],
+        "conditional": ["boolean"],
         "activation": [str],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "scaler": "no_validation",  # checked in _check_params
@@ -215,6 +254,11 @@ class LSTMAutoencoderTransformer(
         latent_dim=8,
         encoder_units=(64,),
         decoder_units=None,
+        mode="reconstruct",
+        n_future=1,
+        future_weight=0.5,
+        reverse_target=False,
+        conditional=False,
         activation="tanh",
         dropout=0.0,
         scaler="standard",
@@ -235,6 +279,11 @@ class LSTMAutoencoderTransformer(
         self.latent_dim = latent_dim
         self.encoder_units = encoder_units
         self.decoder_units = decoder_units
+        self.mode = mode
+        self.n_future = n_future
+        self.future_weight = future_weight
+        self.reverse_target = reverse_target
+        self.conditional = conditional
         self.activation = activation
         self.dropout = dropout
         self.scaler = scaler
@@ -310,9 +359,19 @@ class LSTMAutoencoderTransformer(
     def _units(units):
         return tuple(int(u) for u in units)
 
+    @property
+    def _heads(self):
+        """Decoders trained in this mode, with their loss weights."""
+        if self.mode == "reconstruct":
+            return {RECONSTRUCTION: 1.0}
+        if self.mode == "predict":
+            return {FUTURE: 1.0}
+        return {RECONSTRUCTION: 1.0 - self.future_weight, FUTURE: self.future_weight}
+
     def _keras_build_fn(self, compile_kwargs):
         encoder = self._units(self.encoder_units)
         decoder = encoder[::-1] if self.decoder_units is None else self._units(self.decoder_units)
+        heads = self._heads
         model = build_autoencoder(
             n_timesteps=self.n_timesteps_,
             n_features=self.n_features_,
@@ -323,9 +382,58 @@ class LSTMAutoencoderTransformer(
             dropout=self.dropout,
             masked=self._padded_fit,
             output_activation="sigmoid" if self._bce else None,
+            reconstruct=RECONSTRUCTION in heads,
+            n_future=self.n_future if FUTURE in heads else 0,
+            conditional=self.conditional,
         )
-        model.compile(**compile_kwargs)
+        metrics = compile_kwargs.pop("metrics", None)
+        if metrics:
+            # One copy of each metric per decoder: a metric object keeps state.
+            compile_kwargs["metrics"] = {
+                head: [
+                    type(m).from_config(m.get_config())
+                    if isinstance(m, keras.metrics.Metric)
+                    else m
+                    for m in metrics
+                ]
+                for head in heads
+            }
+        loss = compile_kwargs.pop("loss")
+        model.compile(
+            loss={head: loss for head in heads},
+            loss_weights=heads,
+            **compile_kwargs,
+        )
         return model
+
+    def _training_data(self, values, lengths):
+        """Model inputs and targets for fitting on scaled, NaN-padded ``values``.
+
+        Returns ``(x, targets, padded)``; ``padded`` says whether the
+        encoder's input holds padding (and needs the masked graph).
+        """
+        spec = self._fit_spec
+        targets = {}
+        if spec["mode"] == "reconstruct":
+            encoder_input, input_lengths = values, lengths
+        else:
+            k = spec["n_future"]
+            if lengths.min() <= k:
+                raise ValueError(
+                    f"mode={spec['mode']!r} with n_future={k} splits the last {k} "
+                    "steps off each training sequence as its future, so every "
+                    f"sequence needs more than {k} steps; the shortest has "
+                    f"{lengths.min()}. Lower n_future or drop the short sequences."
+                )
+            encoder_input, targets[FUTURE] = split_future(values, lengths, k)
+            input_lengths = lengths - k
+        if spec["mode"] != "predict":
+            target = encoder_input
+            if spec["reverse_target"]:
+                target = reverse_steps(target, input_lengths)
+            targets[RECONSTRUCTION] = nan_to_zero(target)
+        padded = int(input_lengths.min()) < values.shape[1]
+        return encoder_input, targets, padded
 
     def _training_callbacks(self):
         callbacks = [keras.callbacks.TerminateOnNaN()]
@@ -402,7 +510,7 @@ class LSTMAutoencoderTransformer(
             The codes of X, as ``fit(X).transform(X)`` would return them.
         """
         seqs = self._fit(X)
-        return self._run(self._graphs_.encoder, seqs.values)
+        return self._map_batches(self._predict, seqs.values)
 
     def _fit(self, X):
         """Fit and commit; return X's validated, scaled sequences."""
@@ -420,13 +528,30 @@ class LSTMAutoencoderTransformer(
         new.scaler_ = fit_scaler(make_scaler(self.scaler), seqs.values)
         scale_inplace(new.scaler_, seqs.values)
         _, new.n_timesteps_, new.n_features_ = seqs.values.shape
-        new._padded_fit = seqs.is_padded
-        with _seeded(self.random_state):
-            new._keras_fit(seqs.values, new._training_callbacks(), epochs=self.epochs)
+        new._fit_spec = {
+            "mode": self.mode,
+            "n_future": self.n_future if self.mode != "reconstruct" else 0,
+            "reverse_target": bool(self.reverse_target) and self.mode != "predict",
+            "conditional": bool(self.conditional),
+            "future_weight": float(self._heads.get(FUTURE, 0.0)),
+        }
+        new._train(seqs, epochs=self.epochs)
         new._restore_model(new.model_)
         new._check_converged()
         self._commit(new)
         return seqs
+
+    def _train(self, seqs, *, epochs, warm_start=False):
+        """Build the training targets from scaled ``seqs`` and run Keras on them."""
+        values, targets, padded = self._training_data(seqs.values, seqs.lengths)
+        if not warm_start:
+            # partial_fit always builds the masked graph: later batches may be shorter.
+            self._padded_fit = padded or vars(self).get("_partial", False)
+        x = training_inputs(values, targets, self._fit_spec["conditional"])
+        with _seeded(self.random_state):
+            self._keras_fit(
+                x, targets, self._training_callbacks(), epochs=epochs, warm_start=warm_start
+            )
 
     def _check_converged(self):
         losses = np.asarray(self.history_.get("loss", []), dtype=float)
@@ -461,18 +586,19 @@ class LSTMAutoencoderTransformer(
             try:
                 self.epochs = 1
                 new = self._unfitted_copy()
+                new._partial = True
                 new.fit(X)
             finally:
                 self.epochs = epochs
             new.epochs = epochs
+            del new._partial
             return self._commit(new)
         self._check_params()
         seqs = self._scaled(X)
         weights = self.model_.get_weights()
         history = {k: list(v) for k, v in self.history_.items()}
         try:
-            with _seeded(self.random_state):
-                self._keras_fit(seqs.values, self._training_callbacks(), epochs=1, warm_start=True)
+            self._train(seqs, epochs=1, warm_start=True)
             self._check_converged()
         except BaseException:
             self.model_.set_weights(weights)
@@ -506,23 +632,53 @@ class LSTMAutoencoderTransformer(
         size = int(vars(self).get("predict__batch_size") or _PREDICT_BATCH)
         return (slice(i, min(i + size, n)) for i in range(0, n, size))
 
-    def _run(self, graph, values, reduce=None):
-        """Apply a Keras graph batch by batch; ``graph(masked)`` picks the variant.
+    def _map_batches(self, fn, values):
+        """Apply ``fn`` to batches of ``values`` and stack the results.
 
-        Batches without padding take the unmasked graph (same function, faster
-        on CPU). ``reduce(batch_out, batch_in)`` can shrink each batch's output
-        so memory grows only with the result.
+        Memory grows only with the output: each batch's result is written into
+        one preallocated array.
         """
         out = None
         for sl in self._batches(len(values)):
-            batch = values[sl]
-            padded = bool(np.isnan(batch[:, -1, 0]).any()) if batch.ndim == 3 else False
-            res = np.asarray(graph(padded).predict_on_batch(batch))
-            if reduce is not None:
-                res = reduce(res, batch)
+            res = np.asarray(fn(values[sl]))
             if out is None:
                 out = np.empty((len(values),) + res.shape[1:], dtype=np.float32)
             out[sl] = res
+        if out is None:
+            raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+        return out
+
+    def _predict(self, batch, head=None):
+        """Codes (``head=None``) or a decoder's output for one batch of sequences.
+
+        Batches without padding take the unmasked graph (same function,
+        faster on CPU).
+        """
+        padded = bool(np.isnan(batch[:, -1, 0]).any())
+        graphs = self._graphs_
+        model = graphs.encoder(padded) if head is None else graphs.autoencoder(padded, head)
+        return model.predict_on_batch(batch)
+
+    def _require(self, head, method):
+        if head not in self._graphs_.heads:
+            mode = self._fit_spec["mode"]
+            if head == FUTURE:
+                raise ValueError(
+                    f"{method} needs the future decoder of mode='predict' or "
+                    f"'composite', but this transformer was fitted with mode={mode!r}."
+                )
+            raise ValueError(
+                f"{method} needs the reconstruction decoder of mode='reconstruct' or "
+                f"'composite', but this transformer was fitted with mode={mode!r}. "
+                "Use forecast() for the predicted future."
+            )
+
+    def _reconstruct_scaled(self, batch):
+        """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
+        out = np.asarray(self._predict(batch, RECONSTRUCTION))
+        if self._fit_spec["reverse_target"]:
+            out = reverse_steps(out, valid_lengths(batch))
+        out[np.isnan(batch)] = np.nan
         return out
 
     def _scaled(self, X):
@@ -545,7 +701,7 @@ class LSTMAutoencoderTransformer(
             The codes.
         """
         seqs = self._scaled(X)
-        return self._run(self._graphs_.encoder, seqs.values)
+        return self._map_batches(self._predict, seqs.values)
 
     def inverse_transform(self, X, lengths=None):
         """Decode vectors into sequences in the original units.
@@ -556,21 +712,34 @@ class LSTMAutoencoderTransformer(
             Codes, as returned by ``transform``.
         lengths : array-like of int, default=None
             Length of each sequence. When given, a list of ``(length_i,
-            n_features)`` arrays is returned instead of one padded array.
+            n_features)`` arrays is returned instead of one padded array (and,
+            with ``reverse_target=True``, each sequence is put back in forward
+            order over its own length rather than over ``n_timesteps_``).
 
         Returns
         -------
         ndarray of shape (n_samples, n_timesteps_, n_features_) or list
-            The decoded sequences.
+            The decoded sequences, in forward order.
         """
         check_is_fitted(self)
+        self._require(RECONSTRUCTION, "inverse_transform")
         Z = check_array(X, dtype=np.float32)
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {Z.shape[1]} columns, but codes of this transformer have "
                 f"latent_dim={self._n_features_out}. Pass the output of transform."
             )
-        out = self._run(lambda padded: self._graphs_.decoder(), Z)
+        if lengths is not None:
+            lengths = np.asarray(lengths)
+            if lengths.shape != (len(Z),):
+                raise ValueError(
+                    f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
+                )
+        decoder = self._graphs_.decoder(RECONSTRUCTION)
+        out = self._map_batches(decoder.predict_on_batch, Z)
+        if self._fit_spec["reverse_target"]:
+            full = np.full(len(out), out.shape[1])
+            out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
         unscale_inplace(self.scaler_, out)
         return out if lengths is None else unpad_sequences(out, lengths)
 
@@ -585,19 +754,79 @@ class LSTMAutoencoderTransformer(
         Returns
         -------
         ndarray of shape (n_samples, n_timesteps_, n_features_)
-            Reconstructions; NaN where the input was padding.
+            Reconstructions in forward order; NaN where the input was padding.
         """
+        self._require(RECONSTRUCTION, "reconstruct")
         seqs = self._scaled(X)
-        out = self._run(self._graphs_.autoencoder, seqs.values)
-        out[~seqs.mask()] = np.nan
+        out = self._map_batches(self._reconstruct_scaled, seqs.values)
         return unscale_inplace(self.scaler_, out)
 
-    def score_samples(self, X):
-        """Negative reconstruction error of each sequence.
+    def forecast(self, X):
+        """Predict the ``n_future`` steps that follow each sequence.
 
-        The error is the mean squared difference over valid steps and
-        features, in the scaled units the network is trained in. Lower means
-        more abnormal (the scikit-learn outlier convention).
+        Available in modes "predict" and "composite". Each sequence is read
+        whole (up to ``n_timesteps_`` steps) and the future decoder writes the
+        steps after its last one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_future, n_features_)
+            The predicted future, in the original units.
+        """
+        check_is_fitted(self)
+        self._require(FUTURE, "forecast")
+        seqs = self._scaled(X)
+        out = self._map_batches(lambda batch: self._predict(batch, FUTURE), seqs.values)
+        return unscale_inplace(self.scaler_, out)
+
+    def _step_errors(self, values):
+        """Squared reconstruction error per step ``(n, n_timesteps_)``, NaN on padding.
+
+        Averaged over features, in the scaled units the network is trained in.
+        """
+        self._require(RECONSTRUCTION, "the reconstruction error")
+        return self._map_batches(
+            lambda batch: np.mean(np.square(self._reconstruct_scaled(batch) - batch), axis=2),
+            values,
+        )
+
+    def _objective(self, batch):
+        """Per-sequence training loss (mean squared error) on one scaled batch."""
+        spec = self._fit_spec
+        if spec["mode"] == "reconstruct":
+            sq = np.square(self._reconstruct_scaled(batch) - batch)
+            return np.nanmean(sq.reshape(len(sq), -1), axis=1)
+        lengths = valid_lengths(batch)
+        k = spec["n_future"]
+        if lengths.min() <= k:
+            raise ValueError(
+                f"Scoring in mode={spec['mode']!r} compares the predicted last "
+                f"n_future={k} steps of each sequence with the true ones, so "
+                f"sequences need more than {k} steps; the shortest has {lengths.min()}."
+            )
+        past, future = split_future(batch, lengths, k)
+        error = np.mean(np.square(self._predict(past, FUTURE) - future), axis=(1, 2))
+        if spec["mode"] == "predict":
+            return error
+        weight = spec["future_weight"]
+        sq = np.square(self._reconstruct_scaled(past) - past)
+        rec = np.nanmean(sq.reshape(len(sq), -1), axis=1)
+        return (1 - weight) * rec + weight * error
+
+    def score_samples(self, X):
+        """Negative training loss of each sequence: how well the model explains it.
+
+        In "reconstruct" mode this is minus the mean squared reconstruction
+        error over valid steps and features; in "predict" mode minus the
+        error of predicting each sequence's last ``n_future`` steps from the
+        steps before; in "composite" mode the weighted sum of both, as in
+        training. Errors are in the scaled units the network is trained in.
+        Lower means more abnormal (the scikit-learn outlier convention).
 
         Parameters
         ----------
@@ -610,12 +839,7 @@ class LSTMAutoencoderTransformer(
             Minus the per-sequence mean squared error.
         """
         seqs = self._scaled(X)
-
-        def error(recon, batch):
-            sq = np.square(recon - batch)  # NaN on padding
-            return -np.nanmean(sq.reshape(len(sq), -1), axis=1)
-
-        return self._run(self._graphs_.autoencoder, seqs.values, reduce=error)
+        return -self._map_batches(self._objective, seqs.values)
 
     def score(self, X, y=None):
         """Negative mean reconstruction error (higher is better).

@@ -177,25 +177,20 @@ def test_same_random_state_gives_identical_codes(sines):
     assert not np.allclose(a, c)
 
 
+def _lstms(model):
+    """Encoder LSTM layers then the reconstruction decoder's, in order."""
+    encoder = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    return encoder + model.get_layer("reconstruction").lstms
+
+
 def test_stacked_layers_and_mirrored_decoder(sines):
     ae = tiny(encoder_units=(16, 8), dropout=0.1).fit(sines)
-    units = {
-        layer.name: layer.units
-        for layer in ae.model_.layers
-        if isinstance(layer, keras.layers.LSTM)
-    }
-    assert units == {
-        "encoder_lstm_0": 16,
-        "encoder_lstm_1": 8,
-        "decoder_lstm_0": 8,
-        "decoder_lstm_1": 16,
-    }
-    assert all(
-        layer.dropout == 0.1 for layer in ae.model_.layers if isinstance(layer, keras.layers.LSTM)
-    )
+    lstms = _lstms(ae.model_)
+    assert [layer.units for layer in lstms] == [16, 8, 8, 16]
+    assert [layer.name for layer in lstms[:2]] == ["encoder_lstm_0", "encoder_lstm_1"]
+    assert all(layer.dropout == 0.1 for layer in lstms)
     ae = tiny(encoder_units=(16,), decoder_units=(4, 6)).fit(sines)
-    units = [layer.units for layer in ae.model_.layers if isinstance(layer, keras.layers.LSTM)]
-    assert units == [16, 4, 6]
+    assert [layer.units for layer in _lstms(ae.model_)] == [16, 4, 6]
 
 
 def test_relu_activation_of_the_seeds_trains(sines):
@@ -228,7 +223,8 @@ def test_binary_crossentropy_on_one_hot_moving_ones():
         s[np.arange(n), np.arange(n)] = 1
         seqs.append(s)
     ae = tiny(loss="binary_crossentropy", scaler=None).fit(seqs)
-    assert ae.model_.get_layer("reconstruction").activation.__name__ == "sigmoid"
+    decoder = ae.model_.get_layer("reconstruction")
+    assert decoder.output_layer.activation.__name__ == "sigmoid"
     R = ae.reconstruct(seqs)
     valid = R[~np.isnan(R)]
     assert valid.min() >= 0 and valid.max() <= 1
