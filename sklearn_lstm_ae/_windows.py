@@ -1,0 +1,251 @@
+"""Windows: cut long series into overlapping fixed-length samples, and map window values back."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, validate_params
+
+__all__ = ["SlidingWindows", "sliding_windows", "windows_to_series"]
+
+
+def _as_series(series, name="X"):
+    """One series as a float array ``(n_timepoints, n_features)``."""
+    arr = np.asarray(series)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got an array of dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be one series of shape (n_timepoints,) or (n_timepoints, "
+            f"n_features), or a list of them; got an array of shape {arr.shape}. "
+            "Windows of a batch of sequences are cut one series at a time: pass "
+            "list(X)."
+        )
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def _series_list(X):
+    """A list of 2D series from one series or a list of arrays (one per series).
+
+    A list or tuple whose items are arrays (anything with a ``shape``) holds
+    several series; nested lists of numbers are one series.
+    """
+    if isinstance(X, (list, tuple)) and X and all(hasattr(s, "shape") for s in X):
+        return [_as_series(s, f"X[{i}]") for i, s in enumerate(X)]
+    return [_as_series(X)]
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def sliding_windows(X, window, stride=1):
+    """Cut one long series into overlapping windows of ``window`` steps.
+
+    Window ``i`` holds time points ``i * stride`` to ``i * stride + window - 1``;
+    windows that would run past the end are dropped, so there are
+    ``(n_timepoints - window) // stride + 1`` of them. This is the seeds'
+    "temporalize" with ``lookback=window``, without its off-by-one gaps.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
+        The series: time along the first axis.
+    window : int
+        Steps per window.
+    stride : int, default=1
+        Steps between the starts of consecutive windows.
+
+    Returns
+    -------
+    ndarray of shape (n_windows, window, n_features)
+        A read-only view of ``X`` for float input (no copy); windows overlap
+        in memory.
+
+    See Also
+    --------
+    SlidingWindows : The same as a scikit-learn transformer, also for lists of series.
+    windows_to_series : Average per-window values back onto the time points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import sliding_windows
+    >>> sliding_windows(np.arange(6), window=3, stride=2)[..., 0]
+    array([[0., 1., 2.],
+           [2., 3., 4.]])
+    """
+    series = _as_series(X)
+    n = len(series)
+    if n < window:
+        raise ValueError(
+            f"The series has {n} time points, fewer than window={window}. Use a "
+            "shorter window or a longer series."
+        )
+    view = np.lib.stride_tricks.sliding_window_view(series, window, axis=0)[::stride]
+    return view.transpose(0, 2, 1)  # (n_windows, window, n_features)
+
+
+@validate_params(
+    {
+        "values": ["array-like"],
+        "n_timepoints": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def windows_to_series(values, n_timepoints, stride=1):
+    """Average per-window, per-step values back onto the time points of the series.
+
+    The inverse bookkeeping of :func:`sliding_windows`: each time point gets
+    the mean of the values of every window step that covers it (NaN where no
+    window does), e.g. to turn per-step reconstruction errors of windows into
+    one anomaly score per time point.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_windows, window) or (n_windows, window, n_features)
+        A value for each step of each window, windows in the order
+        :func:`sliding_windows` returns them.
+    n_timepoints : int
+        Length of the series the windows were cut from.
+    stride : int, default=1
+        The stride the windows were cut with.
+
+    Returns
+    -------
+    ndarray of shape (n_timepoints,) or (n_timepoints, n_features)
+        The mean over the covering windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import windows_to_series
+    >>> windows_to_series(np.array([[1.0, 1.0], [3.0, 3.0]]), n_timepoints=3)
+    array([1., 2., 3.])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim not in (2, 3):
+        raise ValueError(
+            "values must have shape (n_windows, window) or (n_windows, window, "
+            f"n_features), got {values.shape}."
+        )
+    n_windows, window = values.shape[:2]
+    last = (n_windows - 1) * stride + window
+    if last > n_timepoints:
+        raise ValueError(
+            f"{n_windows} windows of {window} steps with stride={stride} cover "
+            f"{last} time points, more than n_timepoints={n_timepoints}."
+        )
+    total = np.zeros((n_timepoints,) + values.shape[2:])
+    count = np.zeros(n_timepoints)
+    for offset in range(window):
+        idx = np.arange(n_windows) * stride + offset
+        np.add.at(total, idx, values[:, offset])
+        np.add.at(count, idx, 1)
+    with np.errstate(invalid="ignore"):
+        return total / count.reshape((-1,) + (1,) * (total.ndim - 1))
+
+
+class SlidingWindows(TransformerMixin, BaseEstimator):
+    """Turn long series into overlapping fixed-length sequences for the autoencoder.
+
+    Sits in front of :class:`LSTMAutoencoderTransformer` in a Pipeline when
+    the data are one long (multivariate) recording rather than many short
+    sequences, as in the second seed's rare-event data. ``transform`` returns
+    one row per window, so the number of samples changes: use it in
+    unsupervised pipelines (autoencoder, outlier detection).
+
+    Parameters
+    ----------
+    window : int, default=10
+        Steps per window (the seeds' ``lookback``).
+    stride : int, default=1
+        Steps between the starts of consecutive windows.
+
+    Attributes
+    ----------
+    n_features_ : int
+        Features per time step seen in ``fit``.
+
+    See Also
+    --------
+    sliding_windows : The function for one series.
+    windows_to_series : Map per-window values back to time points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import SlidingWindows
+    >>> series = np.arange(10.0).reshape(5, 2)  # 5 time points, 2 features
+    >>> SlidingWindows(window=4).fit_transform(series).shape
+    (2, 4, 2)
+    >>> SlidingWindows(window=2, stride=2).fit_transform([series, series[:3]]).shape
+    (3, 2, 2)
+    """
+
+    _parameter_constraints = {
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, window=10, stride=1):
+        self.window = window
+        self.stride = stride
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+    def fit(self, X, y=None):
+        """Check the parameters and record the number of features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timepoints[, n_features]) or list of them
+            One series, or several (of any lengths).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SlidingWindows
+        """
+        self._validate_params()
+        self.n_features_ = _series_list(X)[0].shape[1]
+        return self
+
+    def transform(self, X):
+        """Cut each series into windows and stack them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timepoints[, n_features]) or list of them
+            One series, or several; each must be at least ``window`` long.
+
+        Returns
+        -------
+        ndarray of shape (n_windows, window, n_features)
+            Windows of the first series first. For a single float series this
+            is a read-only view of X.
+        """
+        self._validate_params()
+        series = _series_list(X)
+        n_features = getattr(self, "n_features_", series[0].shape[1])
+        for i, s in enumerate(series):
+            if s.shape[1] != n_features:
+                raise ValueError(
+                    f"Series {i} has {s.shape[1]} features, but {n_features} were "
+                    "expected (as in fit)."
+                )
+        windows = [sliding_windows(s, self.window, self.stride) for s in series]
+        return windows[0] if len(windows) == 1 else np.concatenate(windows)
