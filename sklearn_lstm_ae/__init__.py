@@ -1,12 +1,18 @@
 """scikit-learn transformer that encodes sequences with an LSTM autoencoder."""
 
+from ._outliers import LSTMAutoencoderOutlierDetector
 from ._sequences import PaddedSequences, check_sequences, unpad_sequences
 from ._transformer import LSTMAutoencoderTransformer
+from ._windows import SlidingWindows, sliding_windows, windows_to_series
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LSTMAutoencoderTransformer",
+    "LSTMAutoencoderOutlierDetector",
+    "SlidingWindows",
+    "sliding_windows",
+    "windows_to_series",
     "PaddedSequences",
     "check_sequences",
     "unpad_sequences",
