@@ -1,6 +1,7 @@
 """scikit-learn transformer that encodes sequences with an LSTM autoencoder."""
 
 from ._outliers import LSTMAutoencoderOutlierDetector
+from ._plotting import plot_history, plot_latent_space, plot_reconstruction
 from ._sequences import PaddedSequences, check_sequences, unpad_sequences
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import SlidingWindows, sliding_windows, windows_to_series
@@ -13,6 +14,9 @@ __all__ = [
     "SlidingWindows",
     "sliding_windows",
     "windows_to_series",
+    "plot_history",
+    "plot_reconstruction",
+    "plot_latent_space",
     "PaddedSequences",
     "check_sequences",
     "unpad_sequences",
