@@ -1,25 +1,31 @@
 # Two entry points, each doing its own setup in a local virtual environment:
 #   make demo   - the main job: GunPoint codes -> classifier, against PCA
 #   make test   - the whole test suite (what .ci/run calls)
+#   make docs   - the Sphinx site with every gallery example run (docs/_build/html)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test lint clean
+.PHONY: demo test docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,docs]"
 	touch $@
 
 demo: $(VENV)/.installed
 	$(PY) examples/demo_gunpoint.py
 
 test: $(VENV)/.installed
-	$(PY) -m ruff check sklearn_lstm_ae tests examples
+	$(PY) -m ruff check sklearn_lstm_ae tests examples benchmarks
 	$(PY) -m pytest -n 2 --durations=10
 
+docs: $(VENV)/.installed
+	rm -rf docs/generated docs/auto_examples
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+	@echo "Open docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/generated docs/auto_examples

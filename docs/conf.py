@@ -1,0 +1,68 @@
+"""Sphinx configuration: numpydoc API reference, sphinx-gallery examples, pydata theme."""
+
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.abspath(".."))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import sklearn_lstm_ae  # noqa: E402
+
+project = "sklearn-lstm-ae"
+author = "sklearn-lstm-ae developers"
+copyright = "2026, sklearn-lstm-ae developers"
+release = version = sklearn_lstm_ae.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+numpydoc_show_class_members = False
+numpydoc_validation_checks = {"GL08"}  # every public object needs a docstring
+numpydoc_xref_param_type = False
+
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3", None),
+    "numpy": ("https://numpy.org/doc/stable/", None),
+    "sklearn": ("https://scikit-learn.org/stable/", None),
+    "matplotlib": ("https://matplotlib.org/stable/", None),
+}
+# Offline builds (CI reaches no documentation sites): only local inventories.
+if os.environ.get("SPHINX_OFFLINE", "1") == "1":
+    intersphinx_mapping = {}
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"demo_",
+    "abort_on_example_error": True,
+    "remove_config_comments": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    "reference_url": {"sklearn_lstm_ae": None},
+    "doc_module": ("sklearn_lstm_ae",),
+    "backreferences_dir": "generated/backreferences",
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = "sklearn-lstm-ae"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_static_path = []
+
+nitpicky = False
+warnings.filterwarnings("ignore", category=UserWarning, message="Matplotlib is currently using agg")
