@@ -141,7 +141,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_timesteps_)
+        ndarray of shape (n_samples, n_timesteps)
             Errors; NaN on padded steps.
         """
         check_is_fitted(self)
