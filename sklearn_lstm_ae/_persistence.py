@@ -81,6 +81,14 @@ def _encode_param(name, value):
             stacklevel=4,
         )
         return None
+    if name == "distribution_strategy":
+        warnings.warn(
+            "A tf.distribute strategy instance is not saved; the loaded "
+            "transformer has distribution_strategy=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
     if name == "random_state":
         return None  # a RandomState instance: its draws are already spent
     raise TypeError(

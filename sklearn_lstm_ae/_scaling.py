@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-__all__ = ["make_scaler", "fit_scaler", "scale_inplace", "unscale_inplace"]
+__all__ = ["make_scaler", "fit_scaler", "partial_fit_scaler", "scale_inplace", "unscale_inplace"]
 
 _NAMED = {"standard": StandardScaler, "minmax": MinMaxScaler}
 
@@ -23,6 +23,13 @@ def _as_table(values):
     return values.reshape(-1, values.shape[-1])
 
 
+def _valid_rows(scaler, values):
+    rows = _as_table(values)
+    if not isinstance(scaler, (StandardScaler, MinMaxScaler)):
+        rows = rows[~np.isnan(rows).any(axis=1)]
+    return rows
+
+
 def fit_scaler(scaler, values):
     """Fit ``scaler`` on the time steps of ``values`` that are not NaN padding.
 
@@ -31,10 +38,19 @@ def fit_scaler(scaler, values):
     """
     if scaler is None:
         return None
-    rows = _as_table(values)
-    if not isinstance(scaler, (StandardScaler, MinMaxScaler)):
-        rows = rows[~np.isnan(rows).any(axis=1)]
-    return scaler.fit(rows)
+    return scaler.fit(_valid_rows(scaler, values))
+
+
+def partial_fit_scaler(scaler, values):
+    """Update ``scaler`` with one more batch of sequences (out-of-core fitting)."""
+    if scaler is None:
+        return None
+    if not hasattr(scaler, "partial_fit"):
+        raise ValueError(
+            f"Fitting from batches needs a scaler with partial_fit, and "
+            f"{type(scaler).__name__} has none. Use scaler='standard', 'minmax' or None."
+        )
+    return scaler.partial_fit(_valid_rows(scaler, values))
 
 
 def _apply(method, values):

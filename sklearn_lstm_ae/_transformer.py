@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+import tensorflow as tf
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -13,7 +14,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs, build_autoencoder, training_inputs
 from ._persistence import load_transformer, save_transformer
-from ._scaling import fit_scaler, make_scaler, scale_inplace, unscale_inplace
+from ._scaling import (
+    fit_scaler,
+    make_scaler,
+    partial_fit_scaler,
+    scale_inplace,
+    unscale_inplace,
+)
 from ._scikeras import KerasSequenceWrapper
 from ._sequences import (
     _is_sequence_list,
@@ -24,6 +31,7 @@ from ._sequences import (
     unpad_sequences,
     valid_lengths,
 )
+from ._streaming import TrainingBatches, is_batch_source
 
 __all__ = ["LSTMAutoencoderTransformer"]
 
@@ -167,6 +175,13 @@ class LSTMAutoencoderTransformer(
         identical results on refits on the same CPU.
     verbose : int, default=0
         0 is silent, 1 shows the Keras progress bar, 2 one line per epoch.
+    distribution_strategy : {"mirrored"}, tf.distribute.Strategy or None, \
+            default=None
+        Train under a ``tf.distribute`` strategy: "mirrored" makes a
+        ``MirroredStrategy`` over all visible GPUs (the CPU when there are
+        none) at each fit, splitting every batch across them; an instance is
+        used as given (it is not cloned and not saved by :meth:`save`). None
+        uses TensorFlow's default strategy.
     **kwargs
         scikeras routed parameters such as ``optimizer__beta_1=0.8``,
         ``fit__validation_batch_size=256`` or ``predict__batch_size=4096``.
@@ -192,7 +207,7 @@ class LSTMAutoencoderTransformer(
     n_features_in_ : int
         Number of columns seen in ``fit`` for 2D input (that is, time steps),
         else ``n_features_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Column names of a DataFrame passed to ``fit``.
 
     See Also
@@ -246,6 +261,7 @@ class LSTMAutoencoderTransformer(
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "distribution_strategy": [StrOptions({"mirrored"}), tf.distribute.Strategy, None],
     }
 
     def __init__(
@@ -274,6 +290,7 @@ class LSTMAutoencoderTransformer(
         callbacks=None,
         random_state=None,
         verbose=0,
+        distribution_strategy=None,
         **kwargs,
     ):
         self.latent_dim = latent_dim
@@ -299,6 +316,7 @@ class LSTMAutoencoderTransformer(
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.distribution_strategy = distribution_strategy
         vars(self).update(kwargs)
 
     def __sklearn_tags__(self):
@@ -480,9 +498,16 @@ class LSTMAutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+        X : array-like of shape (n_samples, n_timesteps[, n_features]), list \
+                or keras.utils.PyDataset
             Training sequences: 2D (univariate), 3D with optional trailing NaN
-            padding, or a list of ``(length_i, n_features)`` arrays.
+            padding, or a list of ``(length_i, n_features)`` arrays. For data
+            that do not fit in memory, a ``keras.utils.PyDataset`` whose items
+            are batches of sequences (in any of these forms): the scaler is
+            fitted incrementally in a first pass, then each epoch reads,
+            scales and trains on one batch at a time (``batch_size``,
+            ``shuffle`` and ``validation_split`` then do not apply; shuffle
+            inside the PyDataset).
         y : None
             Ignored; accepted so the transformer fits inside a Pipeline.
 
@@ -510,36 +535,90 @@ class LSTMAutoencoderTransformer(
             The codes of X, as ``fit(X).transform(X)`` would return them.
         """
         seqs = self._fit(X)
+        if seqs is None:  # fitted from a PyDataset: encode it batch by batch
+            return np.concatenate([self.transform(X[i]) for i in range(len(X))])
         return self._map_batches(self._predict, seqs.values)
 
     def _fit(self, X):
         """Fit and commit; return X's validated, scaled sequences."""
         self._check_params()
+        if is_batch_source(X):
+            return self._fit_batches(X)
         new = self._unfitted_copy()
         seqs = new._check_input(X, reset=True)
-        if self._bce and self.scaler is None:
-            values = seqs.values[~np.isnan(seqs.values)]
-            if values.min() < 0 or values.max() > 1:
-                raise ValueError(
-                    "loss='binary_crossentropy' needs values in [0, 1], but X "
-                    f"ranges from {values.min():g} to {values.max():g}. Use "
-                    "scaler='minmax' or loss='mse'."
-                )
+        self._check_bce_range(seqs.values)
         new.scaler_ = fit_scaler(make_scaler(self.scaler), seqs.values)
         scale_inplace(new.scaler_, seqs.values)
         _, new.n_timesteps_, new.n_features_ = seqs.values.shape
-        new._fit_spec = {
+        new._fit_spec = self._make_fit_spec()
+        new._train(seqs, epochs=self.epochs)
+        new._restore_model(new.model_)
+        new._check_converged()
+        self._commit(new)
+        return seqs
+
+    def _make_fit_spec(self):
+        return {
             "mode": self.mode,
             "n_future": self.n_future if self.mode != "reconstruct" else 0,
             "reverse_target": bool(self.reverse_target) and self.mode != "predict",
             "conditional": bool(self.conditional),
             "future_weight": float(self._heads.get(FUTURE, 0.0)),
         }
-        new._train(seqs, epochs=self.epochs)
+
+    def _check_bce_range(self, values):
+        if self._bce and self.scaler is None:
+            values = values[~np.isnan(values)]
+            if values.min() < 0 or values.max() > 1:
+                raise ValueError(
+                    "loss='binary_crossentropy' needs values in [0, 1], but X "
+                    f"ranges from {values.min():g} to {values.max():g}. Use "
+                    "scaler='minmax' or loss='mse'."
+                )
+
+    def _fit_batches(self, dataset):
+        """Fit from a PyDataset: scaler in a first pass, then Keras batch by batch."""
+        if self.validation_split:
+            raise ValueError(
+                "validation_split cannot split a PyDataset. Set validation_split=0 "
+                "and pass held-out batches as fit__validation_data=<a PyDataset "
+                "of (inputs, targets)>, or monitor with callbacks."
+            )
+        n_batches = len(dataset)
+        if n_batches == 0:
+            raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
+        new = self._unfitted_copy()
+        scaler = make_scaler(self.scaler)
+        n_features, steps, padded = None, set(), False
+        for i in range(n_batches):
+            seqs = check_sequences(dataset[i], n_features=n_features, name=f"batch {i}")
+            n_features = seqs.values.shape[2]
+            steps.add(seqs.values.shape[1])
+            padded = padded or seqs.is_padded
+            self._check_bce_range(seqs.values)
+            scaler = partial_fit_scaler(scaler, seqs.values)
+        new.scaler_ = scaler
+        new.n_timesteps_, new.n_features_ = max(steps), n_features
+        new.n_features_in_, new._fit_on_table = n_features, False
+        new._fit_spec = self._make_fit_spec()
+        new._padded_fit = padded or len(steps) > 1 or self.mode != "reconstruct"
+
+        def prepare(batch):
+            seqs = new._scaled(batch)
+            values, targets, _ = new._training_data(seqs.values, seqs.lengths)
+            return training_inputs(values, targets, new._fit_spec["conditional"]), targets
+
+        with _seeded(self.random_state), new._strategy().scope():
+            new._keras_fit(
+                TrainingBatches(dataset, prepare),
+                None,
+                new._training_callbacks(),
+                epochs=self.epochs,
+            )
         new._restore_model(new.model_)
         new._check_converged()
         self._commit(new)
-        return seqs
+        return None
 
     def _train(self, seqs, *, epochs, warm_start=False):
         """Build the training targets from scaled ``seqs`` and run Keras on them."""
@@ -548,10 +627,20 @@ class LSTMAutoencoderTransformer(
             # partial_fit always builds the masked graph: later batches may be shorter.
             self._padded_fit = padded or vars(self).get("_partial", False)
         x = training_inputs(values, targets, self._fit_spec["conditional"])
-        with _seeded(self.random_state):
+        # A warm start keeps training under the strategy the model was built in.
+        strategy = self.model_.distribute_strategy if warm_start else self._strategy()
+        with _seeded(self.random_state), strategy.scope():
             self._keras_fit(
                 x, targets, self._training_callbacks(), epochs=epochs, warm_start=warm_start
             )
+
+    def _strategy(self):
+        """The tf.distribute strategy to build and train under."""
+        if self.distribution_strategy == "mirrored":
+            return tf.distribute.MirroredStrategy()
+        if self.distribution_strategy is None:
+            return tf.distribute.get_strategy()
+        return self.distribution_strategy
 
     def _check_converged(self):
         losses = np.asarray(self.history_.get("loss", []), dtype=float)
@@ -718,7 +807,7 @@ class LSTMAutoencoderTransformer(
 
         Returns
         -------
-        ndarray of shape (n_samples, n_timesteps_, n_features_) or list
+        ndarray of shape (n_samples, n_timesteps, n_features) or list
             The decoded sequences, in forward order.
         """
         check_is_fitted(self)
@@ -753,7 +842,7 @@ class LSTMAutoencoderTransformer(
 
         Returns
         -------
-        ndarray of shape (n_samples, n_timesteps_, n_features_)
+        ndarray of shape (n_samples, n_timesteps, n_features)
             Reconstructions in forward order; NaN where the input was padding.
         """
         self._require(RECONSTRUCTION, "reconstruct")
@@ -775,7 +864,7 @@ class LSTMAutoencoderTransformer(
 
         Returns
         -------
-        ndarray of shape (n_samples, n_future, n_features_)
+        ndarray of shape (n_samples, n_future, n_features)
             The predicted future, in the original units.
         """
         check_is_fitted(self)
