@@ -1,0 +1,360 @@
+"""Benchmark: sklearn_lstm_ae against the seeds' hand-written Keras autoencoder.
+
+Runs in ONE process, one run: the seed code and the library at (a) the same
+architecture and settings and (b) the library's defaults, on the same data,
+and prints a Markdown table (fit and transform seconds, 16-sequence latency,
+peak memory, final reconstruction error, library/raw ratios).
+
+    python benchmarks/bench_vs_keras.py            # full run (a few minutes)
+    python benchmarks/bench_vs_keras.py --quick    # seconds; CI runs this
+
+Timings are wall-clock medians where repeated; machines are shared and noisy,
+so read them as orders of magnitude and compare ratios within one run.
+"""
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import threading
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
+
+# ----------------------------------------------------------------- data
+
+
+def moving_ones(n, rng, width=8, max_len=10):
+    """The first seed's data: one-hot rows of a 'moving one', random lengths 1..10."""
+    seqs = []
+    for length in rng.integers(1, max_len + 1, n):
+        rows = np.zeros((length, width), dtype=np.float32)
+        k = min(length, width)
+        rows[np.arange(k), np.arange(k)] = 1
+        seqs.append(rows)
+    return seqs
+
+
+def zero_padded(seqs, n_timesteps):
+    """What the seed does: keras pad_sequences(padding='post', value=0.)."""
+    out = np.zeros((len(seqs), n_timesteps, seqs[0].shape[1]), dtype=np.float32)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = s
+    return out
+
+
+def gunpoint():
+    from aeon.datasets import load_gunpoint
+
+    X_train, _ = load_gunpoint(split="train")
+    X_test, _ = load_gunpoint(split="test")
+    return np.concatenate([X_train, X_test]).transpose(0, 2, 1).astype(np.float32)
+
+
+# ------------------------------------------------------------ measuring
+
+
+class PeakRSS:
+    """Peak resident memory above the level at entry, sampled every 2 ms (MiB)."""
+
+    def __enter__(self):
+        gc.collect()
+        self._proc = psutil.Process()
+        self.start = self._proc.memory_info().rss
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+        self.mib = (self.peak - self.start) / 2**20
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def latency_ms(fn, repeats):
+    fn()  # warm up (tracing)
+    times = [timed(fn)[1] for _ in range(repeats)]
+    return 1000 * statistics.median(times)
+
+
+def valid_mse(pred, seqs):
+    """Mean squared error over the valid (unpadded) steps, original units."""
+    err = [np.mean((pred[i, : len(s)] - s) ** 2) for i, s in enumerate(seqs)]
+    return float(np.mean(err))
+
+
+# --------------------------------------------------------------- models
+
+
+def seed_autoencoder(n_timesteps, n_features, units, activation):
+    """The seeds' code, verbatim in structure (Keras 3 spelling)."""
+    model = keras.Sequential(
+        [
+            keras.Input((n_timesteps, n_features)),
+            keras.layers.LSTM(units, activation=activation),
+            keras.layers.RepeatVector(n_timesteps),
+            keras.layers.LSTM(units, activation=activation, return_sequences=True),
+            keras.layers.TimeDistributed(keras.layers.Dense(n_features)),
+        ]
+    )
+    model.compile(optimizer="adam", loss="mse")
+    encoder = keras.Model(model.inputs, model.layers[0].output)
+    return model, encoder
+
+
+def run_raw(X, seqs, *, units, activation, epochs, batch_size, big, small):
+    keras.utils.set_random_seed(0)
+    model, encoder = seed_autoencoder(X.shape[1], X.shape[2], units, activation)
+    with PeakRSS() as mem_fit:
+        _, fit_s = timed(lambda: model.fit(X, X, epochs=epochs, batch_size=batch_size, verbose=0))
+    error = valid_mse(model.predict(X, verbose=0), seqs)
+    with PeakRSS() as mem_tr:
+        _, transform_s = timed(lambda: encoder.predict(big, verbose=0))  # the seed's call
+    lat = latency_ms(lambda: encoder.predict(small, verbose=0), repeats=20)
+    return dict(
+        fit_s=fit_s,
+        transform_s=transform_s,
+        latency_ms=lat,
+        fit_mib=mem_fit.mib,
+        transform_mib=mem_tr.mib,
+        error=error,
+    )
+
+
+def run_library(X_fit, seqs, params, *, big, small):
+    ae = LSTMAutoencoderTransformer(random_state=0, **params)
+    with PeakRSS() as mem_fit:
+        _, fit_s = timed(lambda: ae.fit(X_fit))
+    error = valid_mse(np.nan_to_num(ae.reconstruct(X_fit)), seqs)
+    with PeakRSS() as mem_tr:
+        _, transform_s = timed(lambda: ae.transform(big))
+    lat = latency_ms(lambda: ae.transform(small), repeats=50)
+    return dict(
+        fit_s=fit_s,
+        transform_s=transform_s,
+        latency_ms=lat,
+        fit_mib=mem_fit.mib,
+        transform_mib=mem_tr.mib,
+        error=error,
+    ), ae
+
+
+class EpochSnapshots(keras.callbacks.Callback):
+    """Record (training seconds, weights) after each epoch; copying is not timed."""
+
+    def on_train_begin(self, logs=None):
+        self.snapshots = []
+        self.elapsed = 0.0
+        self._t = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.elapsed += time.perf_counter() - self._t
+        self.snapshots.append((self.elapsed, self.model.get_weights()))
+        self._t = time.perf_counter()
+
+
+def alternating_fit_times(X, same, *, units, epochs, repeats):
+    """Median fit seconds of the seed code and the library, fitted in turn.
+
+    Alternating the two keeps slow drifts of a shared machine out of the ratio.
+    """
+    raw, lib = [], []
+    for _ in range(repeats):
+        keras.utils.set_random_seed(0)
+        model, _ = seed_autoencoder(X.shape[1], X.shape[2], units, "relu")
+        raw.append(timed(lambda m=model: m.fit(X, X, epochs=epochs, batch_size=32, verbose=0))[1])
+        ae = LSTMAutoencoderTransformer(random_state=0, **same)
+        lib.append(timed(lambda a=ae: a.fit(X))[1])
+    return statistics.median(raw), statistics.median(lib)
+
+
+def error_trace(ae, snapshots, probe):
+    """(seconds, reconstruction error) of each epoch's weights, evaluated after training."""
+    final = ae.model_.get_weights()
+    trace = []
+    for seconds, weights in snapshots:
+        ae.model_.set_weights(weights)
+        trace.append((seconds, valid_mse(np.nan_to_num(ae.reconstruct(probe)), probe)))
+    ae.model_.set_weights(final)
+    return trace
+
+
+def time_to_reach(trace, target):
+    for seconds, error in trace:
+        if error <= target:
+            return seconds
+    return float("nan")
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--out", help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    q = args.quick
+    n_seqs, epochs = (300, 2) if q else (5000, 20)
+    n_big = 2000 if q else 200_000
+    rng = np.random.default_rng(0)
+
+    seqs = moving_ones(n_seqs, rng)
+    X0 = zero_padded(seqs, 10)
+    big = zero_padded(moving_ones(n_big, rng), 10)
+    small = big[:16]
+    rows = []
+
+    def add(data, setting, who, res):
+        rows.append(dict(data=data, setting=setting, who=who, **res))
+
+    # (a) same architecture and settings as the seed: relu, 100 units, raw
+    # values, zero padding, batch 32.
+    same = dict(
+        encoder_units=(100,),
+        latent_dim=100,
+        activation="relu",
+        scaler=None,
+        epochs=epochs,
+        batch_size=32,
+    )
+    raw = run_raw(
+        X0, seqs, units=100, activation="relu", epochs=epochs, batch_size=32, big=big, small=small
+    )
+    add("moving ones", "same settings", "raw Keras (seed)", raw)
+    lib, _ = run_library(X0, seqs, same, big=big, small=small)
+    if not q:  # fit times: medians of 3 alternating fits of each
+        raw["fit_s"], lib["fit_s"] = alternating_fit_times(
+            X0, same, units=100, epochs=epochs, repeats=3
+        )
+    add("moving ones", "same settings", "sklearn_lstm_ae", lib)
+
+    # (b) defaults: the variable-length list (masked), tanh, 64 units, scaling.
+    # Time to reach the seed's final error, evaluation excluded.
+    probe = seqs[: min(1000, n_seqs)]
+    snap = EpochSnapshots()
+    lib_def, ae = run_library(
+        seqs, seqs, dict(epochs=epochs, callbacks=[snap]), big=big, small=small
+    )
+    add("moving ones", "library defaults", "sklearn_lstm_ae", lib_def)
+    reach_s = time_to_reach(error_trace(ae, snap.snapshots, probe), raw["error"])
+    # The seed's calling style on the library's own trained encoder: the
+    # same network, so the ratio isolates how inference is called.
+    encoder = ae._graphs_.encoder(masked=False)
+    _, seed_style_s = timed(lambda: encoder.predict(big, verbose=0))
+
+    # Memory: transform and score_samples stream in batches of 1,024.
+    n_mem = 20_000 if q else 1_000_000
+    huge = zero_padded(moving_ones(n_mem, rng), 10)
+    gc.collect()
+    with PeakRSS() as mem_transform:
+        codes = ae.transform(huge)
+    del codes
+    with PeakRSS() as mem_score:
+        scores = ae.score_samples(huge)
+    del scores
+    memory = dict(
+        n=n_mem,
+        input_mib=huge.nbytes / 2**20,
+        transform_mib=mem_transform.mib,
+        score_mib=mem_score.mib,
+        out_mib=n_mem * ae.latent_dim * 4 / 2**20,
+    )
+    del huge
+
+    # A real dataset: GunPoint (UCR, from aeon), 200 sequences of 150 steps.
+    try:
+        G = gunpoint()
+    except ImportError:
+        G = None
+    if G is not None:
+        g_epochs = 2 if q else 30
+        g_seqs = list(G)
+        graw = run_raw(
+            G,
+            g_seqs,
+            units=64,
+            activation="tanh",
+            epochs=g_epochs,
+            batch_size=32,
+            big=G,
+            small=G[:16],
+        )
+        add("GunPoint", "same settings", "raw Keras (tanh)", graw)
+        glib, _ = run_library(
+            G,
+            g_seqs,
+            dict(encoder_units=(64,), latent_dim=64, scaler=None, epochs=g_epochs),
+            big=G,
+            small=G[:16],
+        )
+        add("GunPoint", "same settings", "sklearn_lstm_ae", glib)
+
+    lines = [
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"Keras {keras.__version__}; {n_seqs} training sequences, {epochs} epochs; "
+        f"transform on {n_big:,} sequences. Fit seconds of the moving-ones same-settings "
+        "rows are medians of 3 alternating fits (full mode).",
+        "",
+        "| data | setting | code | fit s | transform s | 16-seq ms | fit MiB | transform MiB "
+        "| recon. MSE | fit ratio | transform ratio | latency ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    base = {}
+    for r in rows:
+        key = r["data"]
+        if r["who"].startswith("raw"):
+            base[key] = r
+        b = base[key]
+        lines.append(
+            f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_s']:.2f} | "
+            f"{r['transform_s']:.2f} | {r['latency_ms']:.1f} | {r['fit_mib']:.0f} | "
+            f"{r['transform_mib']:.0f} | {r['error']:.4f} | {r['fit_s'] / b['fit_s']:.2f} | "
+            f"{r['transform_s'] / b['transform_s']:.3f} | {r['latency_ms'] / b['latency_ms']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Library defaults reached the seed's final error ({raw['error']:.2e}) after "
+        f"{reach_s:.2f} s of training; the seed code trained {raw['fit_s']:.2f} s "
+        f"(ratio {reach_s / raw['fit_s']:.2f}).",
+        "",
+        f"Seed-style `encoder.predict(X)` (batch 32) on the library's own default encoder: "
+        f"{seed_style_s:.2f} s for {n_big:,} sequences; `transform` took "
+        f"{lib_def['transform_s']:.2f} s (ratio {lib_def['transform_s'] / seed_style_s:.3f}, "
+        f"{seed_style_s / lib_def['transform_s']:.1f}x faster).",
+        "",
+        f"Memory on {memory['n']:,} sequences ({memory['input_mib']:.0f} MiB of float32 input): "
+        f"peak above the input {memory['transform_mib']:.0f} MiB for transform (codes: "
+        f"{memory['out_mib']:.0f} MiB), {memory['score_mib']:.0f} MiB for score_samples.",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(table + "\n")
+    return rows, reach_s
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The benchmark script runs (quick mode) and reports sane numbers; no timing assertions."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("psutil")
+
+
+def _load():
+    path = Path(__file__).parents[1] / "benchmarks" / "bench_vs_keras.py"
+    spec = importlib.util.spec_from_file_location("bench_vs_keras", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_benchmark_prints_the_table(tmp_path, capsys):
+    bench = _load()
+    out = tmp_path / "table.md"
+    rows, reach_s = bench.main(["--quick", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert out.read_text().strip() == printed.strip()
+    kinds = {(r["data"], r["setting"], r["who"]) for r in rows}
+    assert ("moving ones", "same settings", "raw Keras (seed)") in kinds
+    assert ("moving ones", "library defaults", "sklearn_lstm_ae") in kinds
+    for r in rows:
+        for key in ("fit_s", "transform_s", "latency_ms", "error"):
+            assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
+    assert "| fit ratio |" in printed and "reached the seed's final error" in printed
+    assert reach_s > 0 or math.isnan(reach_s)
+
+
+def test_seed_data_and_padding_helpers():
+    import numpy as np
+
+    bench = _load()
+    seqs = bench.moving_ones(50, np.random.default_rng(0))
+    assert all(1 <= len(s) <= 10 and s.shape[1] == 8 for s in seqs)
+    assert all(s[: min(len(s), 8)].sum(axis=1).tolist() == [1] * min(len(s), 8) for s in seqs)
+    padded = bench.zero_padded(seqs, 10)
+    assert padded.shape == (50, 10, 8)
+    assert bench.valid_mse(padded, seqs) == 0
