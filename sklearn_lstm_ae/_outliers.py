@@ -121,8 +121,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     @staticmethod
     def _step_errors(ae, X):
-        seqs = ae._scaled(X)
-        return ae._step_errors(seqs.values)
+        return ae._step_errors(X)
 
     @classmethod
     def _scores(cls, ae, X):

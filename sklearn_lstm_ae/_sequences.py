@@ -130,7 +130,7 @@ def _to_array(X, name):
     return np.array(arr, dtype=np.float32, order="C", copy=True)
 
 
-def check_sequences(X, *, n_features=None, max_timesteps=None, name="X"):
+def check_sequences(X, *, n_features=None, max_timesteps=None, name="X", first_index=0):
     """Validate sequence data and return it padded with NaN.
 
     Parameters
@@ -146,6 +146,9 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X"):
         Longest sequence length allowed. Shorter arrays are padded to it.
     name : str, default="X"
         Name used in error messages.
+    first_index : int, default=0
+        Index of X's first sequence in a larger collection that is checked
+        in parts; error messages count sequences from it.
 
     Returns
     -------
@@ -200,7 +203,7 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X"):
     if bad.any():
         i, t = np.argwhere(bad)[0]
         raise ValueError(
-            f"{name}[{i}] contains NaN inside the sequence at time step {t} (not "
+            f"{name}[{first_index + i}] contains NaN inside the sequence at time step {t} (not "
             "trailing padding). Fill or interpolate missing values first; NaN is "
             "read as padding only when it fills every feature of the last steps."
         )
@@ -208,13 +211,13 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X"):
     if partial.any():
         i, t = np.argwhere(partial)[0]
         raise ValueError(
-            f"{name}[{i}] contains NaN in some but not all features at time step "
+            f"{name}[{first_index + i}] contains NaN in some but not all features at time step "
             f"{t}. Padding steps must be NaN in every feature; fill missing values."
         )
     if (lengths == 0).any():
         i = int(np.flatnonzero(lengths == 0)[0])
         raise ValueError(
-            f"{name}[{i}] is a sequence of length 0 (all NaN). Every sequence needs "
+            f"{name}[{first_index + i}] is a sequence of length 0 (all NaN). Every sequence needs "
             "at least one time step: remove empty sequences before calling."
         )
     if n_features is not None and n_feat != n_features:

@@ -479,7 +479,7 @@ class LSTMAutoencoderTransformer(
             )
         return callbacks
 
-    def _check_input(self, X, *, reset):
+    def _check_input(self, X, *, reset, first_index=0):
         """Validate X; return NaN-padded float32 sequences (a fresh copy)."""
         table = _is_table(X)
         if reset:
@@ -493,7 +493,12 @@ class LSTMAutoencoderTransformer(
         check_is_fitted(self)
         if table and self._fit_on_table:
             validate_data(self, X, reset=False, skip_check_array=True)
-        return check_sequences(X, n_features=self.n_features_, max_timesteps=self.n_timesteps_)
+        return check_sequences(
+            X,
+            n_features=self.n_features_,
+            max_timesteps=self.n_timesteps_,
+            first_index=first_index,
+        )
 
     def _unfitted_copy(self):
         new = object.__new__(type(self))
@@ -735,15 +740,17 @@ class LSTMAutoencoderTransformer(
         size = int(vars(self).get("predict__batch_size") or _PREDICT_BATCH)
         return (slice(i, min(i + size, n)) for i in range(0, n, size))
 
-    def _map_batches(self, fn, values):
+    def _map_batches(self, fn, values, load=None):
         """Apply ``fn`` to batches of ``values`` and stack the results.
 
         Memory grows only with the output: each batch's result is written into
-        one preallocated array.
+        one preallocated array. ``load(part, start)``, when given, turns each
+        slice of ``values`` into the batch passed to ``fn``.
         """
         out = None
         for sl in self._batches(len(values)):
-            res = np.asarray(fn(values[sl]))
+            batch = values[sl] if load is None else load(values[sl], sl.start)
+            res = np.asarray(fn(batch))
             if out is None:
                 out = np.empty((len(values),) + res.shape[1:], dtype=np.float32)
             out[sl] = res
@@ -784,10 +791,23 @@ class LSTMAutoencoderTransformer(
         out[np.isnan(batch)] = np.nan
         return out
 
-    def _scaled(self, X):
-        seqs = self._check_input(X, reset=False)
+    def _scaled(self, X, first_index=0):
+        seqs = self._check_input(X, reset=False, first_index=first_index)
         scale_inplace(self.scaler_, seqs.values)
         return seqs
+
+    def _map_sequences(self, fn, X):
+        """Validate and scale X and apply ``fn`` to it batch by batch.
+
+        A numeric NumPy array is read one batch at a time, each batch copied
+        to float32, validated, padded and scaled in one pass, so peak memory
+        above the input grows only with the output. Other inputs (lists of
+        sequences, DataFrames) are first converted in one padded copy.
+        """
+        check_is_fitted(self)
+        if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
+            return self._map_batches(fn, self._scaled(X).values)
+        return self._map_batches(fn, X, load=lambda part, start: self._scaled(part, start).values)
 
     def transform(self, X):
         """Encode sequences into fixed-length vectors.
@@ -803,8 +823,7 @@ class LSTMAutoencoderTransformer(
         ndarray of shape (n_samples, latent_dim), float32
             The codes.
         """
-        seqs = self._scaled(X)
-        return self._map_batches(self._predict, seqs.values)
+        return self._map_sequences(self._predict, X)
 
     def inverse_transform(self, X, lengths=None):
         """Decode vectors into sequences in the original units.
@@ -860,8 +879,7 @@ class LSTMAutoencoderTransformer(
             Reconstructions in forward order; NaN where the input was padding.
         """
         self._require(RECONSTRUCTION, "reconstruct")
-        seqs = self._scaled(X)
-        out = self._map_batches(self._reconstruct_scaled, seqs.values)
+        out = self._map_sequences(self._reconstruct_scaled, X)
         return unscale_inplace(self.scaler_, out)
 
     def forecast(self, X):
@@ -883,19 +901,18 @@ class LSTMAutoencoderTransformer(
         """
         check_is_fitted(self)
         self._require(FUTURE, "forecast")
-        seqs = self._scaled(X)
-        out = self._map_batches(lambda batch: self._predict(batch, FUTURE), seqs.values)
+        out = self._map_sequences(lambda batch: self._predict(batch, FUTURE), X)
         return unscale_inplace(self.scaler_, out)
 
-    def _step_errors(self, values):
+    def _step_errors(self, X):
         """Squared reconstruction error per step ``(n, n_timesteps_)``, NaN on padding.
 
         Averaged over features, in the scaled units the network is trained in.
         """
         self._require(RECONSTRUCTION, "the reconstruction error")
-        return self._map_batches(
+        return self._map_sequences(
             lambda batch: np.mean(np.square(self._reconstruct_scaled(batch) - batch), axis=2),
-            values,
+            X,
         )
 
     def _objective(self, batch):
@@ -941,8 +958,7 @@ class LSTMAutoencoderTransformer(
         ndarray of shape (n_samples,)
             Minus the per-sequence mean squared error.
         """
-        seqs = self._scaled(X)
-        return -self._map_batches(self._objective, seqs.values)
+        return -self._map_sequences(self._objective, X)
 
     def score(self, X, y=None):
         """Negative mean reconstruction error (higher is better).
