@@ -56,7 +56,7 @@ print("decoded lengths:", [len(d) for d in decoded[:4]], "...")
 print(f"sequences recovered exactly after rounding: {np.mean(exact):.1%}")
 
 fig, axes = plt.subplots(1, 4, figsize=(9, 2.6), sharey=True)
-for ax, d, s in zip(axes, decoded, sequences[:4], strict=True):
+for ax, d, s in zip(axes, decoded[:4], sequences[:4], strict=True):
     ax.imshow(d.T, vmin=0, vmax=1, cmap="Greys", aspect="auto")
     ax.set_title(f"length {len(s)}")
     ax.set_xlabel("time step")
