@@ -20,7 +20,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check sklearn_lstm_ae tests examples benchmarks
-	$(PY) -m pytest -n 2 --durations=10
+	$(PY) -m pytest -n 2 -rs --durations=10
 
 docs: $(VENV)/.installed
 	rm -rf docs/generated docs/auto_examples
