@@ -13,6 +13,8 @@ two principal components.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer, plot_latent_space
 
@@ -32,12 +34,9 @@ X = amplitude * waves + rng.normal(0, 0.05, (n, steps))  # 2D: univariate sequen
 names = np.array(["sine", "square", "sawtooth"])[shape]
 
 # %%
-two = LSTMAutoencoderTransformer(latent_dim=2, encoder_units=(32,), epochs=40, random_state=0).fit(
-    X
-)
-eight = LSTMAutoencoderTransformer(
-    latent_dim=8, encoder_units=(32,), epochs=40, random_state=0
-).fit(X)
+params = dict(encoder_units=(32,), epochs=40, random_state=0)
+two = LSTMAutoencoderTransformer(latent_dim=2, **params).fit(X)
+eight = LSTMAutoencoderTransformer(latent_dim=8, **params).fit(X)
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
 plot_latent_space(two, X, names, ax=left, s=12)
@@ -51,8 +50,6 @@ fig.tight_layout()
 # %%
 # How separable are the shapes from the codes alone? A nearest-neighbour
 # classifier, cross-validated, on the unsupervised codes:
-from sklearn.model_selection import cross_val_score  # noqa: E402
-from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 
 for ae in (two, eight):
     score = cross_val_score(KNeighborsClassifier(5), ae.transform(X), shape, cv=5).mean()
