@@ -331,7 +331,7 @@ def main(argv=None):
         lines.append(
             f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_s']:.2f} | "
             f"{r['transform_s']:.2f} | {r['latency_ms']:.1f} | {r['fit_mib']:.0f} | "
-            f"{r['transform_mib']:.0f} | {r['error']:.4f} | {r['fit_s'] / b['fit_s']:.2f} | "
+            f"{r['transform_mib']:.0f} | {r['error']:.2e} | {r['fit_s'] / b['fit_s']:.2f} | "
             f"{r['transform_s'] / b['transform_s']:.3f} | {r['latency_ms'] / b['latency_ms']:.3f} |"
         )
     lines += [
