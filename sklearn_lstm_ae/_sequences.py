@@ -12,12 +12,35 @@ __all__ = ["PaddedSequences", "check_sequences", "unpad_sequences", "pad_sequenc
 class PaddedSequences:
     """A batch of sequences padded at the end with NaN.
 
-    Attributes
+    Returned by :func:`check_sequences`; frozen, so it can be shared.
+
+    Parameters
     ----------
     values : ndarray of shape (n_samples, n_timesteps, n_features), float32
         The sequences; time steps past ``lengths[i]`` hold NaN.
     lengths : ndarray of shape (n_samples,), int64
         Number of valid time steps of each sequence.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_features), float32
+        As given.
+    lengths : ndarray of shape (n_samples,), int64
+        As given.
+
+    See Also
+    --------
+    check_sequences : Validate input and build a PaddedSequences.
+    unpad_sequences : Split padded values back into a list.
+
+    Examples
+    --------
+    >>> from sklearn_lstm_ae import check_sequences
+    >>> seqs = check_sequences([[1.0, 2.0], [3.0]])
+    >>> seqs.is_padded
+    True
+    >>> seqs.mask().tolist()
+    [[True, True], [True, False]]
     """
 
     values: np.ndarray
@@ -162,6 +185,11 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X", first_i
         If X is empty, holds non-numbers, infinities, NaN anywhere but in
         trailing padding, zero-length sequences, or the wrong shape.
 
+    See Also
+    --------
+    unpad_sequences : Split padded sequences back into a list.
+    LSTMAutoencoderTransformer : Accepts the same input forms.
+
     Examples
     --------
     >>> from sklearn_lstm_ae import check_sequences
@@ -263,6 +291,10 @@ def unpad_sequences(values, lengths):
     -------
     list of ndarray
         ``values[i, :lengths[i]]`` for each i.
+
+    See Also
+    --------
+    check_sequences : Pad a list of sequences into one array.
 
     Examples
     --------

@@ -125,6 +125,11 @@ def windows_to_series(values, n_timepoints, stride=1):
     ndarray of shape (n_timepoints,) or (n_timepoints, n_features)
         The mean over the covering windows.
 
+    See Also
+    --------
+    sliding_windows : Cut the windows this function maps back.
+    LSTMAutoencoderOutlierDetector.timestep_errors : Per-step errors of windows.
+
     Examples
     --------
     >>> import numpy as np
