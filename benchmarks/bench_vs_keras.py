@@ -123,41 +123,47 @@ def seed_autoencoder(n_timesteps, n_features, units, activation):
     return model, encoder
 
 
-def run_raw(X, seqs, *, units, activation, epochs, batch_size, big, small):
-    keras.utils.set_random_seed(0)
-    model, encoder = seed_autoencoder(X.shape[1], X.shape[2], units, activation)
+def measure(fit, reconstruct, seqs, encode_big, encode_small, repeats):
+    """Fit, then time bulk and 16-sequence encoding; the row of one code."""
     with PeakRSS() as mem_fit:
-        _, fit_s = timed(lambda: model.fit(X, X, epochs=epochs, batch_size=batch_size, verbose=0))
-    error = valid_mse(model.predict(X, verbose=0), seqs)
+        _, fit_s = timed(fit)
+    error = valid_mse(np.nan_to_num(reconstruct()), seqs)
     with PeakRSS() as mem_tr:
-        _, transform_s = timed(lambda: encoder.predict(big, verbose=0))  # the seed's call
-    lat = latency_ms(lambda: encoder.predict(small, verbose=0), repeats=20)
+        _, transform_s = timed(encode_big)
     return dict(
         fit_s=fit_s,
         transform_s=transform_s,
-        latency_ms=lat,
+        latency_ms=latency_ms(encode_small, repeats=repeats),
         fit_mib=mem_fit.mib,
         transform_mib=mem_tr.mib,
         error=error,
     )
 
 
+def run_raw(X, seqs, *, units, activation, epochs, batch_size, big, small):
+    keras.utils.set_random_seed(0)
+    model, encoder = seed_autoencoder(X.shape[1], X.shape[2], units, activation)
+    return measure(
+        lambda: model.fit(X, X, epochs=epochs, batch_size=batch_size, verbose=0),
+        lambda: model.predict(X, verbose=0),
+        seqs,
+        lambda: encoder.predict(big, verbose=0),  # the seed's call
+        lambda: encoder.predict(small, verbose=0),
+        repeats=20,
+    )
+
+
 def run_library(X_fit, seqs, params, *, big, small):
     ae = LSTMAutoencoderTransformer(random_state=0, **params)
-    with PeakRSS() as mem_fit:
-        _, fit_s = timed(lambda: ae.fit(X_fit))
-    error = valid_mse(np.nan_to_num(ae.reconstruct(X_fit)), seqs)
-    with PeakRSS() as mem_tr:
-        _, transform_s = timed(lambda: ae.transform(big))
-    lat = latency_ms(lambda: ae.transform(small), repeats=50)
-    return dict(
-        fit_s=fit_s,
-        transform_s=transform_s,
-        latency_ms=lat,
-        fit_mib=mem_fit.mib,
-        transform_mib=mem_tr.mib,
-        error=error,
-    ), ae
+    row = measure(
+        lambda: ae.fit(X_fit),
+        lambda: ae.reconstruct(X_fit),
+        seqs,
+        lambda: ae.transform(big),
+        lambda: ae.transform(small),
+        repeats=50,
+    )
+    return row, ae
 
 
 class EpochSnapshots(keras.callbacks.Callback):
