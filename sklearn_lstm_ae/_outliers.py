@@ -120,12 +120,9 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _step_errors(ae, X):
-        return ae._step_errors(X)
-
-    @classmethod
-    def _scores(cls, ae, X):
-        return -np.nanmean(cls._step_errors(ae, X), axis=1, dtype=np.float64)
+    def _scores(ae, X):
+        # Per-sequence errors batch by batch: memory grows with n_samples only.
+        return -ae._reconstruction_errors(X)
 
     def timestep_errors(self, X):
         """Squared reconstruction error of every time step of every sequence.
@@ -144,7 +141,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Errors; NaN on padded steps.
         """
         check_is_fitted(self)
-        return self._step_errors(self.autoencoder_, X)
+        return self.autoencoder_._step_errors(X)
 
     def score_samples(self, X):
         """Minus the mean squared reconstruction error of each sequence.

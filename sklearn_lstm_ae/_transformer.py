@@ -740,19 +740,19 @@ class LSTMAutoencoderTransformer(
         size = int(vars(self).get("predict__batch_size") or _PREDICT_BATCH)
         return (slice(i, min(i + size, n)) for i in range(0, n, size))
 
-    def _map_batches(self, fn, values, load=None):
+    def _map_batches(self, fn, values, load=None, dtype=np.float32):
         """Apply ``fn`` to batches of ``values`` and stack the results.
 
         Memory grows only with the output: each batch's result is written into
-        one preallocated array. ``load(part, start)``, when given, turns each
-        slice of ``values`` into the batch passed to ``fn``.
+        one preallocated array of ``dtype``. ``load(part, start)``, when
+        given, turns each slice of ``values`` into the batch passed to ``fn``.
         """
         out = None
         for sl in self._batches(len(values)):
             batch = values[sl] if load is None else load(values[sl], sl.start)
             res = np.asarray(fn(batch))
             if out is None:
-                out = np.empty((len(values),) + res.shape[1:], dtype=np.float32)
+                out = np.empty((len(values),) + res.shape[1:], dtype=dtype)
             out[sl] = res
         if out is None:
             raise ValueError("Found array with 0 sample(s); at least 1 is required.")
@@ -796,7 +796,7 @@ class LSTMAutoencoderTransformer(
         scale_inplace(self.scaler_, seqs.values)
         return seqs
 
-    def _map_sequences(self, fn, X):
+    def _map_sequences(self, fn, X, dtype=np.float32):
         """Validate and scale X and apply ``fn`` to it batch by batch.
 
         A numeric NumPy array is read one batch at a time, each batch copied
@@ -806,8 +806,10 @@ class LSTMAutoencoderTransformer(
         """
         check_is_fitted(self)
         if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
-            return self._map_batches(fn, self._scaled(X).values)
-        return self._map_batches(fn, X, load=lambda part, start: self._scaled(part, start).values)
+            return self._map_batches(fn, self._scaled(X).values, dtype=dtype)
+        return self._map_batches(
+            fn, X, load=lambda part, start: self._scaled(part, start).values, dtype=dtype
+        )
 
     def transform(self, X):
         """Encode sequences into fixed-length vectors.
@@ -915,12 +917,21 @@ class LSTMAutoencoderTransformer(
             X,
         )
 
+    def _reconstruction_errors(self, X):
+        """Mean squared reconstruction error of each sequence, float64, scaled units."""
+        self._require(RECONSTRUCTION, "the reconstruction error")
+        return self._map_sequences(self._reconstruction_error, X, dtype=np.float64)
+
+    def _reconstruction_error(self, batch):
+        """Per-sequence mean squared error over the valid steps of one scaled batch."""
+        sq = np.square(self._reconstruct_scaled(batch) - batch)  # NaN on padding
+        return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
+
     def _objective(self, batch):
         """Per-sequence training loss (mean squared error) on one scaled batch."""
         spec = self._fit_spec
         if spec["mode"] == "reconstruct":
-            sq = np.square(self._reconstruct_scaled(batch) - batch)
-            return np.nanmean(sq.reshape(len(sq), -1), axis=1)
+            return self._reconstruction_error(batch)
         lengths = valid_lengths(batch)
         k = spec["n_future"]
         if lengths.min() <= k:
@@ -934,9 +945,7 @@ class LSTMAutoencoderTransformer(
         if spec["mode"] == "predict":
             return error
         weight = spec["future_weight"]
-        sq = np.square(self._reconstruct_scaled(past) - past)
-        rec = np.nanmean(sq.reshape(len(sq), -1), axis=1)
-        return (1 - weight) * rec + weight * error
+        return (1 - weight) * self._reconstruction_error(past) + weight * error
 
     def score_samples(self, X):
         """Negative training loss of each sequence: how well the model explains it.
