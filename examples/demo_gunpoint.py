@@ -8,16 +8,42 @@ The baseline is the same Pipeline with PCA of the same number of components.
 Run with ``make demo``.
 """
 
+import os
 import time
 
-import numpy as np
-from aeon.datasets import load_gunpoint
-from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+# Keep TensorFlow's C++ log quiet ("3": also the "failed call to cuInit" error
+# printed on machines without a GPU). Set before TensorFlow is imported.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with the C++ notices it prints while loading hidden.
+
+    TensorFlow's shared libraries print oneDNN and CUDA-probe lines straight to
+    the process's stderr as they load, before ``TF_CPP_MIN_LOG_LEVEL`` can act;
+    on a machine without a GPU they read like faults. Only this import is
+    silenced: errors raised by it still propagate.
+    """
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+
+import numpy as np  # noqa: E402
+from aeon.datasets import load_gunpoint  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
 N_COMPONENTS = 8
 

@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._inference import reconstruction_errors, step_errors
 from ._transformer import LSTMAutoencoderTransformer
 
 __all__ = ["LSTMAutoencoderOutlierDetector"]
@@ -122,7 +123,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     @staticmethod
     def _scores(ae, X):
         # Per-sequence errors batch by batch: memory grows with n_samples only.
-        return -ae._reconstruction_errors(X)
+        return -reconstruction_errors(ae, X)
 
     def timestep_errors(self, X):
         """Squared reconstruction error of every time step of every sequence.
@@ -141,7 +142,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Errors; NaN on padded steps.
         """
         check_is_fitted(self)
-        return self.autoencoder_._step_errors(X)
+        return step_errors(self.autoencoder_, X)
 
     def score_samples(self, X):
         """Minus the mean squared reconstruction error of each sequence.

@@ -1,133 +1,114 @@
-"""The one place that talks to scikeras: its BaseWrapper adapted to sequence data.
+"""The one module that imports scikeras: it builds, compiles and trains the Keras model.
 
-scikeras 0.13 is no longer maintained. Against scikit-learn >= 1.7 and Keras 3
-it needs these repairs, all kept here:
+``LSTMAutoencoderTransformer`` does not inherit from scikeras. It calls
+:func:`fit_keras_model` with a build function, the arrays Keras trains on and
+its own parameters; a private ``BaseWrapper`` made for that one call routes
+``optimizer__*``, ``loss__*``, ``metrics__*``, ``compile__*``, ``fit__*`` and
+``callbacks`` parameters, compiles the model and runs ``Model.fit``. Nothing
+of scikeras (attributes, class variables, hidden methods) reaches the public
+class, so a change in scikeras can break training but not the estimator's API.
 
-- it declares tags only through the retired ``_more_tags``; the estimator
-  declares ``__sklearn_tags__`` instead;
-- its ``_validate_data`` rejects 3D targets and NaN padding; sequences are
-  validated by :mod:`sklearn_lstm_ae._sequences` and the training targets
-  (reconstruction, future steps) built by the estimator before they get here,
-  so scikeras's validation and target encoders are bypassed and Keras gets
-  the arrays (or dicts of arrays) directly;
-- its ``random_state`` handling turns a ``RandomState`` into seed 0 and does
-  not seed Keras 3; the estimator seeds with ``keras.utils.set_random_seed``;
-- it reads parameters from ``__dict__``, so any public attribute would become
-  a parameter; here they come from the constructor signature plus routed
-  ``prefix__name`` parameters;
-- its ``__repr__`` is not scikit-learn's.
+scikeras 0.13 is no longer maintained; against scikit-learn >= 1.7 and Keras
+3 it needs these repairs, all kept here:
+
+- its ``_validate_data`` rejects 3D targets and NaN padding: sequences are
+  validated by :mod:`sklearn_lstm_ae._sequences` and the training targets are
+  built by :mod:`sklearn_lstm_ae._training` before they get here, so scikeras's
+  validation and target encoders are bypassed;
+- an optimizer instance is bound to the variables of the first model it
+  trains: every fit gets a fresh copy;
+- its ``random_state`` turns a ``RandomState`` into seed 0 and does not seed
+  Keras 3: seeding is done by the caller with ``keras.utils.set_random_seed``.
+
+Replacing scikeras by ``keras.wrappers`` (``SKLearnTransformer``) would change
+this module only: those wrappers take a ``model`` callable and ``fit_kwargs``
+but do not route ``optimizer__*`` or ``loss__*`` parameters, so
+:func:`fit_keras_model` would instantiate the optimizer and loss from the
+routed parameters itself (about 40 lines: ``keras.optimizers.get`` plus the
+``prefix__name`` parsing below), call ``model.compile`` and ``model.fit``
+directly, and keep :data:`ROUTING_PREFIXES` as the public contract.
 """
 
-import inspect
+import functools
 
 import keras
 from scikeras.wrappers import BaseWrapper
-from sklearn.base import BaseEstimator
-from sklearn.utils._available_if import available_if
 
-__all__ = ["KerasSequenceWrapper"]
+__all__ = ["ROUTING_PREFIXES", "is_routed", "fit_keras_model"]
 
-
-def _never(self):
-    return False
+#: Prefixes of the routed ``prefix__name`` parameters the estimator accepts.
+ROUTING_PREFIXES = frozenset(BaseWrapper._routing_prefixes - {"model"})
 
 
-def _routed(name):
-    head, sep, _ = name.partition("__")
-    return bool(sep) and head in BaseWrapper._routing_prefixes
+def is_routed(name):
+    """True for a routed parameter name such as ``optimizer__beta_1``."""
+    head, sep, tail = name.partition("__")
+    return bool(sep and tail) and head in ROUTING_PREFIXES
 
 
-class KerasSequenceWrapper(BaseWrapper):
-    """scikeras's ``BaseWrapper`` for models trained on (padded) 3D sequences.
+class _Trainer(BaseWrapper):
+    """scikeras's ``BaseWrapper`` used for one fit, with the repairs above."""
 
-    Subclasses implement ``_keras_build_fn(compile_kwargs)`` and call
-    :meth:`_keras_fit` with validated float32 sequences.
-    """
-
-    # scikeras looks these up to decide how to build the model: None means
-    # "call self._keras_build_fn". Class attributes, so they are not parameters.
-    model = None
-    build_fn = None
-    warm_start = False
-
-    __repr__ = BaseEstimator.__repr__
-
-    # --- parameters ---------------------------------------------------------
-    def set_params(self, **params):
-        # The name of the constructor's **kwargs is accepted like in __init__,
-        # so set_params never raises where the constructor does not; fit
-        # rejects what is not a routed parameter.
-        var_kw = [
-            p.name
-            for p in inspect.signature(type(self).__init__).parameters.values()
-            if p.kind == p.VAR_KEYWORD
-        ]
-        for name in var_kw:
-            if name in params:
-                setattr(self, name, params.pop(name))
-        return super().set_params(**params)
-
-    def _get_param_names(self):
-        sig = inspect.signature(type(self).__init__)
-        names = [
-            p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD
-        ]
-        return sorted(names + [k for k in vars(self) if _routed(k)])
+    def __init__(self, model=None, *, learning_rate=None, **params):
+        super().__init__(model, **params)
+        self.learning_rate = learning_rate
 
     def _get_compile_kwargs(self):
         kwargs = super()._get_compile_kwargs()
         optimizer = kwargs["optimizer"]
         if isinstance(self.optimizer, keras.optimizers.Optimizer):
-            # A Keras optimizer is bound to the variables of the first model it
-            # trains: give every fit (and every clone) a fresh one.
             kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
-        elif not hasattr(self, "optimizer__learning_rate"):
+        elif self.learning_rate is not None and not hasattr(self, "optimizer__learning_rate"):
             optimizer.learning_rate = self.learning_rate
         return kwargs
 
-    # --- data: validated upstream -------------------------------------------
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        return X, y
+        return X, y  # validated upstream
 
-    # --- fitting ------------------------------------------------------------
-    def _initialize(self, X, y=None):
-        self.model_ = self._build_keras_model()
-        self._initialize_callbacks()
-        return X, y
 
-    def _keras_fit(self, X, y, callbacks=(), *, epochs, warm_start=False):
-        """Build (unless ``warm_start``), compile and train on ready-made arrays.
+def _build(build, compile_kwargs):
+    return build(compile_kwargs)
 
-        ``X`` is what the Keras model takes (float32 sequences, or a dict with
-        teacher inputs), ``y`` a dict of targets keyed by output name.
-        Training history accumulates in ``history_`` when ``warm_start``.
-        """
-        # Seeding is done by the estimator with keras.utils.set_random_seed;
-        # scikeras's own context would map RandomState instances to seed 0.
-        self._random_state = None
-        if warm_start:
-            self._initialize_callbacks()
-            initial_epoch = self.current_epoch
-        else:
-            self._initialize(X, y)
-            initial_epoch = 0
-        self._ensure_compiled_model()
-        self._fit_callbacks = list(self._fit_callbacks) + list(callbacks)
-        self._fit_keras_model(
-            X,
-            y,
-            sample_weight=None,
-            warm_start=warm_start,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-        )
-        self.history_ = {k: [float(v) for v in vals] for k, vals in self.history_.items()}
 
-    # scikeras's predictor API does not apply to a transformer.
-    @available_if(_never)
-    def predict(self, X, **kwargs):  # pragma: no cover - never available
-        raise AttributeError("predict")
+def fit_keras_model(build, x, y, *, params, callbacks=(), epochs, model=None, initial_epoch=0):
+    """Build (unless ``model`` is given), compile and train a Keras model.
 
-    @available_if(_never)
-    def initialize(self, X, y=None):  # pragma: no cover - never available
-        raise AttributeError("initialize")
+    Parameters
+    ----------
+    build : callable
+        ``build(compile_kwargs) -> keras.Model``, compiled with (a processed
+        copy of) ``compile_kwargs``.
+    x, y
+        What ``Model.fit`` takes: arrays, dicts of arrays, or a PyDataset of
+        ``(x, y)`` batches (then ``y`` is None).
+    params : dict
+        The estimator's training parameters (``optimizer``, ``loss``,
+        ``metrics``, ``learning_rate``, ``batch_size``, ``epochs``,
+        ``validation_split``, ``shuffle``, ``callbacks``, ``verbose``) and its
+        routed ``prefix__name`` parameters.
+    callbacks : sequence of keras.callbacks.Callback
+        Callbacks added to the user's.
+    epochs : int
+        Epochs to train.
+    model : keras.Model, default=None
+        A compiled model to train further (warm start).
+    initial_epoch : int, default=0
+        Epochs already trained (numbering of the epochs only).
+
+    Returns
+    -------
+    model : keras.Model
+    history : dict of list of float
+        The epochs of this call only.
+    """
+    trainer = _Trainer(functools.partial(_build, build), **params)
+    trainer._random_state = None
+    trainer.model_ = trainer._build_keras_model() if model is None else model
+    trainer._initialize_callbacks()
+    trainer._ensure_compiled_model()
+    trainer._fit_callbacks = [*trainer._fit_callbacks, *callbacks]
+    trainer._fit_keras_model(
+        x, y, sample_weight=None, warm_start=False, epochs=epochs, initial_epoch=initial_epoch
+    )
+    history = {k: [float(v) for v in vals] for k, vals in trainer.history_.items()}
+    return trainer.model_, history

@@ -97,3 +97,110 @@ def test_load_refuses_code_in_the_model(sines, tmp_path):
         dst.write(tmp_path / "evil.keras", "model.keras")
     with pytest.raises(ValueError, match="(?i)lambda|unsafe|safe_mode"):
         LSTMAutoencoderTransformer.load(tmp_path / "bad.lstmae")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """One saved transformer (12 steps, 2 features) for the tampering tests to copy."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    return tiny().fit(X).save(tmp_path_factory.mktemp("saved") / "ae.lstmae")
+
+
+def _tamper(path, out, edit_state=None, members=None):
+    """Copy the saved archive ``path`` to ``out``, editing its JSON state or members."""
+    members = members or {}
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = members.get(name, src.read(name))
+            if name == "estimator.json" and edit_state is not None:
+                state = json.loads(data)
+                edit_state(state)
+                data = json.dumps(state)
+            if data is not None:
+                dst.writestr(name, data)
+    return out
+
+
+def _set(*keys, value=None, delete=False):
+    def edit(state):
+        target = state
+        for key in keys[:-1]:
+            target = target[key]
+        if delete:
+            del target[keys[-1]]
+        else:
+            target[keys[-1]] = value
+
+    return edit
+
+
+_OS_CONFIG = {"module": "os", "class_name": "system", "config": {}, "registered_name": None}
+
+
+@pytest.mark.parametrize(
+    "edit, members, match",
+    [
+        (
+            _set("fitted", "n_timesteps_", delete=True),
+            None,
+            "fitted field 'n_timesteps_' is missing",
+        ),
+        (_set("fitted", "n_features_", value="2"), None, "n_features_ must be a positive int"),
+        (_set("fitted", "_fit_spec", "mode", value="x"), None, "unknown mode 'x'"),
+        (_set("fitted", "history_", value=[1]), None, "history_ must map names"),
+        (
+            _set("scaler", "class", value="PickleScaler"),
+            None,
+            "unknown scaler class 'PickleScaler'",
+        ),
+        (_set("params", "loss", value={"evil": 1}), None, "unknown object kind 'evil'"),
+        (_set("params", "loss", value={"__keras__": "evil"}), None, "unknown object kind 'evil'"),
+        (_set("params", "_graphs", value=1), None, "unknown parameter '_graphs'"),
+        (_set("params", "bogus__x", value=1), None, "unknown parameter 'bogus__x'"),
+        (
+            _set("params", "optimizer", value={"__keras__": "optimizer", "config": _OS_CONFIG}),
+            None,
+            "names the module 'os'; only Keras's own objects",
+        ),
+        (
+            _set("params", "scaler", value={"__scaler__": "StandardScaler", "params": {"x": 1}}),
+            None,
+            r"params.scaler holds the unknown parameter 'x'",
+        ),
+        (_set("class", value="Other"), None, "holds a 'Other', not a LSTMAutoencoderTransformer"),
+        (_set("extra", value=1), None, "must hold exactly"),
+        (None, {"model.keras": None}, "the archive has no 'model.keras'"),
+        (None, {"scaler.npz": None}, "the archive has no 'scaler.npz'"),
+        (None, {"scaler.npz": b"junk"}, "scaler.npz cannot be read"),
+        (None, {"estimator.json": b"{not json"}, "is not a file written by"),
+    ],
+)
+def test_tampered_files_raise_a_value_error_that_names_the_problem(
+    saved, tmp_path, edit, members, match
+):
+    path = saved
+    bad = _tamper(path, tmp_path / "bad.lstmae", edit, members)
+    with pytest.raises(ValueError, match=match) as info:
+        LSTMAutoencoderTransformer.load(bad)
+    assert "bad.lstmae" in str(info.value)
+
+
+def test_truncated_or_foreign_model_is_refused(saved, sines, tmp_path):
+    path = saved
+    with zipfile.ZipFile(path) as zf:
+        model = zf.read("model.keras")
+    bad = _tamper(path, tmp_path / "cut.lstmae", members={"model.keras": model[: len(model) // 2]})
+    with pytest.raises(ValueError, match="model.keras cannot be loaded in Keras safe mode"):
+        LSTMAutoencoderTransformer.load(bad)
+    # A different shape than the fitted state says: refused before use.
+    other = tiny().fit(sines[:, :6]).save(tmp_path / "short.lstmae")
+    with zipfile.ZipFile(other) as zf:
+        short_model = zf.read("model.keras")
+    bad = _tamper(path, tmp_path / "mixed.lstmae", members={"model.keras": short_model})
+    with pytest.raises(ValueError, match=r"reads sequences of shape \(6, 2\).*says \(12, 2\)"):
+        LSTMAutoencoderTransformer.load(bad)
+    # The whole file cut short is not a zip archive any more.
+    (tmp_path / "half.lstmae").write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="is not a file written by"):
+        LSTMAutoencoderTransformer.load(tmp_path / "half.lstmae")

@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._input import scaled
 
 from .conftest import tiny
 
@@ -97,7 +98,55 @@ def test_pickle_joblib_and_deepcopy_round_trips(sines, tmp_path, dumps, loads):
     # encoder_ and decoder_ still share the loaded model's weights
     other.partial_fit(L)
     np.testing.assert_allclose(
-        other.encoder_.predict_on_batch(other._scaled(L).values),
+        other.encoder_.predict_on_batch(scaled(other, L).values),
         other.transform(L),
         rtol=1e-6,
     )
+
+
+def test_public_class_owes_nothing_to_scikeras(sines):
+    """scikeras is a private collaborator: nothing of it reaches the public class."""
+    assert not [c for c in LSTMAutoencoderTransformer.__mro__ if "scikeras" in c.__module__]
+    scikeras_only = {
+        "_keras_build_fn",
+        "_more_tags",
+        "_routing_prefixes",
+        "_fit_kwargs",
+        "_get_compile_kwargs",
+        "_initialize_callbacks",
+        "current_epoch",
+        "initialized_",
+        "target_encoder",
+        "feature_encoder",
+        "model",
+        "build_fn",
+        "warm_start",
+    }
+    ae = tiny(epochs=1, optimizer__beta_1=0.8).fit(sines)
+    assert not scikeras_only & (set(dir(LSTMAutoencoderTransformer)) | set(dir(ae)))
+    assert not [k for k in vars(ae) if k.startswith(("_fit_callbacks", "_predict_callbacks"))]
+    assert float(ae.model_.optimizer.beta_1) == pytest.approx(0.8)  # routed still works
+
+
+def test_fits_and_transforms_print_no_retracing_notice(sines):
+    import logging
+
+    import tensorflow as tf
+    from sklearn.model_selection import GridSearchCV
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = tf.get_logger()
+    logger.addHandler(handler)
+    try:
+        GridSearchCV(tiny(epochs=1), {"latent_dim": [2, 3]}, cv=3).fit(sines)
+        ae = tiny(epochs=1, predict__batch_size=7).fit(sines)
+        for n in range(1, 16):
+            ae.transform(sines[:n])
+            ae.score_samples(sines[:n])
+            ae.inverse_transform(ae.transform(sines[:n]))
+    finally:
+        logger.removeHandler(handler)
+    assert not [r.getMessage() for r in records if "retracing" in r.getMessage()]
+    assert not logger.filters  # TensorFlow's logger is left as it was found

@@ -1,0 +1,229 @@
+"""Inference: batched encoding and decoding, reconstruction errors and per-sequence scores."""
+
+import numpy as np
+import tensorflow as tf
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ._input import scaled
+from ._network import FUTURE, RECONSTRUCTION
+from ._scaling import unscale_inplace
+from ._sequences import reverse_steps, split_future, unpad_sequences, valid_lengths
+
+__all__ = [
+    "encode",
+    "decode",
+    "reconstruct",
+    "forecast",
+    "step_errors",
+    "reconstruction_errors",
+    "objectives",
+]
+
+PREDICT_BATCH = 1024
+
+
+class _Run:
+    """Call a Keras model in inference mode.
+
+    An object rather than a closure: TensorFlow counts retracing per
+    function code, so closures of every fitted model would share one count
+    (and warn) where each model's function here counts alone.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, x):
+        return self.model(x, training=False)
+
+
+def _function(est, kind, *args):
+    """The traced inference function of one of ``est``'s graphs, built once per model.
+
+    Its input signature leaves the batch size free, so batches of any size
+    run the one trace.
+    """
+    graphs = est._graphs_
+    key = ("function", kind, *args)
+    if key not in graphs._cache:
+        model = getattr(graphs, kind)(*args)
+        spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), model.inputs[0].dtype)
+        graphs._cache[key] = tf.function(_Run(model), input_signature=[spec])
+    fn = graphs._cache[key]
+    return lambda batch: fn(tf.convert_to_tensor(batch)).numpy()
+
+
+def _batches(est, n):
+    size = int(vars(est).get("predict__batch_size") or PREDICT_BATCH)
+    return (slice(i, min(i + size, n)) for i in range(0, n, size))
+
+
+def map_batches(est, fn, values, load=None, dtype=np.float32):
+    """Apply ``fn`` to batches of ``values`` and stack the results.
+
+    Memory grows only with the output: each batch's result is written into
+    one preallocated array of ``dtype``. ``load(part, start)``, when given,
+    turns each slice of ``values`` into the batch passed to ``fn``.
+    """
+    out = None
+    for sl in _batches(est, len(values)):
+        batch = values[sl] if load is None else load(values[sl], sl.start)
+        res = np.asarray(fn(batch))
+        if out is None:
+            out = np.empty((len(values),) + res.shape[1:], dtype=dtype)
+        out[sl] = res
+    if out is None:
+        raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+    return out
+
+
+def map_sequences(est, fn, X, dtype=np.float32):
+    """Validate and scale X and apply ``fn`` to it batch by batch.
+
+    A numeric NumPy array is read one batch at a time, each batch copied to
+    float32, validated, padded and scaled in one pass, so peak memory above
+    the input grows only with the output. Other inputs (lists of sequences,
+    DataFrames) are first converted in one padded copy.
+    """
+    check_is_fitted(est)
+    if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
+        return map_batches(est, fn, scaled(est, X).values, dtype=dtype)
+    return map_batches(
+        est, fn, X, load=lambda part, start: scaled(est, part, start).values, dtype=dtype
+    )
+
+
+def predict(est, batch, head=None):
+    """Codes (``head=None``) or a decoder's output for one scaled batch of sequences.
+
+    Batches without padding take the unmasked graph (same function, faster
+    on CPU).
+    """
+    padded = bool(np.isnan(batch[:, -1, 0]).any())
+    if head is None:
+        return _function(est, "encoder", padded)(batch)
+    return _function(est, "autoencoder", padded, head)(batch)
+
+
+def require(est, head, method):
+    """Raise unless ``est`` was trained with decoder ``head``."""
+    if head in est._graphs_.heads:
+        return
+    mode = est._fit_spec["mode"]
+    if head == FUTURE:
+        raise ValueError(
+            f"{method} needs the future decoder of mode='predict' or "
+            f"'composite', but this transformer was fitted with mode={mode!r}."
+        )
+    raise ValueError(
+        f"{method} needs the reconstruction decoder of mode='reconstruct' or "
+        f"'composite', but this transformer was fitted with mode={mode!r}. "
+        "Use forecast() for the predicted future."
+    )
+
+
+def _reconstruct_scaled(est, batch):
+    """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
+    out = np.asarray(predict(est, batch, RECONSTRUCTION))
+    if est._fit_spec["reverse_target"]:
+        out = reverse_steps(out, valid_lengths(batch))
+    out[np.isnan(batch)] = np.nan
+    return out
+
+
+def encode(est, X, prepared=False):
+    """Codes of X; ``prepared=True`` when X is already validated and scaled."""
+    if prepared:
+        return map_batches(est, lambda batch: predict(est, batch), X)
+    return map_sequences(est, lambda batch: predict(est, batch), X)
+
+
+def decode(est, X, lengths=None):
+    """Sequences decoded from codes X, forward order, original units."""
+    check_is_fitted(est)
+    require(est, RECONSTRUCTION, "inverse_transform")
+    Z = check_array(X, dtype=np.float32)
+    latent_dim = est._graphs_.latent_dim
+    if Z.shape[1] != latent_dim:
+        raise ValueError(
+            f"X has {Z.shape[1]} columns, but codes of this transformer have "
+            f"latent_dim={latent_dim}. Pass the output of transform."
+        )
+    if lengths is not None:
+        lengths = np.asarray(lengths)
+        if lengths.shape != (len(Z),):
+            raise ValueError(
+                f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
+            )
+    out = map_batches(est, _function(est, "decoder", RECONSTRUCTION), Z)
+    if est._fit_spec["reverse_target"]:
+        full = np.full(len(out), out.shape[1])
+        out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
+    unscale_inplace(est.scaler_, out)
+    return out if lengths is None else unpad_sequences(out, lengths)
+
+
+def reconstruct(est, X):
+    """Encoded and decoded X in the original units, NaN on padding."""
+    require(est, RECONSTRUCTION, "reconstruct")
+    out = map_sequences(est, lambda batch: _reconstruct_scaled(est, batch), X)
+    return unscale_inplace(est.scaler_, out)
+
+
+def forecast(est, X):
+    """The ``n_future`` steps predicted after each sequence, original units."""
+    check_is_fitted(est)
+    require(est, FUTURE, "forecast")
+    out = map_sequences(est, lambda batch: predict(est, batch, FUTURE), X)
+    return unscale_inplace(est.scaler_, out)
+
+
+def step_errors(est, X):
+    """Squared reconstruction error per step ``(n, n_timesteps_)``, NaN on padding.
+
+    Averaged over features, in the scaled units the network is trained in.
+    """
+    require(est, RECONSTRUCTION, "the reconstruction error")
+    return map_sequences(
+        est,
+        lambda batch: np.mean(np.square(_reconstruct_scaled(est, batch) - batch), axis=2),
+        X,
+    )
+
+
+def _reconstruction_error(est, batch):
+    """Per-sequence mean squared error over the valid steps of one scaled batch."""
+    sq = np.square(_reconstruct_scaled(est, batch) - batch)  # NaN on padding
+    return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
+
+
+def reconstruction_errors(est, X):
+    """Mean squared reconstruction error of each sequence, float64, scaled units."""
+    require(est, RECONSTRUCTION, "the reconstruction error")
+    return map_sequences(est, lambda batch: _reconstruction_error(est, batch), X, np.float64)
+
+
+def _objective(est, batch):
+    """Per-sequence training loss (mean squared error) on one scaled batch."""
+    spec = est._fit_spec
+    if spec["mode"] == "reconstruct":
+        return _reconstruction_error(est, batch)
+    lengths = valid_lengths(batch)
+    k = spec["n_future"]
+    if lengths.min() <= k:
+        raise ValueError(
+            f"Scoring in mode={spec['mode']!r} compares the predicted last "
+            f"n_future={k} steps of each sequence with the true ones, so "
+            f"sequences need more than {k} steps; the shortest has {lengths.min()}."
+        )
+    past, future = split_future(batch, lengths, k)
+    error = np.mean(np.square(predict(est, past, FUTURE) - future), axis=(1, 2))
+    if spec["mode"] == "predict":
+        return error
+    weight = spec["future_weight"]
+    return (1 - weight) * _reconstruction_error(est, past) + weight * error
+
+
+def objectives(est, X):
+    """Per-sequence training loss of X (the negative of ``score_samples``)."""
+    return map_sequences(est, lambda batch: _objective(est, batch), X)
