@@ -11,25 +11,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def _import_tensorflow_quietly():
-    """Import TensorFlow with the C++ notices it prints while loading hidden.
+sys.path.insert(0, os.path.join(os.path.abspath(".."), "examples"))
+from _quiet_tensorflow import import_tensorflow_quietly  # noqa: E402
 
-    TensorFlow's shared libraries print oneDNN and CUDA-probe lines straight to
-    the process's stderr as they load, before ``TF_CPP_MIN_LOG_LEVEL`` can act;
-    on a machine without a GPU they read like faults. Only this import is
-    silenced: errors raised by it still propagate.
-    """
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-_import_tensorflow_quietly()
+import_tensorflow_quietly()
 
 import sklearn_lstm_ae  # noqa: E402
 
@@ -69,7 +54,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "ignore_pattern": r"demo_",
+    "ignore_pattern": r"demo_|/_",  # the demo and private helpers are not gallery pages
     "abort_on_example_error": True,
     "remove_config_comments": True,
     "download_all_examples": False,

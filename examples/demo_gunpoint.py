@@ -8,35 +8,12 @@ The baseline is the same Pipeline with PCA of the same number of components.
 Run with ``make demo``.
 """
 
-import os
 import time
 
-# Keep TensorFlow's C++ log quiet ("3": also the "failed call to cuInit" error
-# printed on machines without a GPU). Set before TensorFlow is imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from _quiet_tensorflow import import_tensorflow_quietly
 
+import_tensorflow_quietly()  # before anything imports TensorFlow
 
-def _import_tensorflow_quietly():
-    """Import TensorFlow with the C++ notices it prints while loading hidden.
-
-    TensorFlow's shared libraries print oneDNN and CUDA-probe lines straight to
-    the process's stderr as they load, before ``TF_CPP_MIN_LOG_LEVEL`` can act;
-    on a machine without a GPU they read like faults. Only this import is
-    silenced: errors raised by it still propagate.
-    """
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-_import_tensorflow_quietly()
-
-import numpy as np  # noqa: E402
 from aeon.datasets import load_gunpoint  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -45,28 +22,20 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
-N_COMPONENTS = 8
-
-
-def load(split):
-    X, y = load_gunpoint(split=split)  # aeon layout: (n_cases, n_channels, n_timepoints)
-    return np.transpose(X, (0, 2, 1)), y  # Keras layout: (n, n_timesteps, n_features)
+N_COMPONENTS = 16
 
 
 def main():
-    X_train, y_train = load("train")
-    X_test, y_test = load("test")
+    # aeon's layout, (n_cases, n_channels, n_timepoints), read as it is
+    X_train, y_train = load_gunpoint(split="train")
+    X_test, y_test = load_gunpoint(split="test")
     print(
         f"GunPoint: {len(X_train)} training and {len(X_test)} test sequences of "
-        f"{X_train.shape[1]} steps, {X_train.shape[2]} feature(s)"
+        f"{X_train.shape[2]} steps, {X_train.shape[1]} channel(s)"
     )
     lstm = make_pipeline(
         LSTMAutoencoderTransformer(
-            latent_dim=N_COMPONENTS,
-            encoder_units=(64,),
-            epochs=150,
-            batch_size=16,
-            random_state=0,
+            latent_dim=N_COMPONENTS, data_format="channels_first", random_state=0
         ),
         StandardScaler(),
         LogisticRegression(max_iter=2000),
@@ -79,7 +48,7 @@ def main():
     rows = []
     for name, model, X_tr, X_te in (
         ("LSTM autoencoder", lstm, X_train, X_test),
-        ("PCA", pca, X_train[:, :, 0], X_test[:, :, 0]),
+        ("PCA", pca, X_train[:, 0], X_test[:, 0]),
     ):
         start = time.perf_counter()
         model.fit(X_tr, y_train)

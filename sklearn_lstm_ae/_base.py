@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from . import _inference as inference
+from ._input import to_layout
 from ._params import is_routed
 from ._persistence import load_transformer, save_transformer
 from ._training import restore_model
@@ -103,7 +104,8 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
             Sequences in any of the forms accepted by ``fit``, with the same
-            number of features and no more than ``n_timesteps_`` steps.
+            number of features, of any length (longer ones than in ``fit``
+            included).
 
         Returns
         -------
@@ -130,7 +132,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ndarray of shape (n_samples, n_timesteps, n_features) or list
             The decoded sequences, in forward order.
         """
-        return inference.decode(self, X, lengths)
+        return to_layout(self, inference.decode(self, X, lengths))
 
     def reconstruct(self, X):
         """Encode and decode sequences in one pass, in the original units.
@@ -145,13 +147,13 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ndarray of shape (n_samples, n_timesteps, n_features)
             Reconstructions in forward order; NaN where the input was padding.
         """
-        return inference.reconstruct(self, X)
+        return to_layout(self, inference.reconstruct(self, X))
 
     def forecast(self, X):
         """Predict the ``n_future`` steps that follow each sequence.
 
         Available in modes "predict" and "composite". Each sequence is read
-        whole (up to ``n_timesteps_`` steps) and the future decoder writes the
+        whole, whatever its length, and the future decoder writes the
         steps after its last one.
 
         Parameters
@@ -164,7 +166,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ndarray of shape (n_samples, n_future, n_features)
             The predicted future, in the original units.
         """
-        return inference.forecast(self, X)
+        return to_layout(self, inference.forecast(self, X))
 
     def score_samples(self, X):
         """Negative training loss of each sequence: how well the model explains it.

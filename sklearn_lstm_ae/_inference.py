@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._buckets import map_bucketed
 from ._input import scaled
 from ._network import FUTURE, RECONSTRUCTION
 from ._scaling import unscale_inplace
@@ -53,8 +54,12 @@ def _function(est, kind, *args):
     return lambda batch: fn(tf.convert_to_tensor(batch)).numpy()
 
 
+def _batch_size(est):
+    return int(vars(est).get("predict__batch_size") or PREDICT_BATCH)
+
+
 def _batches(est, n):
-    size = int(vars(est).get("predict__batch_size") or PREDICT_BATCH)
+    size = _batch_size(est)
     return (slice(i, min(i + size, n)) for i in range(0, n, size))
 
 
@@ -77,17 +82,23 @@ def map_batches(est, fn, values, load=None, dtype=np.float32):
     return out
 
 
-def map_sequences(est, fn, X, dtype=np.float32):
+def map_sequences(est, fn, X, dtype=np.float32, timewise=False):
     """Validate and scale X and apply ``fn`` to it batch by batch.
 
     A numeric NumPy array is read one batch at a time, each batch copied to
     float32, validated, padded and scaled in one pass, so peak memory above
     the input grows only with the output. Other inputs (lists of sequences,
-    DataFrames) are first converted in one padded copy.
+    DataFrames) are first converted in one padded copy; when their lengths
+    differ, batches group sequences of similar length, each cut to its own
+    longest (``timewise`` results are NaN past each sequence's batch).
     """
     check_is_fitted(est)
     if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
-        return map_batches(est, fn, scaled(est, X).values, dtype=dtype)
+        seqs = scaled(est, X)
+        if seqs.is_padded:
+            size = int(vars(est).get("predict__batch_size") or PREDICT_BATCH)
+            return map_bucketed(fn, seqs.values, seqs.lengths, size, timewise=timewise, dtype=dtype)
+        return map_batches(est, fn, seqs.values, dtype=dtype)
     return map_batches(
         est, fn, X, load=lambda part, start: scaled(est, part, start).values, dtype=dtype
     )
@@ -132,10 +143,13 @@ def _reconstruct_scaled(est, batch):
 
 
 def encode(est, X, prepared=False):
-    """Codes of X; ``prepared=True`` when X is already validated and scaled."""
-    if prepared:
-        return map_batches(est, lambda batch: predict(est, batch), X)
-    return map_sequences(est, lambda batch: predict(est, batch), X)
+    """Codes of X; ``prepared=True`` when X is already validated, scaled PaddedSequences."""
+    if not prepared:
+        return map_sequences(est, lambda batch: predict(est, batch), X)
+    if X.is_padded:
+        fn = lambda batch: predict(est, batch)  # noqa: E731
+        return map_bucketed(fn, X.values, X.lengths, _batch_size(est), timewise=False)
+    return map_batches(est, lambda batch: predict(est, batch), X.values)
 
 
 def decode(est, X, lengths=None):
@@ -155,7 +169,11 @@ def decode(est, X, lengths=None):
             raise ValueError(
                 f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
             )
-    out = map_batches(est, _function(est, "decoder", RECONSTRUCTION), Z)
+    steps = None  # the training length, n_timesteps_
+    if lengths is not None and len(lengths) and est._graphs_.free_length:
+        steps = max(int(lengths.max()), est.n_timesteps_)
+        steps = None if steps == est.n_timesteps_ else steps
+    out = map_batches(est, _function(est, "decoder", RECONSTRUCTION, steps), Z)
     if est._fit_spec["reverse_target"]:
         full = np.full(len(out), out.shape[1])
         out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
@@ -166,7 +184,7 @@ def decode(est, X, lengths=None):
 def reconstruct(est, X):
     """Encoded and decoded X in the original units, NaN on padding."""
     require(est, RECONSTRUCTION, "reconstruct")
-    out = map_sequences(est, lambda batch: _reconstruct_scaled(est, batch), X)
+    out = map_sequences(est, lambda batch: _reconstruct_scaled(est, batch), X, timewise=True)
     return unscale_inplace(est.scaler_, out)
 
 
@@ -188,6 +206,7 @@ def step_errors(est, X):
         est,
         lambda batch: np.mean(np.square(_reconstruct_scaled(est, batch) - batch), axis=2),
         X,
+        timewise=True,
     )
 
 

@@ -3,9 +3,14 @@
 import keras
 from keras import ops
 
-__all__ = ["NaNPaddingMask", "RestoreMask", "SequenceDecoder"]
+__all__ = ["NaNPaddingMask", "RestoreMask", "SequenceDecoder", "MaskedPooling", "RECURRENT"]
 
 _PACKAGE = "sklearn_lstm_ae"
+
+#: Pooling modes of :class:`MaskedPooling`.
+POOLING = ("mean", "max", "meanmax", "lastmax")
+#: Recurrent layers by cell name; both keep Keras's cuDNN kernels with tanh.
+RECURRENT = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
 def _valid_steps(inputs):
@@ -66,7 +71,8 @@ class SequenceDecoder(keras.layers.Layer):
     Parameters
     ----------
     n_timesteps : int
-        Length of the decoded sequences.
+        Length of the decoded sequences, unless ``call`` is given ``like``
+        (a sequence whose length to write) or ``steps``.
     n_features : int
         Features per decoded step.
     units : tuple of int
@@ -79,6 +85,8 @@ class SequenceDecoder(keras.layers.Layer):
         Activation of the per-step Dense output.
     conditional : bool, default=False
         Feed each step the previous output.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell of the stacked layers.
     """
 
     def __init__(
@@ -90,6 +98,7 @@ class SequenceDecoder(keras.layers.Layer):
         dropout=0.0,
         output_activation=None,
         conditional=False,
+        cell="lstm",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -100,8 +109,9 @@ class SequenceDecoder(keras.layers.Layer):
         self.dropout = float(dropout)
         self.output_activation = output_activation
         self.conditional = bool(conditional)
+        self.cell = cell
         self.lstms = [
-            keras.layers.LSTM(
+            RECURRENT[cell](
                 n, activation=activation, dropout=dropout, return_sequences=True, name=f"lstm_{i}"
             )
             for i, n in enumerate(self.units)
@@ -110,21 +120,26 @@ class SequenceDecoder(keras.layers.Layer):
             self.n_features, activation=output_activation, name="output"
         )
 
-    def build(self, code_shape, teacher_shape=None):
+    def build(self, code_shape, teacher_shape=None, like_shape=None):
         width = code_shape[-1] + (self.n_features if self.conditional else 0)
         for lstm in self.lstms:
-            lstm.build((None, self.n_timesteps, width))
+            lstm.build((None, None, width))
             width = lstm.units
-        self.output_layer.build((None, self.n_timesteps, width))
+        self.output_layer.build((None, None, width))
 
-    def _steps(self, code):
-        """The code repeated over time: (batch, n_timesteps, latent)."""
-        return ops.repeat(ops.expand_dims(code, 1), self.n_timesteps, axis=1)
+    def _length(self, teacher, like, steps):
+        """Steps to write: the teacher's or ``like``'s length, ``steps``, else n_timesteps."""
+        for ref in (teacher, like):
+            if ref is not None:
+                return ops.shape(ref)[1]
+        return self.n_timesteps if steps is None else steps
 
-    def call(self, code, teacher=None, training=None):
-        x = self._steps(code)
+    def call(self, code, teacher=None, like=None, steps=None, training=None):
+        n = self._length(teacher, like, steps)
         if self.conditional and teacher is None:
-            return self._generate(code)
+            return self._generate(code, n)
+        # The code repeated over time: (batch, n, latent).
+        x = ops.repeat(ops.expand_dims(code, 1), n, axis=1)
         if self.conditional:
             # Step t reads the true step t - 1 (zeros before the first step).
             previous = ops.pad(teacher[:, :-1], [[0, 0], [1, 0], [0, 0]])
@@ -133,30 +148,32 @@ class SequenceDecoder(keras.layers.Layer):
             x = lstm(x, training=training)
         return self.output_layer(x)
 
-    def _generate(self, code):
-        """Run the conditioned decoder on its own outputs, one step at a time."""
+    def _generate(self, code, n):
+        """Run the conditioned decoder on its own outputs for ``n`` steps, one at a time."""
         batch = ops.shape(code)[0]
-        states = []
-        for lstm in self.lstms:
-            states += [ops.zeros((batch, lstm.units), code.dtype)] * 2
+        n_states = 2 if self.cell == "lstm" else 1  # (h, c) or h
+        states = [[ops.zeros((batch, lstm.units), code.dtype)] * n_states for lstm in self.lstms]
         previous = ops.zeros((batch, self.n_features), code.dtype)
-        outputs = ops.zeros((batch, self.n_timesteps, self.n_features), code.dtype)
+        outputs = ops.zeros((batch, n, self.n_features), code.dtype)
 
         def step(t, carry):
             states, previous, outputs = carry
             x = ops.concatenate([code, previous], axis=-1)
             new_states = []
-            for i, lstm in enumerate(self.lstms):
-                x, (h, c) = lstm.cell(x, [states[2 * i], states[2 * i + 1]], training=False)
-                new_states += [h, c]
+            for lstm, state in zip(self.lstms, states, strict=True):
+                x, new = lstm.cell(x, list(state), training=False)
+                new_states.append(list(new) if isinstance(new, (list, tuple)) else [new])
             y = self.output_layer(x)
             outputs = ops.slice_update(outputs, (0, t, 0), ops.expand_dims(y, 1))
             return new_states, y, outputs
 
-        return ops.fori_loop(0, self.n_timesteps, step, (states, previous, outputs))[2]
+        return ops.fori_loop(0, n, step, (states, previous, outputs))[2]
 
-    def compute_output_shape(self, code_shape, teacher_shape=None):
-        return (code_shape[0], self.n_timesteps, self.n_features)
+    def compute_output_shape(self, code_shape, teacher_shape=None, like_shape=None):
+        # (A call with ``steps`` writes that many steps; its static shape is
+        # not tracked, only the values are used.)
+        ref = teacher_shape or like_shape
+        return (code_shape[0], self.n_timesteps if ref is None else ref[1], self.n_features)
 
     def get_config(self):
         config = super().get_config()
@@ -168,5 +185,50 @@ class SequenceDecoder(keras.layers.Layer):
             dropout=self.dropout,
             output_activation=self.output_activation,
             conditional=self.conditional,
+            cell=self.cell,
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MaskedPooling(keras.layers.Layer):
+    """Pool a sequence of hidden states over its valid steps only.
+
+    ``mode`` is "mean", "max", "meanmax" (the two concatenated) or "lastmax"
+    (the state at the last valid step beside the max). Padded
+    steps (where the Keras mask is False) never enter: a sequence gives the
+    same summary alone or padded in a batch of longer ones. Done outside the
+    recurrent layers, so those stay on cuDNN.
+    """
+
+    def __init__(self, mode="max", **kwargs):
+        super().__init__(**kwargs)
+        if mode not in POOLING:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, POOLING))}, got {mode!r}.")
+        self.mode = mode
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            mean, peak = ops.mean(inputs, axis=1), ops.max(inputs, axis=1)
+            last = inputs[:, -1]
+        else:
+            valid = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+            count = ops.maximum(ops.sum(valid, axis=1), 1.0)
+            mean = ops.sum(inputs * valid, axis=1) / count
+            lowest = ops.convert_to_tensor(-3.0e38, inputs.dtype)
+            peak = ops.max(ops.where(valid > 0, inputs, lowest), axis=1)
+            index = ops.cast(count[:, 0] - 1.0, "int32")  # right-padded: last valid step
+            last = ops.take_along_axis(inputs, index[:, None, None], axis=1)[:, 0]
+        parts = {"mean": [mean], "max": [peak], "meanmax": [mean, peak], "lastmax": [last, peak]}
+        return ops.concatenate(parts[self.mode], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        width = input_shape[-1] * (2 if self.mode in ("meanmax", "lastmax") else 1)
+        return (input_shape[0], width)
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}

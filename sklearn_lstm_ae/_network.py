@@ -2,7 +2,7 @@
 
 import keras
 
-from ._layers import NaNPaddingMask, RestoreMask, SequenceDecoder
+from ._layers import RECURRENT, MaskedPooling, NaNPaddingMask, RestoreMask, SequenceDecoder
 
 __all__ = ["build_autoencoder", "AutoencoderGraphs", "RECONSTRUCTION", "FUTURE"]
 
@@ -10,6 +10,7 @@ LATENT = "latent"
 RECONSTRUCTION = "reconstruction"
 FUTURE = "future"
 SEQUENCES = "sequences"
+ENCODER = "encoder_"  # prefix of the encoder's layers, in the order they run
 
 
 def _teacher(head):
@@ -36,6 +37,9 @@ def build_autoencoder(
     reconstruct=True,
     n_future=0,
     conditional=False,
+    cell="lstm",
+    bidirectional=False,
+    pooling="last",
 ):
     """Build the LSTM autoencoder that the seeds write by hand, as a training graph.
 
@@ -72,6 +76,14 @@ def build_autoencoder(
     conditional : bool, default=False
         Decoders read their previous output. The training graph then takes
         the targets as extra inputs ``"<head>_teacher"`` (teacher forcing).
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell of the encoder and decoders.
+    bidirectional : bool, default=False
+        Read the sequence both ways in every encoder layer.
+    pooling : {"last", "mean", "max", "meanmax", "lastmax"}, default="last"
+        What the code is computed from: the last layer's final state (the
+        seeds' encoder), or its states pooled over the valid steps
+        (:class:`~sklearn_lstm_ae._layers.MaskedPooling`).
 
     Returns
     -------
@@ -80,21 +92,28 @@ def build_autoencoder(
         input is the sequences array, or a dict ``{"sequences": ...,
         "<head>_teacher": ...}`` when ``conditional``.
     """
-    encoder = [
-        keras.layers.LSTM(
+    encoder = []
+    for i, n in enumerate(encoder_units):
+        layer = RECURRENT[cell](
             n,
             activation=activation,
             dropout=dropout,
-            return_sequences=i < len(encoder_units) - 1,
-            name=f"encoder_lstm_{i}",
+            return_sequences=i < len(encoder_units) - 1 or pooling != "last",
+            name=f"{ENCODER}{cell}_{i}",
         )
-        for i, n in enumerate(encoder_units)
-    ]
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"{ENCODER}bi{cell}_{i}")
+        encoder.append(layer)
+    if pooling != "last":
+        encoder.append(MaskedPooling(pooling, name=f"{ENCODER}pooling"))
     encoder.append(keras.layers.Dense(latent_dim, name=LATENT))
     heads = {RECONSTRUCTION: n_timesteps} if reconstruct else {}
     if n_future:
         heads[FUTURE] = n_future
-    inputs = {SEQUENCES: keras.Input((n_timesteps, n_features), name=SEQUENCES)}
+    # A free time axis: the encoder reads, and the reconstruction decoder
+    # writes, sequences of any length (n_timesteps only sizes the decoder
+    # model that decodes codes alone).
+    inputs = {SEQUENCES: keras.Input((None, n_features), name=SEQUENCES)}
     x = NaNPaddingMask(name="padding_mask")(inputs[SEQUENCES]) if masked else inputs[SEQUENCES]
     code = _apply(encoder, x)
     outputs = {}
@@ -107,11 +126,17 @@ def build_autoencoder(
             dropout=dropout,
             output_activation=output_activation,
             conditional=conditional,
+            cell=cell,
             name=head,
         )
+        length = None if head == FUTURE else steps
         if conditional:
-            teacher = inputs[_teacher(head)] = keras.Input((steps, n_features), name=_teacher(head))
+            teacher = inputs[_teacher(head)] = keras.Input(
+                (length, n_features), name=_teacher(head)
+            )
             outputs[head] = decoder(code, teacher=teacher)
+        elif head == RECONSTRUCTION:
+            outputs[head] = decoder(code, like=inputs[SEQUENCES])
         else:
             outputs[head] = decoder(code)
     if masked and reconstruct:
@@ -149,9 +174,8 @@ class AutoencoderGraphs:
 
     @property
     def encoder_layers(self):
-        names = [layer.name for layer in self.model.layers]
-        lstms = [self.model.get_layer(n) for n in names if n.startswith("encoder_lstm_")]
-        return lstms + [self.model.get_layer(LATENT)]
+        layers = [layer for layer in self.model.layers if layer.name.startswith(ENCODER)]
+        return layers + [self.model.get_layer(LATENT)]
 
     @property
     def heads(self):
@@ -188,20 +212,33 @@ class AutoencoderGraphs:
 
         return self._get(("encoder", masked), make)
 
-    def decoder(self, head=RECONSTRUCTION):
-        """Codes ``(batch, latent_dim)`` -> sequences of decoder ``head`` (scaled units)."""
+    def decoder(self, head=RECONSTRUCTION, steps=None):
+        """Codes ``(batch, latent_dim)`` -> ``steps`` steps of decoder ``head`` (scaled units).
+
+        ``steps=None`` writes the decoder's own length: ``n_timesteps_`` for
+        the reconstruction, ``n_future`` for the future.
+        """
 
         def make():
             code = keras.Input((self.latent_dim,), name="code")
-            return keras.Model(code, self.model.get_layer(head)(code), name=f"{head}_decoder")
+            out = self.model.get_layer(head)(code, steps=steps)
+            return keras.Model(code, out, name=f"{head}_decoder")
 
-        return self._get(("decoder", head), make)
+        return self._get(("decoder", head, steps), make)
+
+    @property
+    def free_length(self):
+        """True when the model reads sequences of any length (models saved
+        before the time axis was free have a fixed one)."""
+        return self.input_shape[0] is None
 
     def autoencoder(self, masked, head=RECONSTRUCTION):
         """Sequences -> decoder ``head``'s output, with or without padding masks."""
 
         def make():
             inputs, code = self._encode(masked)
-            return keras.Model(inputs, self.model.get_layer(head)(code), name=f"{head}_model")
+            layer = self.model.get_layer(head)
+            out = layer(code, like=inputs) if head == RECONSTRUCTION else layer(code)
+            return keras.Model(inputs, out, name=f"{head}_model")
 
         return self._get(("autoencoder", masked, head), make)

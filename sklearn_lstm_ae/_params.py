@@ -22,17 +22,24 @@ PARAMETER_CONSTRAINTS = {
     "future_weight": [Interval(Real, 0, 1, closed="both")],
     "reverse_target": ["boolean"],
     "conditional": ["boolean"],
+    "cell": [StrOptions({"lstm", "gru"})],
+    "bidirectional": ["boolean"],
+    "pooling": [StrOptions({"last", "mean", "max", "meanmax", "lastmax"})],
     "activation": [str],
     "dropout": [Interval(Real, 0, 1, closed="left")],
+    "data_format": [StrOptions({"channels_last", "channels_first"})],
     "scaler": "no_validation",  # checked in check_params
     "loss": [str, keras.losses.Loss, callable],
     "optimizer": [str, type, keras.optimizers.Optimizer],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
     "metrics": [list, tuple, None],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "max_updates": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "validation_split": [Interval(Real, 0, 1, closed="left")],
     "shuffle": ["boolean"],
+    "bucketing": ["boolean"],
     "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
     "callbacks": [list, tuple, None],
     "random_state": ["random_state"],
@@ -75,6 +82,13 @@ def keras_params(est):
     params["callbacks"] = list(est.callbacks) if est.callbacks else None
     params["verbose"] = int(est.verbose)
     params.update((k, v) for k, v in vars(est).items() if is_routed(k))
+    clipped = {"optimizer__clipnorm", "optimizer__clipvalue", "optimizer__global_clipnorm"}
+    if (
+        est.clipnorm is not None
+        and not isinstance(est.optimizer, keras.optimizers.Optimizer)
+        and not clipped & set(params)
+    ):
+        params["optimizer__clipnorm"] = est.clipnorm
     return params
 
 

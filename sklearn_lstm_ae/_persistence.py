@@ -224,6 +224,7 @@ def save_transformer(estimator, path):
 
 
 _SPEC_MODES = ("reconstruct", "predict", "composite")
+_BEFORE_ENCODER_OPTIONS = {"pooling": "last", "cell": "lstm", "bidirectional": False}
 
 
 def _check_fitted(fitted):
@@ -351,6 +352,9 @@ def _load(zf, tmp, cls):
     state = _read_state(zf, cls)
     names = set(cls._get_param_names())
     params = _decode_params(state["params"], lambda n: n in names or is_routed(n))
+    # Files saved before these parameters existed hold a model built without
+    # them: give the loaded estimator the values that built it.
+    params = {**_BEFORE_ENCODER_OPTIONS, **params}
     fitted = state["fitted"]
     _check_fitted(fitted)
     try:
@@ -373,7 +377,9 @@ def _load(zf, tmp, cls):
     except Exception:  # not a model built by this package
         model_shape = None
     _require(
-        model_shape == shape,
+        model_shape is not None
+        and model_shape[1] == shape[1]
+        and model_shape[0] in (None, shape[0]),  # None: a free time axis
         f"model.keras reads sequences of shape {model_shape}, but the fitted state says {shape}",
     )
     est = cls(**params)

@@ -90,13 +90,18 @@ def _check_dtype(arr, what):
     return arr
 
 
-def _from_list(X, name):
-    """Copy a list of (length_i,) or (length_i, n_features) arrays into one padded array."""
+def _from_list(X, name, channels_first=False):
+    """Copy a list of (length_i,) or (length_i, n_features) arrays into one padded array.
+
+    With ``channels_first``, 2D items are ``(n_features, length_i)``.
+    """
     items = []
     for i, item in enumerate(X):
         arr = _check_dtype(np.asarray(item), f"{name}[{i}]")
         if arr.ndim == 1:
             arr = arr[:, None]
+        elif channels_first and arr.ndim == 2:
+            arr = arr.T
         if arr.shape[0] == 0:
             raise ValueError(
                 f"{name}[{i}] is a sequence of length 0. Every sequence needs at "
@@ -108,7 +113,8 @@ def _from_list(X, name):
         raise ValueError(
             f"The sequences in {name} have different numbers of features "
             f"{sorted(n_features)}. All sequences must have the same channels; "
-            "only their lengths may differ."
+            "only their lengths may differ. Sequences laid out as (n_channels, "
+            "length_i), as in aeon and sktime, need data_format='channels_first'."
         )
     n_timesteps = max(arr.shape[0] for arr in items)
     values = np.full((len(items), n_timesteps, n_features.pop()), np.nan, np.float32)
@@ -117,7 +123,7 @@ def _from_list(X, name):
     return values
 
 
-def _to_array(X, name):
+def _to_array(X, name, channels_first=False):
     """Return a float32 array of ndim 2 or 3 that this function owns (one copy)."""
     if X is None:
         raise TypeError(f"{name} must be array-like of sequences, got None.")
@@ -126,7 +132,7 @@ def _to_array(X, name):
             f"{name} is a sparse matrix; sequences must be dense. Call .toarray() first."
         )
     if _is_sequence_list(X):
-        return _from_list(X, name)
+        return _from_list(X, name, channels_first)
     if hasattr(X, "iloc") and hasattr(X, "to_numpy"):  # pandas DataFrame or Series
         X = X.to_numpy()
     try:
@@ -138,7 +144,7 @@ def _to_array(X, name):
             "or a list of 2D arrays (length_i, n_features)."
         ) from None
     if arr.dtype == object and arr.ndim == 1 and _is_sequence_list(list(arr)):
-        return _from_list(list(arr), name)
+        return _from_list(list(arr), name, channels_first)
     arr = _check_dtype(arr, name)
     if arr.ndim not in (2, 3):
         hint = (
@@ -150,10 +156,20 @@ def _to_array(X, name):
             f"{name} must be 2D (n_samples, n_timesteps) or 3D (n_samples, "
             f"n_timesteps, n_features), got an array of shape {arr.shape}.{hint}"
         )
+    if channels_first and arr.ndim == 3:
+        arr = arr.transpose(0, 2, 1)
     return np.array(arr, dtype=np.float32, order="C", copy=True)
 
 
-def check_sequences(X, *, n_features=None, max_timesteps=None, name="X", first_index=0):
+def check_sequences(
+    X,
+    *,
+    n_features=None,
+    max_timesteps=None,
+    name="X",
+    first_index=0,
+    data_format="channels_last",
+):
     """Validate sequence data and return it padded with NaN.
 
     Parameters
@@ -172,6 +188,12 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X", first_i
     first_index : int, default=0
         Index of X's first sequence in a larger collection that is checked
         in parts; error messages count sequences from it.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3D arrays and of the 2D items of a list: "channels_last" is
+        Keras's ``(n_samples, n_timesteps, n_features)`` and ``(length_i,
+        n_features)``; "channels_first" is aeon's and sktime's ``(n_cases,
+        n_channels, n_timepoints)`` and ``(n_channels, length_i)``. The
+        returned values are always channels last.
 
     Returns
     -------
@@ -197,7 +219,11 @@ def check_sequences(X, *, n_features=None, max_timesteps=None, name="X", first_i
     >>> seqs.values.shape, seqs.lengths.tolist()
     ((2, 3, 1), [3, 2])
     """
-    values = _to_array(X, name)
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}."
+        )
+    values = _to_array(X, name, data_format == "channels_first")
     shape = values.shape
     if values.ndim == 2:
         values = values[:, :, None]

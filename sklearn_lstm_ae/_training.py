@@ -1,6 +1,5 @@
 """Training: targets, callbacks, seeding and the fit paths (arrays, PyDataset, partial_fit)."""
 
-import logging
 import random
 from contextlib import contextmanager
 from numbers import Integral
@@ -10,6 +9,8 @@ import numpy as np
 import tensorflow as tf
 from sklearn.utils import check_random_state
 
+from ._buckets import BucketedTraining
+from ._callbacks import StopOnNaN, budget, quiet_retracing, training_callbacks
 from ._input import check_input, scaled
 from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs, build_autoencoder, training_inputs
 from ._params import heads, is_bce, keras_params
@@ -42,49 +43,6 @@ def seeded(random_state):
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)  # noqa: NPY002
-
-
-class _NoRetracingNotice(logging.Filter):
-    """Drop TensorFlow's "triggered tf.function retracing" notice."""
-
-    def filter(self, record):
-        return "triggered tf.function retracing" not in record.getMessage()
-
-
-@contextmanager
-def quiet_retracing():
-    """Silence the retracing notice while this package trains, and only then.
-
-    TensorFlow counts traces per function *code*, and Keras gives every
-    model a train step of the same code: a grid search that fits many small
-    models (each tracing its own step once, as it must) reads to TensorFlow
-    as one function retraced in a loop, and it warns. The notice is a false
-    alarm there, so it is filtered from TensorFlow's logger for the duration
-    of the fit; the filter is removed afterwards, so the user's own
-    functions still get the notice. Inference needs no filter: each fitted
-    model's functions are traced once (see :mod:`sklearn_lstm_ae._inference`).
-    """
-    logger = tf.get_logger()
-    notice = _NoRetracingNotice()
-    logger.addFilter(notice)
-    try:
-        yield
-    finally:
-        logger.removeFilter(notice)
-
-
-class StopOnNaN(keras.callbacks.Callback):
-    """Stop training after an epoch whose loss is NaN or infinite.
-
-    Checked per epoch, not per batch like ``TerminateOnNaN``: a batch-level
-    hook makes Keras copy the logs back from the device after every step,
-    which cost about 10% of the training time of small networks.
-    """
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(loss):
-            self.model.stop_training = True
 
 
 def _units(units):
@@ -123,6 +81,9 @@ def _build_fn(est):
             reconstruct=RECONSTRUCTION in weights,
             n_future=est.n_future if FUTURE in weights else 0,
             conditional=est.conditional,
+            cell=est.cell,
+            bidirectional=est.bidirectional,
+            pooling=est.pooling,
         )
         metrics = compile_kwargs.pop("metrics", None)
         if metrics:
@@ -170,19 +131,6 @@ def training_data(values, lengths, spec):
         targets[RECONSTRUCTION] = nan_to_zero(target)
     padded = int(input_lengths.min()) < values.shape[1]
     return encoder_input, targets, padded
-
-
-def _callbacks(est):
-    callbacks = [StopOnNaN()]
-    if est.early_stopping is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss" if est.validation_split else "loss",
-                patience=est.early_stopping,
-                restore_best_weights=True,
-            )
-        )
-    return callbacks
 
 
 def _strategy(est):
@@ -242,23 +190,46 @@ def _train(est, seqs, *, epochs, warm_start=False):
     if not warm_start:
         est._padded_fit = padded or est._padded_fit
     x = training_inputs(values, targets, est._fit_spec["conditional"])
+    if seqs.is_padded and not est.validation_split and est.bucketing:
+        # Sequences of similar length batched together, each batch padded to
+        # its own longest: the steps computed follow the valid ones.
+        x, targets = _bucketed(est, seqs), None
     # A warm start keeps training under the strategy the model was built in.
     strategy = est.model_.distribute_strategy if warm_start else _strategy(est)
     model = est.model_ if warm_start else None
     done = len(est.history_["loss"]) if warm_start else 0
+    n_epochs, steps = budget(est, len(values))
+    if epochs is None:
+        epochs = n_epochs
     with seeded(est.random_state), strategy.scope(), quiet_retracing():
         model, history = fit_keras_model(
             _build_fn(est),
             x,
             targets,
             params=keras_params(est),
-            callbacks=_callbacks(est),
+            callbacks=training_callbacks(est, steps) if not warm_start else [StopOnNaN()],
             epochs=epochs,
             model=model,
             initial_epoch=done,
         )
     _check_converged(history)
     return model, history
+
+
+def _bucketed(est, seqs):
+    """Length-bucketed training batches of scaled ``seqs``, redrawn every epoch."""
+    spec = est._fit_spec
+
+    def prepare(values, lengths):
+        batch, targets, _ = training_data(values, lengths, spec)
+        return training_inputs(batch, targets, spec["conditional"]), targets
+
+    seed = None
+    if est.random_state is not None:
+        seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+    return BucketedTraining(
+        seqs.values, seqs.lengths, est.batch_size, prepare, shuffle=est.shuffle, seed=seed
+    )
 
 
 def _fit_scaled(new, seqs, epochs, padded=False):
@@ -278,7 +249,7 @@ def fit_arrays(est, X):
     """Fit ``est`` on in-memory sequences and commit; return X's scaled sequences."""
     new = _unfitted_copy(est)
     seqs = check_input(new, X, reset=True)
-    fitted = _fit_scaled(new, seqs, est.epochs)
+    fitted = _fit_scaled(new, seqs, None)
     _commit(est, fitted)
     return seqs
 
@@ -298,7 +269,9 @@ def fit_batches(est, dataset):
     scaler = make_scaler(est.scaler)
     n_features, steps, padded = None, set(), False
     for i in range(n_batches):
-        seqs = check_sequences(dataset[i], n_features=n_features, name=f"batch {i}")
+        seqs = check_sequences(
+            dataset[i], n_features=n_features, name=f"batch {i}", data_format=est.data_format
+        )
         n_features = seqs.values.shape[2]
         steps.add(seqs.values.shape[1])
         padded = padded or seqs.is_padded
@@ -321,8 +294,8 @@ def fit_batches(est, dataset):
             TrainingBatches(dataset, prepare),
             None,
             params=keras_params(new),
-            callbacks=_callbacks(new),
-            epochs=est.epochs,
+            callbacks=training_callbacks(new, n_batches),
+            epochs=-(-est.max_updates // n_batches) if est.epochs == "auto" else est.epochs,
         )
     _check_converged(new.history_)
     restore_model(new, model)

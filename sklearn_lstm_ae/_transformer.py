@@ -58,11 +58,33 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         Feed each decoder step the previous output: the true previous step
         while training (teacher forcing), the decoder's own output at
         inference. False is the seeds' unconditioned RepeatVector decoder.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell of the encoder and decoder layers (aeon's autoencoder
+        networks use GRUs). Both stay on cuDNN on a GPU with ``tanh``.
+    bidirectional : bool, default=False
+        Read each sequence forwards and backwards in every encoder layer.
+    pooling : {"lastmax", "max", "mean", "meanmax", "last"}, default="lastmax"
+        What the code summarises. "lastmax" projects the last encoder layer's
+        final hidden state beside the maximum of its hidden states over the
+        valid steps of each sequence; "max", "mean" and "meanmax" (both,
+        concatenated) pool the states only. Padding never enters. "last"
+        projects the final hidden state alone: the seeds' many-to-one
+        encoder, a poor summary of long sequences. The default was chosen by
+        cross-validation on training splits (``benchmarks/select_defaults.py``).
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
         cuDNN on a GPU; "relu", as in the seeds, also works.
     dropout : float, default=0.0
         Fraction of LSTM inputs dropped while training.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3D arrays and of the 2D sequences of a list, as Keras's
+        ``data_format``. "channels_last" is Keras's ``(n_samples, n_timesteps,
+        n_features)`` and ``(length_i, n_features)``. "channels_first" is
+        aeon's and sktime's ``(n_cases, n_channels, n_timepoints)`` and
+        ``(n_channels, length_i)``: pass their collections as they are.
+        ``reconstruct``, ``forecast`` and ``inverse_transform`` return the
+        same layout. ``fit`` warns when channels-last data look transposed
+        (a single time step, or ten times more features than steps).
     scaler : {"standard", "minmax"}, scikit-learn transformer or None, \
             default="standard"
         Per-feature scaling learned in ``fit`` on the valid (unpadded) steps,
@@ -79,10 +101,24 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
     learning_rate : float, default=1e-3
         Learning rate of the optimizer, unless ``optimizer__learning_rate`` is
         given or ``optimizer`` is an instance.
+    clipnorm : float or None, default=1.0
+        Clip each gradient to this norm before the update, a standard guard
+        for recurrent networks: without it, training on long sequences
+        (ArrowHead, 251 steps) blew up early and never recovered. None
+        disables it. Ignored when ``optimizer`` is an instance or a routed
+        ``optimizer__clipnorm``, ``optimizer__clipvalue`` or
+        ``optimizer__global_clipnorm`` is given.
     metrics : list of str or keras.metrics.Metric, default=None
         Extra metrics recorded per epoch in ``history_``.
-    epochs : int, default=100
-        Number of passes over the training data.
+    epochs : int or "auto", default="auto"
+        Passes over the training data. "auto" counts the budget in gradient
+        updates instead (``max_updates``), so small datasets get enough of
+        them; the learning rate is halved when the loss stops improving for
+        about 60 updates, training stops after about 200 updates without
+        improvement, and the best weights are kept. An int trains exactly
+        that many epochs (with ``early_stopping`` only if given).
+    max_updates : int, default=1000
+        Gradient updates of a fit with ``epochs="auto"``.
     batch_size : int, default=32
         Sequences per gradient step.
     validation_split : float, default=0.0
@@ -90,6 +126,14 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         out to compute ``val_loss``.
     shuffle : bool, default=True
         Shuffle the training sequences before each epoch.
+    bucketing : bool, default=True
+        When training sequences differ in length, batch sequences of similar
+        length together, each batch padded only to its own longest, so that
+        the steps computed follow the valid ones rather than ``n_samples x
+        n_timesteps_``. Batches and their members are redrawn every epoch
+        (with ``shuffle``), seeded by ``random_state``. Losses and codes are
+        those of the masked computation either way. Not used with
+        ``validation_split`` (Keras splits arrays, not batches).
     early_stopping : int, default=None
         Patience, in epochs, before training stops once ``val_loss`` (or
         ``loss`` without validation) stops improving; the best weights are
@@ -127,7 +171,10 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
     scaler_ : transformer or None
         The fitted scaler.
     n_timesteps_ : int
-        Length of the longest training sequence; all sequences are padded to it.
+        Length of the longest training sequence. Information, not a limit:
+        the encoder reads, and the reconstruction decoder writes, sequences
+        of any length; ``inverse_transform`` without ``lengths`` writes this
+        many steps, and shorter inputs are padded to it.
     n_features_ : int
         Number of features (channels) per time step.
     n_features_in_ : int
@@ -176,17 +223,24 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         future_weight=0.5,
         reverse_target=False,
         conditional=False,
+        cell="lstm",
+        bidirectional=False,
+        pooling="lastmax",
         activation="tanh",
         dropout=0.0,
+        data_format="channels_last",
         scaler="standard",
         loss="mse",
         optimizer="adam",
         learning_rate=1e-3,
+        clipnorm=1.0,
         metrics=None,
-        epochs=100,
+        epochs="auto",
+        max_updates=1000,
         batch_size=32,
         validation_split=0.0,
         shuffle=True,
+        bucketing=True,
         early_stopping=None,
         callbacks=None,
         random_state=None,
@@ -202,17 +256,24 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         self.future_weight = future_weight
         self.reverse_target = reverse_target
         self.conditional = conditional
+        self.cell = cell
+        self.bidirectional = bidirectional
+        self.pooling = pooling
         self.activation = activation
         self.dropout = dropout
+        self.data_format = data_format
         self.scaler = scaler
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.clipnorm = clipnorm
         self.metrics = metrics
         self.epochs = epochs
+        self.max_updates = max_updates
         self.batch_size = batch_size
         self.validation_split = validation_split
         self.shuffle = shuffle
+        self.bucketing = bucketing
         self.early_stopping = early_stopping
         self.callbacks = callbacks
         self.random_state = random_state
@@ -270,7 +331,7 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         if is_batch_source(X):  # encode the PyDataset batch by batch
             fit_batches(self, X)
             return np.concatenate([self.transform(X[i]) for i in range(len(X))])
-        return inference.encode(self, fit_arrays(self, X).values, prepared=True)
+        return inference.encode(self, fit_arrays(self, X), prepared=True)
 
     def partial_fit(self, X, y=None):
         """Train for one more epoch on X, keeping the model trained so far.

@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("psutil")
 
 
-def _load():
-    path = Path(__file__).parents[1] / "benchmarks" / "bench_vs_keras.py"
-    spec = importlib.util.spec_from_file_location("bench_vs_keras", path)
+def _load(name="bench_vs_keras"):
+    path = Path(__file__).parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -43,3 +43,18 @@ def test_seed_data_and_padding_helpers():
     padded = bench.zero_padded(seqs, 10)
     assert padded.shape == (50, 10, 8)
     assert bench.valid_mse(padded, seqs) == 0
+
+
+def test_quick_representation_benchmark_prints_every_column(capsys):
+    bench = _load("bench_representation")
+    rows = bench.main(["--quick", "--datasets", "ItalyPowerDemand", "PickupGestureWiimoteZ"])
+    printed = capsys.readouterr().out
+    for column in ("LSTM codes + logreg", "PCA(16) + 1-NN", "MiniRocket + ridge", "TS2Vec"):
+        assert column in printed
+    assert rows["ItalyPowerDemand"]["equal"] and not rows["PickupGestureWiimoteZ"]["equal"]
+    assert rows["PickupGestureWiimoteZ"]["raw"] is None  # unequal lengths: no raw row
+    for row in rows.values():
+        for kind in ("lstm", "pca"):
+            assert set(row[kind]) == {"logreg", "1nn"}
+            assert all(0 <= acc <= 1 for acc in row[kind].values())
+        assert 0 <= row["rocket"] <= 1 and row["lstm_fit_s"] > 0

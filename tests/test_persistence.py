@@ -194,13 +194,24 @@ def test_truncated_or_foreign_model_is_refused(saved, sines, tmp_path):
     with pytest.raises(ValueError, match="model.keras cannot be loaded in Keras safe mode"):
         LSTMAutoencoderTransformer.load(bad)
     # A different shape than the fitted state says: refused before use.
-    other = tiny().fit(sines[:, :6]).save(tmp_path / "short.lstmae")
+    other = tiny().fit(sines[:, :, :1]).save(tmp_path / "one.lstmae")
     with zipfile.ZipFile(other) as zf:
-        short_model = zf.read("model.keras")
-    bad = _tamper(path, tmp_path / "mixed.lstmae", members={"model.keras": short_model})
-    with pytest.raises(ValueError, match=r"reads sequences of shape \(6, 2\).*says \(12, 2\)"):
+        one_feature = zf.read("model.keras")
+    bad = _tamper(path, tmp_path / "mixed.lstmae", members={"model.keras": one_feature})
+    with pytest.raises(ValueError, match=r"reads sequences of shape \(None, 1\).*says \(12, 2\)"):
         LSTMAutoencoderTransformer.load(bad)
     # The whole file cut short is not a zip archive any more.
     (tmp_path / "half.lstmae").write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match="is not a file written by"):
         LSTMAutoencoderTransformer.load(tmp_path / "half.lstmae")
+
+
+def test_files_saved_before_the_encoder_options_load_as_the_seeds_encoder(saved, tmp_path):
+    def drop_new_params(state):
+        for name in ("pooling", "cell", "bidirectional", "max_updates"):
+            del state["params"][name]
+
+    old = _tamper(saved, tmp_path / "old.lstmae", drop_new_params)
+    loaded = LSTMAutoencoderTransformer.load(old)
+    assert (loaded.pooling, loaded.cell, loaded.bidirectional) == ("last", "lstm", False)
+    assert loaded.max_updates == 1000

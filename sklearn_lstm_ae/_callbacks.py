@@ -1,0 +1,108 @@
+"""Training callbacks and budget: NaN stop, learning-rate plateaus, best weights, quiet traces."""
+
+import logging
+from contextlib import contextmanager
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["StopOnNaN", "quiet_retracing", "budget", "training_callbacks"]
+
+
+class _NoRetracingNotice(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" notice."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextmanager
+def quiet_retracing():
+    """Silence the retracing notice while this package trains, and only then.
+
+    TensorFlow counts traces per function *code*, and Keras gives every
+    model a train step of the same code: a grid search that fits many small
+    models (each tracing its own step once, as it must) reads to TensorFlow
+    as one function retraced in a loop, and it warns. The notice is a false
+    alarm there, so it is filtered from TensorFlow's logger for the duration
+    of the fit; the filter is removed afterwards, so the user's own
+    functions still get the notice. Inference needs no filter: each fitted
+    model's functions are traced once (see :mod:`sklearn_lstm_ae._inference`).
+    """
+    logger = tf.get_logger()
+    notice = _NoRetracingNotice()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stop training after an epoch whose loss is NaN or infinite.
+
+    Checked per epoch, not per batch like ``TerminateOnNaN``: a batch-level
+    hook makes Keras copy the logs back from the device after every step,
+    which cost about 10% of the training time of small networks.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            self.model.stop_training = True
+
+
+#: With epochs="auto": gradient updates without improvement before the
+#: learning rate is halved, and before training stops (best weights kept).
+PLATEAU_UPDATES = 60
+STOP_UPDATES = 200
+
+
+def budget(est, n_train):
+    """``(epochs, steps_per_epoch)`` of a fit on ``n_train`` sequences.
+
+    ``epochs="auto"`` counts the budget in gradient updates: as many epochs as
+    ``max_updates`` updates take, so a dataset of 50 sequences gets as many
+    updates as one of 50,000. An int is the number of epochs, as in Keras.
+    """
+    n_fit = n_train - int(n_train * est.validation_split)  # Keras keeps the last ones out
+    steps = max(1, -(-max(n_fit, 1) // est.batch_size))
+    if est.epochs != "auto":
+        return int(est.epochs), steps
+    return max(1, -(-est.max_updates // steps)), steps
+
+
+def training_callbacks(est, steps):
+    """The callbacks every fit of ``est`` runs, with ``steps`` updates per epoch."""
+    callbacks = [StopOnNaN()]
+    monitor = "val_loss" if est.validation_split else "loss"
+    if est.epochs == "auto":
+        # Converge by default: halve the learning rate on a plateau, stop once
+        # the loss stops improving, and end on the best weights, never on a
+        # loss that has blown back up.
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                factor=0.5,
+                patience=max(1, -(-PLATEAU_UPDATES // steps)),
+                min_lr=est.learning_rate / 64,
+            )
+        )
+        if est.early_stopping is None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor=monitor,
+                    patience=max(2, -(-STOP_UPDATES // steps)),
+                    restore_best_weights=True,
+                )
+            )
+    if est.early_stopping is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor,
+                patience=est.early_stopping,
+                restore_best_weights=True,
+            )
+        )
+    return callbacks

@@ -1,0 +1,129 @@
+"""Encoders that summarise the whole sequence (pooling, bidirectional, GRU); convergence."""
+
+import keras
+import numpy as np
+import pytest
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._layers import MaskedPooling
+
+from .conftest import tiny
+
+
+def test_masked_pooling_on_a_hand_computed_example():
+    h = np.array([[[1.0, -5.0], [3.0, -1.0], [99.0, 99.0]]], dtype=np.float32)
+    mask = np.array([[True, True, False]])
+    np.testing.assert_allclose(MaskedPooling("mean")(h, mask=mask), [[2.0, -3.0]])
+    np.testing.assert_allclose(MaskedPooling("max")(h, mask=mask), [[3.0, -1.0]])
+    np.testing.assert_allclose(MaskedPooling("meanmax")(h, mask=mask), [[2.0, -3.0, 3.0, -1.0]])
+    np.testing.assert_allclose(MaskedPooling("lastmax")(h, mask=mask), [[3.0, -1.0, 3.0, -1.0]])
+    np.testing.assert_allclose(MaskedPooling("lastmax")(h), [[99.0, 99.0, 99.0, 99.0]])
+    np.testing.assert_allclose(MaskedPooling("max")(h), [[99.0, 99.0]])  # no mask: all steps
+    with pytest.raises(ValueError, match="'mean', 'max', 'meanmax', 'lastmax'"):
+        MaskedPooling("median")
+
+
+VARIANTS = [
+    dict(pooling="max"),
+    dict(pooling="mean"),
+    dict(pooling="meanmax", encoder_units=(8, 4)),
+    dict(pooling="last"),
+    dict(pooling="lastmax", bidirectional=True),
+    dict(pooling="max", bidirectional=True),
+    dict(pooling="mean", cell="gru"),
+    dict(pooling="last", cell="gru", bidirectional=True),
+    dict(pooling="max", cell="gru", conditional=True),
+]
+
+
+@pytest.mark.parametrize("params", VARIANTS, ids=lambda p: "-".join(map(str, p.values())))
+def test_padding_never_enters_the_code(sines, params, tmp_path):
+    L = [s[: 4 + i % 9] for i, s in enumerate(sines)]
+    ae = tiny(**params).fit(L)
+    Z = ae.transform(L)
+    assert Z.shape == (60, 2) and np.isfinite(Z).all()
+    # each sequence gets the same code alone as beside longer ones
+    for i in (0, 5, 8):
+        np.testing.assert_allclose(ae.transform([L[i]])[0], Z[i], rtol=1e-5, atol=1e-6)
+    # fixed-length input takes the unmasked graph and agrees with the masked one
+    full = np.stack([s[:6] for s in sines[:5]])
+    np.testing.assert_allclose(
+        ae.transform(full), ae.transform([s for s in full]), rtol=1e-5, atol=1e-6
+    )
+    loaded = LSTMAutoencoderTransformer.load(ae.save(tmp_path / "ae.lstmae"))
+    np.testing.assert_array_equal(loaded.transform(L), Z)
+    assert ae.reconstruct(L).shape == (60, 12, 2)
+
+
+def test_encoder_layers_match_the_parameters(sines):
+    ae = tiny(pooling="meanmax", bidirectional=True, cell="gru", encoder_units=(8, 4)).fit(sines)
+    layers = ae.encoder_.layers
+    kinds = [type(layer).__name__ for layer in layers]
+    assert kinds[-3:] == ["Bidirectional", "MaskedPooling", "Dense"]
+    assert isinstance(layers[-3].forward_layer, keras.layers.GRU)
+    assert layers[-2].compute_output_shape((None, 12, 8)) == (None, 16)  # 2 x (4 + 4)
+    last = tiny(pooling="last").fit(sines)
+    assert [type(layer).__name__ for layer in last.encoder_.layers][-2:] == ["LSTM", "Dense"]
+    assert not last.encoder_.layers[-2].return_sequences
+
+
+def test_pooled_codes_beat_last_state_codes_on_gunpoint():
+    """On a subset of GunPoint (150 steps), pooled states classify better than the last one."""
+    from aeon.datasets import load_gunpoint
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_gunpoint(split="train")
+    Xt, yt = load_gunpoint(split="test")
+    X, Xt = X[:, 0, ::3], Xt[:, 0, ::3]  # every third step: 50 steps keep the test fast
+    scores = {}
+    for pooling in ("last", "max"):
+        ae = LSTMAutoencoderTransformer(
+            latent_dim=8, encoder_units=(16,), pooling=pooling, max_updates=150, random_state=0
+        )
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        clf.fit(ae.fit_transform(X), y)
+        scores[pooling] = clf.score(ae.transform(Xt), yt)
+    assert scores["max"] > scores["last"] + 0.05, scores
+
+
+def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
+    ae = tiny(epochs="auto", max_updates=40, batch_size=30).fit(sines)  # 2 updates per epoch
+    history = ae.history_
+    assert 1 <= len(history["loss"]) <= 20
+    assert "learning_rate" in history
+    small = tiny(epochs="auto", max_updates=40, batch_size=60).fit(sines)  # 1 update per epoch
+    assert len(small.history_["loss"]) <= 40
+
+    # A learning rate high enough that the loss rises again at the end: the
+    # fit still ends on the weights of the best epoch, not of the last one.
+    class Record(keras.callbacks.Callback):
+        weights, losses = [], []
+
+        def on_epoch_end(self, epoch, logs=None):
+            Record.weights.append(self.model.get_weights())
+            Record.losses.append(logs["loss"])
+
+    wild = tiny(
+        epochs="auto", max_updates=60, batch_size=20, learning_rate=0.3, callbacks=[Record()]
+    ).fit(sines)
+    best = int(np.argmin(Record.losses))
+    assert best < len(Record.losses) - 1  # the last epoch was worse
+    for got, want in zip(wild.model_.get_weights(), Record.weights[best], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_explicit_epochs_mean_what_they_say(sines):
+    ae = tiny(epochs=7, max_updates=1).fit(sines)
+    assert len(ae.history_["loss"]) == 7 and "learning_rate" not in ae.history_
+
+
+def test_the_first_tutorials_sequence_comes_back_within_001():
+    """The first tutorial: 0.1..0.9, LSTM(100), 300 epochs; it printed errors near 0.004."""
+    seq = np.arange(1, 10, dtype=np.float32)[None, :, None] / 10
+    ae = LSTMAutoencoderTransformer(
+        latent_dim=8, encoder_units=(100,), epochs=300, batch_size=1, random_state=0
+    ).fit(seq)
+    err = np.abs(ae.reconstruct(seq) - seq).max()
+    assert err < 0.01, err
