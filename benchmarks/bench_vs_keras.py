@@ -237,6 +237,8 @@ def main(argv=None):
 
     # (a) same architecture and settings as the seed: relu, 100 units, raw
     # values, zero padding, batch 32.
+    # The seed's network: its last-state encoder, no gradient clipping.
+    seed_network = dict(pooling="last", clipnorm=None)
     same = dict(
         encoder_units=(100,),
         latent_dim=100,
@@ -244,6 +246,7 @@ def main(argv=None):
         scaler=None,
         epochs=epochs,
         batch_size=32,
+        **seed_network,
     )
     raw = run_raw(
         X0, seqs, units=100, activation="relu", epochs=epochs, batch_size=32, big=big, small=small
@@ -312,7 +315,7 @@ def main(argv=None):
         glib, _ = run_library(
             G,
             g_seqs,
-            dict(encoder_units=(64,), latent_dim=64, scaler=None, epochs=g_epochs),
+            dict(encoder_units=(64,), latent_dim=64, scaler=None, epochs=g_epochs, **seed_network),
             big=G,
             small=G[:16],
         )

@@ -54,7 +54,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "ignore_pattern": r"demo_|/_",  # the demo and private helpers are not gallery pages
+    "ignore_pattern": r"demo_|_quiet_tensorflow",  # the demo and its helper are not pages
     "abort_on_example_error": True,
     "remove_config_comments": True,
     "download_all_examples": False,

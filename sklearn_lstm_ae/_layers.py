@@ -1,4 +1,4 @@
-"""Keras layers: NaN-padding masks and sequence decoders, registered for safe-mode loading."""
+"""Keras layers: NaN-padding masks, masked pooling and decoders, registered for safe mode."""
 
 import keras
 from keras import ops

@@ -1,4 +1,4 @@
-"""Training: targets, callbacks, seeding and the fit paths (arrays, PyDataset, partial_fit)."""
+"""Training: targets, seeding and the fit paths (arrays, bucketed, PyDataset, partial_fit)."""
 
 import random
 from contextlib import contextmanager

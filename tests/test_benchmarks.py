@@ -58,3 +58,16 @@ def test_quick_representation_benchmark_prints_every_column(capsys):
             assert set(row[kind]) == {"logreg", "1nn"}
             assert all(0 <= acc <= 1 for acc in row[kind].values())
         assert 0 <= row["rocket"] <= 1 and row["lstm_fit_s"] > 0
+
+
+def test_quick_bucketing_benchmark_runs(capsys):
+    bench = _load("bench_bucketing")
+    fits, transforms, losses = bench.main(["--quick"])
+    printed = capsys.readouterr().out
+    assert "| length-bucketed |" in printed and "| padded to the longest |" in printed
+    assert "codes differ by at most" in printed
+    for timings in (fits, transforms):
+        assert all(t > 0 for ts in timings.values() for t in ts)
+    assert set(losses) == {True, False}
+    lengths = [29, 30, 31, 360, 361]
+    assert bench.steps(lengths, 2, True) < bench.steps(lengths, 2, False) == 5 * 361
