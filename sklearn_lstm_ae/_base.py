@@ -130,7 +130,10 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Returns
         -------
         ndarray of shape (n_samples, n_timesteps, n_features) or list
-            The decoded sequences, in forward order.
+            The decoded sequences, in forward order: ``n_timesteps_`` steps,
+            or a list of ``(length_i, n_features)`` arrays when ``lengths`` is
+            given (lengths may exceed ``n_timesteps_``). Channels first with
+            ``data_format="channels_first"``.
         """
         return to_layout(self, inference.decode(self, X, lengths))
 
@@ -146,6 +149,8 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         -------
         ndarray of shape (n_samples, n_timesteps, n_features)
             Reconstructions in forward order; NaN where the input was padding.
+            ``(n_samples, n_features, n_timesteps)`` with
+            ``data_format="channels_first"``.
         """
         return to_layout(self, inference.reconstruct(self, X))
 
@@ -164,7 +169,8 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Returns
         -------
         ndarray of shape (n_samples, n_future, n_features)
-            The predicted future, in the original units.
+            The predicted future, in the original units (``(n_samples,
+            n_features, n_future)`` with ``data_format="channels_first"``).
         """
         return to_layout(self, inference.forecast(self, X))
 
