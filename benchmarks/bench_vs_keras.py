@@ -17,16 +17,20 @@ import gc
 import os
 import platform
 import statistics
+import sys
 import threading
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # roofline.py beside this file
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
+from roofline import autoencoder_flops, cpu_peak, percent  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
+from sklearn_lstm_ae._buckets import bucket_batches  # noqa: E402
 
 # ----------------------------------------------------------------- data
 
@@ -231,8 +235,36 @@ def main(argv=None):
     big = zero_padded(moving_ones(n_big, rng), 10)
     small = big[:16]
     rows = []
+    peak, peak_text = cpu_peak()
 
-    def add(data, setting, who, res):
+    def work(n_seq, seq_steps, encoder_units, latent_dim, *, pooling_width=1, n_features):
+        """Forward FLOPs ``(encoder, autoencoder)`` of ``n_seq`` sequences, ``seq_steps`` steps."""
+        net = dict(
+            n_features=n_features,
+            encoder_units=encoder_units,
+            latent_dim=latent_dim,
+            pooling_width=pooling_width,
+        )
+        enc0, all0 = autoencoder_flops(steps=0, **net)  # per sequence: the code's Dense
+        enc1, all1 = autoencoder_flops(steps=1, **net)
+        return (
+            (enc1 - enc0) * seq_steps + enc0 * n_seq,
+            (all1 - all0) * seq_steps + all0 * n_seq,
+        )
+
+    def flops(n_fit_steps, n_fit, fit_epochs, n_big_steps, n_big_seq, **net):
+        """(training FLOPs, transform FLOPs): a training step is ~3x the forward pass."""
+        return (
+            3 * fit_epochs * work(n_fit, n_fit_steps, **net)[1],
+            work(n_big_seq, n_big_steps, **net)[0],
+        )
+
+    def add(data, setting, who, res, work_flops):
+        res = dict(res)
+        res["fit_gflops"], res["fit_peak"] = percent(work_flops[0], res["fit_s"], peak)
+        res["transform_gflops"], res["transform_peak"] = percent(
+            work_flops[1], res["transform_s"], peak
+        )
         rows.append(dict(data=data, setting=setting, who=who, **res))
 
     # (a) same architecture and settings as the seed: relu, 100 units, raw
@@ -257,8 +289,18 @@ def main(argv=None):
             X0, same, units=100, epochs=epochs, repeats=3
         )
     # Rows are added after the medians replace the single fits: add() copies.
-    add("moving ones", "same settings", "raw Keras (seed)", raw)
-    add("moving ones", "same settings", "sklearn_lstm_ae", lib)
+    same_work = flops(
+        n_seqs * 10,
+        n_seqs,
+        epochs,
+        n_big * 10,
+        n_big,
+        encoder_units=(100,),
+        latent_dim=100,
+        n_features=8,
+    )
+    add("moving ones", "same settings", "raw Keras (seed)", raw, same_work)
+    add("moving ones", "same settings", "sklearn_lstm_ae", lib, same_work)
 
     # (b) defaults: the variable-length list (masked), tanh, 64 units, scaling.
     # Time to reach the seed's final error, evaluation excluded.
@@ -267,7 +309,20 @@ def main(argv=None):
     lib_def, ae = run_library(
         seqs, seqs, dict(epochs=epochs, callbacks=[snap]), big=big, small=small
     )
-    add("moving ones", "library defaults", "sklearn_lstm_ae", lib_def)
+    lengths = np.array([len(s) for s in seqs])
+    bucketed_steps = sum(len(b) * int(lengths[b].max()) for b in bucket_batches(lengths, 32))
+    default_work = flops(
+        bucketed_steps,
+        n_seqs,
+        epochs,
+        n_big * 10,
+        n_big,
+        encoder_units=(64,),
+        latent_dim=ae.latent_dim,
+        n_features=8,
+        pooling_width=2 if ae.pooling in ("lastmax", "meanmax") else 1,
+    )
+    add("moving ones", "library defaults", "sklearn_lstm_ae", lib_def, default_work)
     reach_s = time_to_reach(error_trace(ae, snap.snapshots, probe), raw["error"])
     # The seed's calling style on the library's own trained encoder: the
     # same network, so the ratio isolates how inference is called.
@@ -311,7 +366,17 @@ def main(argv=None):
             big=G,
             small=G[:16],
         )
-        add("GunPoint", "same settings", "raw Keras (tanh)", graw)
+        g_work = flops(
+            len(G) * G.shape[1],
+            len(G),
+            g_epochs,
+            len(G) * G.shape[1],
+            len(G),
+            encoder_units=(64,),
+            latent_dim=64,
+            n_features=1,
+        )
+        add("GunPoint", "same settings", "raw Keras (tanh)", graw, g_work)
         glib, _ = run_library(
             G,
             g_seqs,
@@ -319,7 +384,7 @@ def main(argv=None):
             big=G,
             small=G[:16],
         )
-        add("GunPoint", "same settings", "sklearn_lstm_ae", glib)
+        add("GunPoint", "same settings", "sklearn_lstm_ae", glib, g_work)
 
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
@@ -342,6 +407,19 @@ def main(argv=None):
             f"{r['transform_s']:.2f} | {r['latency_ms']:.1f} | {r['fit_mib']:.0f} | "
             f"{r['transform_mib']:.0f} | {r['error']:.2e} | {r['fit_s'] / b['fit_s']:.2f} | "
             f"{r['transform_s'] / b['transform_s']:.3f} | {r['latency_ms'] / b['latency_ms']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Peak FP32 rate: {peak_text} (benchmarks/roofline.py says how it is derived).",
+        "",
+        "| data | setting | code | fit GFLOP/s | fit % of peak | transform GFLOP/s "
+        "| transform % of peak |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_gflops']:.1f} | "
+            f"{r['fit_peak']:.1f} | {r['transform_gflops']:.1f} | {r['transform_peak']:.1f} |"
         )
     lines += [
         "",

@@ -52,21 +52,24 @@ def cv_score(X, y, params, quick):
     return cross_val_score(clf, Z, y, cv=folds).mean(), seconds, len(ae.history_["loss"])
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     parser.add_argument("--datasets", nargs="*", default=DATASETS)
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     data = {name: train_split(name) for name in args.datasets}
     print("CV accuracy on the training split (5 folds); fit seconds, epochs run")
     print(f"{'encoder':22s}" + "".join(f"{n:>26s}" for n in data))
+    scores = {}
     for label in args.candidates:
         row = f"{label:22s}"
-        for X, y in data.values():
+        for name, (X, y) in data.items():
             acc, seconds, epochs = cv_score(X, y, CANDIDATES[label], args.quick)
+            scores[label, name] = acc
             row += f"{acc:12.3f} {seconds:6.1f}s {epochs:5d}ep"
         print(row, flush=True)
+    return scores
 
 
 if __name__ == "__main__":

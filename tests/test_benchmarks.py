@@ -30,6 +30,10 @@ def test_quick_benchmark_prints_the_table(tmp_path, capsys):
         for key in ("fit_s", "transform_s", "latency_ms", "error"):
             assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert "| fit ratio |" in printed and "reached the seed's final error" in printed
+    assert "Peak FP32 rate:" in printed and "| transform % of peak |" in printed
+    for r in rows:
+        for key in ("fit_gflops", "fit_peak", "transform_gflops", "transform_peak"):
+            assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert reach_s > 0 or math.isnan(reach_s)
 
 
@@ -71,3 +75,30 @@ def test_quick_bucketing_benchmark_runs(capsys):
     assert set(losses) == {True, False}
     lengths = [29, 30, 31, 360, 361]
     assert bench.steps(lengths, 2, True) < bench.steps(lengths, 2, False) == 5 * 361
+
+
+def test_roofline_counts_on_a_hand_computed_network():
+    roofline = _load("roofline")
+    # LSTM(2 units, 1 input): 2*4*2*(1+2) + 4*2 + 10*2 = 48 + 8 + 20 = 76 FLOPs per step
+    assert roofline.lstm_flops(1, 2) == 76
+    assert roofline.dense_flops(3, 2) == 14
+    enc, total = roofline.autoencoder_flops(steps=5, n_features=1, encoder_units=(2,), latent_dim=3)
+    assert enc == 5 * 76 + roofline.dense_flops(2, 3)
+    # decoder: LSTM(2 units) reading the 3-number code, then Dense(2 -> 1), every step
+    assert total == enc + 5 * roofline.lstm_flops(3, 2) + 5 * roofline.dense_flops(2, 1)
+    peak, text = roofline.cpu_peak(fma_units=1)
+    assert peak > 0 and "GFLOP/s" in text
+    assert roofline.percent(2e9, 1.0, 4.0) == (2.0, 50.0)
+
+
+def test_quick_default_selection_reads_only_training_splits(capsys, monkeypatch):
+    bench = _load("select_defaults")
+    splits = []
+    real = bench.load_classification
+    monkeypatch.setattr(
+        bench, "load_classification", lambda name, split: splits.append(split) or real(name, split)
+    )
+    scores = bench.main(["--quick", "--datasets", "ItalyPowerDemand", "--candidates", "lastmax"])
+    assert set(splits) == {"train"}  # never the test split
+    assert 0 <= scores["lastmax", "ItalyPowerDemand"] <= 1
+    assert "CV accuracy on the training split" in capsys.readouterr().out
