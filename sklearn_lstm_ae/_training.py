@@ -25,16 +25,20 @@ __all__ = ["fit_arrays", "fit_batches", "partial_fit", "restore_model", "FITTED_
 FITTED_PRIVATE = ("_graphs", "_fit_on_table", "_padded_fit", "_fit_spec")
 
 
+def int_seed(random_state):
+    """An int seed from ``random_state``: the int itself, or a draw from a RandomState."""
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
 @contextmanager
 def seeded(random_state):
     """Seed Python, NumPy, TensorFlow and Keras; restore Python/NumPy states after."""
     if random_state is None:
         yield
         return
-    if isinstance(random_state, Integral):
-        seed = int(random_state)
-    else:
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    seed = int_seed(random_state)
     py_state = random.getstate()
     np_state = np.random.get_state()  # noqa: NPY002 (the global state we restore)
     keras.utils.set_random_seed(seed)
@@ -224,9 +228,7 @@ def _bucketed(est, seqs):
         batch, targets, _ = training_data(values, lengths, spec)
         return training_inputs(batch, targets, spec["conditional"]), targets
 
-    seed = None
-    if est.random_state is not None:
-        seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+    seed = None if est.random_state is None else int_seed(est.random_state)
     return BucketedTraining(
         seqs.values, seqs.lengths, est.batch_size, prepare, shuffle=est.shuffle, seed=seed
     )

@@ -356,6 +356,12 @@ def test_not_fitted_errors(sines):
         (dict(dropout=1.0), ValueError, "'dropout' parameter"),
         (dict(epochs=0), ValueError, "'epochs' parameter"),
         (dict(validation_split=1.0), ValueError, "'validation_split' parameter"),
+        (dict(pooling="median"), ValueError, "'pooling' parameter .*'lastmax'"),
+        (dict(cell="rnn"), ValueError, "'cell' parameter .*'gru'"),
+        (dict(data_format="NCT"), ValueError, "'data_format' parameter .*'channels_first'"),
+        (dict(epochs="many"), ValueError, "'epochs' parameter .*'auto'"),
+        (dict(clipnorm=0.0), ValueError, "'clipnorm' parameter"),
+        (dict(bucketing="yes"), ValueError, "'bucketing' parameter"),
         (
             dict(batch_sise=4),
             TypeError,
