@@ -150,3 +150,21 @@ def test_fits_and_transforms_print_no_retracing_notice(sines):
         logger.removeHandler(handler)
     assert not [r.getMessage() for r in records if "retracing" in r.getMessage()]
     assert not logger.filters  # TensorFlow's logger is left as it was found
+
+
+def test_routed_fit_parameters_reach_keras(sines):
+    import keras
+
+    class CountValidationBatches(keras.callbacks.Callback):
+        batches = 0
+
+        def on_test_batch_end(self, batch, logs=None):
+            CountValidationBatches.batches += 1
+
+    tiny(
+        epochs=2,
+        validation_split=0.25,  # 15 of the 60 sequences
+        fit__validation_batch_size=5,
+        callbacks=[CountValidationBatches()],
+    ).fit(sines)
+    assert CountValidationBatches.batches == 2 * 3  # 3 validation batches of 5, each epoch
