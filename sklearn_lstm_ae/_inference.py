@@ -82,6 +82,15 @@ def map_batches(est, fn, values, load=None, dtype=np.float32):
     return out
 
 
+def map_prepared(est, fn, seqs, dtype=np.float32, timewise=False):
+    """Apply ``fn`` to validated, scaled PaddedSequences: length-bucketed when padded."""
+    if seqs.is_padded:
+        return map_bucketed(
+            fn, seqs.values, seqs.lengths, _batch_size(est), timewise=timewise, dtype=dtype
+        )
+    return map_batches(est, fn, seqs.values, dtype=dtype)
+
+
 def map_sequences(est, fn, X, dtype=np.float32, timewise=False):
     """Validate and scale X and apply ``fn`` to it batch by batch.
 
@@ -94,11 +103,7 @@ def map_sequences(est, fn, X, dtype=np.float32, timewise=False):
     """
     check_is_fitted(est)
     if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
-        seqs = scaled(est, X)
-        if seqs.is_padded:
-            size = int(vars(est).get("predict__batch_size") or PREDICT_BATCH)
-            return map_bucketed(fn, seqs.values, seqs.lengths, size, timewise=timewise, dtype=dtype)
-        return map_batches(est, fn, seqs.values, dtype=dtype)
+        return map_prepared(est, fn, scaled(est, X), dtype, timewise)
     return map_batches(
         est, fn, X, load=lambda part, start: scaled(est, part, start).values, dtype=dtype
     )
@@ -144,12 +149,9 @@ def _reconstruct_scaled(est, batch):
 
 def encode(est, X, prepared=False):
     """Codes of X; ``prepared=True`` when X is already validated, scaled PaddedSequences."""
-    if not prepared:
-        return map_sequences(est, lambda batch: predict(est, batch), X)
-    if X.is_padded:
-        fn = lambda batch: predict(est, batch)  # noqa: E731
-        return map_bucketed(fn, X.values, X.lengths, _batch_size(est), timewise=False)
-    return map_batches(est, lambda batch: predict(est, batch), X.values)
+    if prepared:
+        return map_prepared(est, lambda batch: predict(est, batch), X)
+    return map_sequences(est, lambda batch: predict(est, batch), X)
 
 
 def decode(est, X, lengths=None):
