@@ -165,6 +165,8 @@ def test_routed_fit_parameters_reach_keras(sines):
         epochs=2,
         validation_split=0.25,  # 15 of the 60 sequences
         fit__validation_batch_size=5,
+        # Batch hooks run once per execution: one step each, so every batch counts.
+        compile__steps_per_execution=1,
         callbacks=[CountValidationBatches()],
     ).fit(sines)
     assert CountValidationBatches.batches == 2 * 3  # 3 validation batches of 5, each epoch
