@@ -20,7 +20,23 @@ __all__ = [
     "objectives",
 ]
 
-PREDICT_BATCH = 1024
+#: Sequence steps (batch size x time steps) per inference batch, unless the
+#: user routes ``predict__batch_size``: large batches keep the matrix
+#: products busy, and this bound keeps the activations of long sequences
+#: to some hundreds of MiB.
+PREDICT_STEPS = 2**18
+#: At most this many sequences per inference batch.
+PREDICT_BATCH = 4096
+#: Batch shapes are compiled with XLA (CPU only) from their third call on,
+#: when they hold at least ``XLA_MIN_STEPS`` sequence steps, and for at most
+#: ``XLA_MAX_SHAPES`` shapes per function. XLA fuses the LSTM's element-wise
+#: work and made bulk inference 25-40% faster on 2 CPU cores, but compiles
+#: each new shape for about 0.2 s: the bounds keep that cost for shapes that
+#: recur (the full batches of a large transform, repeated calls) and away
+#: from one-off and small calls.
+XLA_AFTER_CALLS = 2
+XLA_MIN_STEPS = 2**14
+XLA_MAX_SHAPES = 8
 
 
 class _Run:
@@ -38,40 +54,103 @@ class _Run:
         return self.model(x, training=False)
 
 
-def _function(est, kind, *args):
-    """The traced inference function of one of ``est``'s graphs, built once per model.
+def _xla_wanted():
+    """XLA only where no GPU is visible: on a GPU the cuDNN kernels are faster."""
+    return not tf.config.list_logical_devices("GPU")
 
-    Its input signature leaves the batch size free, so batches of any size
-    run the one trace.
+
+class InferenceFunction:
+    """The traced inference function of one Keras model, with an XLA twin for hot shapes.
+
+    Both take batches of any size (and, for a free time axis, any length)
+    through one trace each. With ``jit_compile=None`` (the default) calls are
+    counted per batch shape, and a shape called more than ``XLA_AFTER_CALLS``
+    times with at least ``XLA_MIN_STEPS`` sequence steps runs the
+    XLA-compiled function from then on (CPU only, up to ``XLA_MAX_SHAPES``
+    shapes). ``True`` compiles every shape on its first call, on any device;
+    ``False`` never compiles. Should XLA fail on a graph, the plain function
+    is used from then on. Results agree with the plain function to float32
+    round-off (tested).
+    """
+
+    def __init__(self, model, jit_compile=None):
+        inputs = model.inputs[0]
+        spec = tf.TensorSpec((None, *inputs.shape[1:]), inputs.dtype)
+        self.plain = tf.function(_Run(model), input_signature=[spec])
+        self.always = jit_compile is True
+        self.xla = _xla_wanted() if jit_compile is None else bool(jit_compile)
+        self.compiled = (
+            tf.function(_Run(model), input_signature=[spec], jit_compile=True) if self.xla else None
+        )
+        self.calls = {}  # batch shape -> calls so far
+        self.compiled_shapes = set()
+
+    def _use_xla(self, shape):
+        if not self.xla:
+            return False
+        if self.always or shape in self.compiled_shapes:
+            return True
+        steps = shape[0] * (shape[1] if len(shape) > 2 else 1)
+        self.calls[shape] = calls = self.calls.get(shape, 0) + 1
+        if (
+            calls > XLA_AFTER_CALLS
+            and steps >= XLA_MIN_STEPS
+            and len(self.compiled_shapes) < XLA_MAX_SHAPES
+        ):
+            self.compiled_shapes.add(shape)
+            return True
+        return False
+
+    def __call__(self, batch):
+        x = tf.convert_to_tensor(batch)
+        if self._use_xla(tuple(x.shape)):
+            try:
+                return self.compiled(x).numpy()
+            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
+                self.xla = False  # a graph XLA cannot compile: plain from now on
+        return self.plain(x).numpy()
+
+
+def _function(est, kind, *args):
+    """The :class:`InferenceFunction` of one of ``est``'s graphs, built once per model.
+
+    A routed ``predict__jit_compile`` (True or False) overrides the
+    hot-shape policy.
     """
     graphs = est._graphs_
-    key = ("function", kind, *args)
+    jit = vars(est).get("predict__jit_compile")
+    key = ("function", kind, *args, jit)
     if key not in graphs._cache:
-        model = getattr(graphs, kind)(*args)
-        spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), model.inputs[0].dtype)
-        graphs._cache[key] = tf.function(_Run(model), input_signature=[spec])
-    fn = graphs._cache[key]
-    return lambda batch: fn(tf.convert_to_tensor(batch)).numpy()
+        graphs._cache[key] = InferenceFunction(getattr(graphs, kind)(*args), jit)
+    return graphs._cache[key]
 
 
-def _batch_size(est):
-    return int(vars(est).get("predict__batch_size") or PREDICT_BATCH)
+def _batch_size(est, steps):
+    """Sequences per inference batch for sequences of ``steps`` time steps."""
+    routed = vars(est).get("predict__batch_size")
+    if routed:
+        return int(routed)
+    return int(np.clip(PREDICT_STEPS // max(int(steps), 1), 1, PREDICT_BATCH))
 
 
-def _batches(est, n):
-    size = _batch_size(est)
+def _batches(est, n, steps):
+    size = _batch_size(est, steps)
     return (slice(i, min(i + size, n)) for i in range(0, n, size))
 
 
-def map_batches(est, fn, values, load=None, dtype=np.float32):
+def map_batches(est, fn, values, load=None, dtype=np.float32, steps=None):
     """Apply ``fn`` to batches of ``values`` and stack the results.
 
     Memory grows only with the output: each batch's result is written into
     one preallocated array of ``dtype``. ``load(part, start)``, when given,
     turns each slice of ``values`` into the batch passed to ``fn``.
+    ``steps``, the time steps per sequence that ``fn`` computes, sizes the
+    batches (default: the second axis of 3D ``values``).
     """
     out = None
-    for sl in _batches(est, len(values)):
+    if steps is None:
+        steps = values.shape[1] if values.ndim > 2 else 1
+    for sl in _batches(est, len(values), steps):
         batch = values[sl] if load is None else load(values[sl], sl.start)
         res = np.asarray(fn(batch))
         if out is None:
@@ -86,7 +165,12 @@ def map_prepared(est, fn, seqs, dtype=np.float32, timewise=False):
     """Apply ``fn`` to validated, scaled PaddedSequences: length-bucketed when padded."""
     if seqs.is_padded:
         return map_bucketed(
-            fn, seqs.values, seqs.lengths, _batch_size(est), timewise=timewise, dtype=dtype
+            fn,
+            seqs.values,
+            seqs.lengths,
+            _batch_size(est, seqs.values.shape[1]),
+            timewise=timewise,
+            dtype=dtype,
         )
     return map_batches(est, fn, seqs.values, dtype=dtype)
 
@@ -104,8 +188,14 @@ def map_sequences(est, fn, X, dtype=np.float32, timewise=False):
     check_is_fitted(est)
     if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
         return map_prepared(est, fn, scaled(est, X), dtype, timewise)
+    time_axis = 2 if est.data_format == "channels_first" else 1
     return map_batches(
-        est, fn, X, load=lambda part, start: scaled(est, part, start).values, dtype=dtype
+        est,
+        fn,
+        X,
+        load=lambda part, start: scaled(est, part, start).values,
+        dtype=dtype,
+        steps=X.shape[time_axis] if X.ndim == 3 else est.n_timesteps_,
     )
 
 
@@ -175,7 +265,12 @@ def decode(est, X, lengths=None):
     if lengths is not None and len(lengths) and est._graphs_.free_length:
         steps = max(int(lengths.max()), est.n_timesteps_)
         steps = None if steps == est.n_timesteps_ else steps
-    out = map_batches(est, _function(est, "decoder", RECONSTRUCTION, steps), Z)
+    out = map_batches(
+        est,
+        _function(est, "decoder", RECONSTRUCTION, steps),
+        Z,
+        steps=steps or est.n_timesteps_,
+    )
     if est._fit_spec["reverse_target"]:
         full = np.full(len(out), out.shape[1])
         out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))

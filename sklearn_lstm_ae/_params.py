@@ -104,6 +104,23 @@ def _check_units(name, units):
         )
 
 
+def _check_routed_inference(params):
+    size = params.get("predict__batch_size")
+    if size is not None and not (
+        isinstance(size, Integral) and not isinstance(size, bool) and size >= 1
+    ):
+        raise ValueError(
+            f"predict__batch_size must be a positive int (sequences per inference "
+            f"batch), got {size!r}."
+        )
+    jit = params.get("predict__jit_compile")
+    if jit is not None and not isinstance(jit, bool):
+        raise ValueError(
+            f"predict__jit_compile must be True (compile every inference batch shape "
+            f"with XLA), False (never) or None (shapes that recur, on CPU), got {jit!r}."
+        )
+
+
 def check_params(est):
     """Validate ``est``'s parameters: constraints, then the checks they cannot express."""
     names = set(est.get_params(deep=False))
@@ -115,6 +132,7 @@ def check_params(est):
                 "'optimizer__beta_1' or 'fit__validation_batch_size'."
             )
     est._validate_params()
+    _check_routed_inference(vars(est))
     _check_units("encoder_units", est.encoder_units)
     _check_units("decoder_units", est.decoder_units)
     scaler = est.scaler

@@ -139,7 +139,10 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         ``loss`` without validation) stops improving; the best weights are
         restored. None trains for all ``epochs``.
     callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks for training.
+        Extra Keras callbacks for training. Keras runs 32 training steps per
+        call into its train function (``steps_per_execution``), so batch-level
+        hooks run once per 32 batches; route
+        ``compile__steps_per_execution=1`` for a hook on every batch.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling. An int gives
         identical results on refits on the same CPU.
@@ -154,7 +157,12 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         uses TensorFlow's default strategy.
     **kwargs
         Routed parameters such as ``optimizer__beta_1=0.8``,
-        ``fit__validation_batch_size=256`` or ``predict__batch_size=4096``.
+        ``fit__validation_batch_size=256``,
+        ``compile__steps_per_execution=1``, ``predict__batch_size=4096``
+        (sequences per inference batch; by default up to 4,096 and 2**18
+        sequence steps) or ``predict__jit_compile`` (True: compile every
+        inference batch shape with XLA; False: never; by default, on CPU,
+        batch shapes that recur and are large enough to repay it).
 
     Attributes
     ----------

@@ -20,14 +20,14 @@ def _load(name="bench_vs_keras"):
 def test_quick_benchmark_prints_the_table(tmp_path, capsys):
     bench = _load()
     out = tmp_path / "table.md"
-    rows, reach_s = bench.main(["--quick", "--out", str(out)])
+    rows, reach_s, ablation = bench.main(["--quick", "--out", str(out)])
     printed = capsys.readouterr().out
     assert out.read_text().strip() == printed.strip()
     kinds = {(r["data"], r["setting"], r["who"]) for r in rows}
     assert ("moving ones", "same settings", "raw Keras (seed)") in kinds
     assert ("moving ones", "library defaults", "sklearn_lstm_ae") in kinds
     for r in rows:
-        for key in ("fit_s", "transform_s", "latency_ms", "error"):
+        for key in ("fit_s", "transform_s", "again_s", "latency_ms", "error"):
             assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert "| fit ratio |" in printed and "reached the seed's final error" in printed
     assert "Peak FP32 rate:" in printed and "| transform % of peak |" in printed
@@ -35,6 +35,13 @@ def test_quick_benchmark_prints_the_table(tmp_path, capsys):
         for key in ("fit_gflops", "fit_peak", "transform_gflops", "transform_peak"):
             assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert reach_s > 0 or math.isnan(reach_s)
+    # Every inference option was run on the same codes: the adopted ones agree
+    # to float32 round-off, bfloat16 only to its 8-bit mantissa.
+    variants = {(a["model"], a["variant"]): a for a in ablation}
+    assert len(variants) == 8 and "Inference options on" in printed
+    for (model, variant), a in variants.items():
+        assert a["first"] > 0 and a["again"] > 0
+        assert a["diff"] < (0.1 if "bfloat16" in variant else 1e-4), (model, variant, a["diff"])
 
 
 def test_seed_data_and_padding_helpers():

@@ -1,0 +1,173 @@
+"""Speed paths: XLA-compiled inference of hot shapes, batch sizes, steps per execution.
+
+Each path must leave results unchanged within float32 round-off; the speed
+itself is measured in benchmarks/bench_vs_keras.py, never here.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from sklearn_lstm_ae import _inference
+from sklearn_lstm_ae._inference import InferenceFunction, _batch_size, _function
+
+from .conftest import tiny
+
+
+@pytest.fixture(autouse=True)
+def cpu_policy(monkeypatch):
+    """The CPU's policy (XLA for hot shapes), also where a GPU is visible."""
+    monkeypatch.setattr(_inference, "_xla_wanted", lambda: True)
+
+
+@pytest.fixture
+def hot(monkeypatch):
+    """Every shape is hot: compiled from its second call, whatever its size."""
+    monkeypatch.setattr(_inference, "XLA_AFTER_CALLS", 1)
+    monkeypatch.setattr(_inference, "XLA_MIN_STEPS", 1)
+
+
+def _results(ae, ragged, sines):
+    """Everything inference computes, each called three times (hot from the second)."""
+    out = {}
+    for _ in range(3):
+        out["codes"] = ae.transform(ragged)
+        out["codes of an array"] = ae.transform(sines)
+        if ae.mode != "predict":
+            out["reconstruction"] = ae.reconstruct(ragged)
+            out["decoded"] = ae.inverse_transform(out["codes"])
+            out["scores"] = ae.score_samples(ragged)
+        if ae.mode != "reconstruct":
+            out["forecast"] = ae.forecast(sines)
+    return out
+
+
+def _forget_functions(ae):
+    cache = ae._graphs_._cache
+    for key in [k for k in cache if k[0] == "function"]:
+        del cache[key]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),  # lastmax pooling, LSTM
+        dict(pooling="last", cell="gru"),
+        dict(pooling="meanmax", bidirectional=True),
+        dict(mode="composite", n_future=2, reverse_target=True),
+    ],
+)
+def test_xla_inference_matches_the_traced_graph(sines, hot, monkeypatch, params):
+    ragged = [s[: 6 + i % 7] for i, s in enumerate(sines)]  # padded: the masked graphs
+    ae = tiny(epochs=1, **params).fit(ragged)
+    _forget_functions(ae)
+    monkeypatch.setattr(_inference, "_xla_wanted", lambda: False)
+    expected = _results(ae, ragged, sines)
+    assert not any(f.compiled_shapes for f in _functions(ae))
+    _forget_functions(ae)
+    monkeypatch.setattr(_inference, "_xla_wanted", lambda: True)
+    got = _results(ae, ragged, sines)
+    assert all(f.compiled_shapes for f in _functions(ae))
+    for name, value in expected.items():
+        np.testing.assert_allclose(got[name], value, atol=1e-4, equal_nan=True, err_msg=name)
+
+
+def _functions(ae):
+    return [f for f in ae._graphs_._cache.values() if isinstance(f, InferenceFunction)]
+
+
+def test_only_recurring_large_shapes_are_compiled(fitted_sines):
+    ae, X = fitted_sines
+    fn = InferenceFunction(ae._graphs_.encoder(masked=False))
+    small = X[:16]  # 192 sequence steps: never worth a compilation
+    for _ in range(5):
+        fn(small)
+    assert fn.compiled_shapes == set()
+    big = np.tile(X, (8, 1, 1))[: _inference.XLA_MIN_STEPS // 12 + 1]
+    first = [fn(big) for _ in range(_inference.XLA_AFTER_CALLS)]
+    assert fn.compiled_shapes == set()  # not yet: a one-off call never compiles
+    compiled = fn(big)
+    assert fn.compiled_shapes == {big.shape}
+    np.testing.assert_allclose(compiled, first[0], atol=1e-5)
+
+
+def test_compiled_shapes_are_bounded(fitted_sines, hot, monkeypatch):
+    monkeypatch.setattr(_inference, "XLA_MAX_SHAPES", 2)
+    ae, X = fitted_sines
+    fn = InferenceFunction(ae._graphs_.encoder(masked=False))
+    for n in (3, 4, 5, 6):
+        for _ in range(3):
+            fn(X[:n])
+    assert fn.compiled_shapes == {(3, 12, 2), (4, 12, 2)}
+
+
+class _HostCall(keras.layers.Layer):
+    """A layer that calls back into Python: XLA cannot compile it."""
+
+    def call(self, x):
+        y = tf.numpy_function(lambda a: a * 2, [x], tf.float32)
+        return tf.ensure_shape(y, x.shape)
+
+
+def test_a_graph_xla_cannot_compile_falls_back_to_the_traced_one(hot):
+    inputs = keras.Input((None, 2))
+    model = keras.Model(inputs, _HostCall()(inputs))
+    fn = InferenceFunction(model)
+    x = np.ones((3, 4, 2), np.float32)
+    for _ in range(3):
+        np.testing.assert_array_equal(fn(x), 2 * x)
+    assert fn.xla is False
+
+
+def test_inference_batches_hold_a_bounded_number_of_steps(fitted_sines):
+    ae, X = fitted_sines
+    assert _batch_size(ae, 10) == _inference.PREDICT_BATCH == 4096
+    assert _batch_size(ae, 150) == 2**18 // 150 == 1747
+    assert _batch_size(ae, 10**7) == 1
+    routed = tiny(epochs=1, predict__batch_size=7)
+    assert _batch_size(routed, 10) == 7
+
+
+def test_decoding_sizes_batches_by_the_decoded_length(sines, monkeypatch):
+    ae = tiny(epochs=1).fit(sines)  # 60 sequences of 12 steps
+    monkeypatch.setattr(_inference, "PREDICT_STEPS", 12 * 25)  # 25 sequences of 12 steps
+    out = ae.inverse_transform(ae.transform(sines))
+    assert out.shape == sines.shape
+    fn = _function(ae, "decoder", "reconstruction", None)
+    assert set(fn.calls) | fn.compiled_shapes == {(25, 2), (10, 2)}  # codes in, 12 steps out
+
+
+def test_training_runs_32_steps_per_execution_with_the_same_losses(sines):
+    ragged = [s[: 6 + i % 7] for i, s in enumerate(sines)]
+    for data in (sines, ragged):
+        fast = tiny(epochs=3, batch_size=4).fit(data)  # 15 steps per epoch, one execution
+        slow = tiny(epochs=3, batch_size=4, compile__steps_per_execution=1).fit(data)
+        assert fast.model_.steps_per_execution == 32
+        assert slow.model_.steps_per_execution == 1
+        np.testing.assert_allclose(fast.history_["loss"], slow.history_["loss"], rtol=1e-5)
+        np.testing.assert_allclose(fast.transform(data), slow.transform(data), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(predict__batch_size=0), "predict__batch_size must be a positive int"),
+        (dict(predict__batch_size=2.5), "predict__batch_size must be a positive int"),
+        (dict(predict__jit_compile="yes"), "predict__jit_compile must be True"),
+    ],
+)
+def test_routed_inference_parameters_are_checked(sines, params, match):
+    with pytest.raises(ValueError, match=match):
+        tiny(**params).fit(sines)
+
+
+def test_routed_jit_compile_overrides_the_policy(sines, hot):
+    never = tiny(epochs=1, predict__jit_compile=False).fit(sines)
+    always = tiny(epochs=1, predict__jit_compile=True).fit(sines)
+    np.testing.assert_allclose(never.transform(sines), always.transform(sines), atol=1e-5)
+    for _ in range(3):
+        never.transform(sines)
+    assert not any(f.compiled_shapes for f in _functions(never))
+    (fn,) = _functions(always)
+    assert fn.always and fn.xla  # compiled from the first call, no counting
