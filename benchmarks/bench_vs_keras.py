@@ -134,9 +134,11 @@ def measure(fit, reconstruct, seqs, encode_big, encode_small, repeats):
     error = valid_mse(np.nan_to_num(reconstruct()), seqs)
     with PeakRSS() as mem_tr:
         _, transform_s = timed(encode_big)
+    _, again_s = timed(encode_big)  # compiled shapes and traces reused
     return dict(
         fit_s=fit_s,
         transform_s=transform_s,
+        again_s=again_s,
         latency_ms=latency_ms(encode_small, repeats=repeats),
         fit_mib=mem_fit.mib,
         transform_mib=mem_tr.mib,
@@ -185,18 +187,85 @@ class EpochSnapshots(keras.callbacks.Callback):
 
 
 def alternating_fit_times(X, same, *, units, epochs, repeats):
-    """Median fit seconds of the seed code and the library, fitted in turn.
+    """Median fit seconds of the seed code, the library, and the library with
+    one training step per execution (Keras's default), fitted in turn.
 
-    Alternating the two keeps slow drifts of a shared machine out of the ratio.
+    Alternating them keeps slow drifts of a shared machine out of the ratios.
     """
-    raw, lib = [], []
+    raw, lib, one_step = [], [], []
     for _ in range(repeats):
         keras.utils.set_random_seed(0)
         model, _ = seed_autoencoder(X.shape[1], X.shape[2], units, "relu")
         raw.append(timed(lambda m=model: m.fit(X, X, epochs=epochs, batch_size=32, verbose=0))[1])
         ae = LSTMAutoencoderTransformer(random_state=0, **same)
         lib.append(timed(lambda a=ae: a.fit(X))[1])
-    return statistics.median(raw), statistics.median(lib)
+        ae = LSTMAutoencoderTransformer(random_state=0, compile__steps_per_execution=1, **same)
+        one_step.append(timed(lambda a=ae: a.fit(X))[1])
+    return statistics.median(raw), statistics.median(lib), statistics.median(one_step)
+
+
+def inference_ablation(ae, big, name):
+    """Transform seconds (first call, second call) of ``ae`` with the speed-ups
+    taken away one at a time, and the largest code difference to the default.
+
+    Rows: batches of 1,024 without XLA (before this work), batches of the
+    default size without XLA, the default (XLA for recurring shapes).
+    """
+    reference = ae.transform(big)
+    rows = []
+    for label, params in [
+        ("batches of 1,024, no XLA", dict(predict__batch_size=1024, predict__jit_compile=False)),
+        ("default batches, no XLA", dict(predict__jit_compile=False)),
+        ("default batches, XLA always", dict(predict__jit_compile=True)),
+    ]:
+        ae.set_params(**params)
+        codes, first = timed(lambda: ae.transform(big))
+        _, again = timed(lambda: ae.transform(big))
+        diff = float(np.max(np.abs(codes - reference)))
+        rows.append(dict(model=name, variant=label, first=first, again=again, diff=diff))
+        for key in params:  # back to the defaults
+            delattr(ae, key)
+    return rows
+
+
+def encoder_variants(ae, big):
+    """Options tried and not adopted, on the same-settings encoder and weights.
+
+    The library's last-state encoder is an LSTM and a Dense layer; rebuilt
+    with ``unroll=True`` (a fixed length of 10) or in bfloat16
+    (``mixed_bfloat16``), it runs through the same batches and XLA policy.
+    """
+    from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
+
+    lstm = ae.model_.get_layer("encoder_lstm_0")
+    weights = ae._graphs_.encoder(masked=False).get_weights()
+    steps = big.shape[1]
+    size = _batch_size(ae, steps)
+    reference = ae.transform(big)
+    rows = []
+    for label, unroll, dtype in [
+        ("unrolled LSTM (10 steps)", True, None),
+        ("bfloat16 products", False, "mixed_bfloat16"),
+    ]:
+        inputs = keras.Input((steps if unroll else None, big.shape[2]))
+        x = keras.layers.LSTM(lstm.units, activation=lstm.activation, unroll=unroll, dtype=dtype)(
+            inputs
+        )
+        model = keras.Model(inputs, keras.layers.Dense(ae.latent_dim, dtype=dtype)(x))
+        model.set_weights(weights)
+        fn = InferenceFunction(model)
+
+        def run(fn=fn):
+            out = np.empty((len(big), ae.latent_dim), np.float32)
+            for i in range(0, len(big), size):
+                out[i : i + size] = fn(big[i : i + size])
+            return out
+
+        codes, first = timed(run)
+        _, again = timed(run)
+        diff = float(np.max(np.abs(codes - reference)))
+        rows.append(dict(model="same settings", variant=label, first=first, again=again, diff=diff))
+    return rows
 
 
 def error_trace(ae, snapshots, probe):
@@ -265,6 +334,7 @@ def main(argv=None):
         res["transform_gflops"], res["transform_peak"] = percent(
             work_flops[1], res["transform_s"], peak
         )
+        res["again_gflops"], res["again_peak"] = percent(work_flops[1], res["again_s"], peak)
         rows.append(dict(data=data, setting=setting, who=who, **res))
 
     # (a) same architecture and settings as the seed: relu, 100 units, raw
@@ -283,11 +353,14 @@ def main(argv=None):
     raw = run_raw(
         X0, seqs, units=100, activation="relu", epochs=epochs, batch_size=32, big=big, small=small
     )
-    lib, _ = run_library(X0, seqs, same, big=big, small=small)
+    lib, lib_ae = run_library(X0, seqs, same, big=big, small=small)
+    one_step_s = float("nan")
     if not q:  # fit times: medians of 3 alternating fits of each
-        raw["fit_s"], lib["fit_s"] = alternating_fit_times(
+        raw["fit_s"], lib["fit_s"], one_step_s = alternating_fit_times(
             X0, same, units=100, epochs=epochs, repeats=3
         )
+    ablation = inference_ablation(lib_ae, big, "same settings")
+    ablation += encoder_variants(lib_ae, big)
     # Rows are added after the medians replace the single fits: add() copies.
     same_work = flops(
         n_seqs * 10,
@@ -328,6 +401,7 @@ def main(argv=None):
     # same network, so the ratio isolates how inference is called.
     encoder = ae._graphs_.encoder(masked=False)
     _, seed_style_s = timed(lambda: encoder.predict(big, verbose=0))
+    ablation += inference_ablation(ae, big, "library defaults")
 
     # Memory: transform and score_samples stream in batches of 1,024.
     n_mem = 20_000 if q else 1_000_000
@@ -392,9 +466,10 @@ def main(argv=None):
         f"transform on {n_big:,} sequences. Fit seconds of the moving-ones same-settings "
         "rows are medians of 3 alternating fits (full mode).",
         "",
-        "| data | setting | code | fit s | transform s | 16-seq ms | fit MiB | transform MiB "
-        "| recon. MSE | fit ratio | transform ratio | latency ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| data | setting | code | fit s | transform s | again s | 16-seq ms | fit MiB "
+        "| transform MiB | recon. MSE | fit ratio | transform ratio | again ratio "
+        "| latency ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = {}
     for r in rows:
@@ -404,22 +479,44 @@ def main(argv=None):
         b = base[key]
         lines.append(
             f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_s']:.2f} | "
-            f"{r['transform_s']:.2f} | {r['latency_ms']:.1f} | {r['fit_mib']:.0f} | "
-            f"{r['transform_mib']:.0f} | {r['error']:.2e} | {r['fit_s'] / b['fit_s']:.2f} | "
-            f"{r['transform_s'] / b['transform_s']:.3f} | {r['latency_ms'] / b['latency_ms']:.3f} |"
+            f"{r['transform_s']:.2f} | {r['again_s']:.2f} | {r['latency_ms']:.1f} | "
+            f"{r['fit_mib']:.0f} | {r['transform_mib']:.0f} | {r['error']:.2e} | "
+            f"{r['fit_s'] / b['fit_s']:.2f} | {r['transform_s'] / b['transform_s']:.3f} | "
+            f"{r['again_s'] / b['again_s']:.3f} | {r['latency_ms'] / b['latency_ms']:.3f} |"
         )
     lines += [
         "",
         f"Peak FP32 rate: {peak_text} (benchmarks/roofline.py says how it is derived).",
         "",
         "| data | setting | code | fit GFLOP/s | fit % of peak | transform GFLOP/s "
-        "| transform % of peak |",
-        "|---|---|---|---|---|---|---|",
+        "| transform % of peak | again GFLOP/s | again % of peak |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_gflops']:.1f} | "
-            f"{r['fit_peak']:.1f} | {r['transform_gflops']:.1f} | {r['transform_peak']:.1f} |"
+            f"{r['fit_peak']:.1f} | {r['transform_gflops']:.1f} | {r['transform_peak']:.1f} | "
+            f"{r['again_gflops']:.1f} | {r['again_peak']:.1f} |"
+        )
+    lines += [
+        "",
+        f"Training steps per execution (moving ones, same settings, medians of 3 "
+        f"alternating fits): 32 (the default) {lib['fit_s']:.2f} s, 1 (Keras's default) "
+        f"{one_step_s:.2f} s (ratio {lib['fit_s'] / one_step_s:.2f}).",
+        "",
+        f"Inference options on {n_big:,} sequences (seconds of the first and second "
+        "call; largest code difference to the default transform):",
+        "",
+        "| encoder | variant | first s | again s | again GFLOP/s | again % of peak "
+        "| max code difference |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for a in ablation:
+        work_flops = same_work[1] if a["model"] == "same settings" else default_work[1]
+        gflops, share = percent(work_flops, a["again"], peak)
+        lines.append(
+            f"| {a['model']} | {a['variant']} | {a['first']:.2f} | {a['again']:.2f} | "
+            f"{gflops:.1f} | {share:.1f} | {a['diff']:.1e} |"
         )
     lines += [
         "",
@@ -441,7 +538,7 @@ def main(argv=None):
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(table + "\n")
-    return rows, reach_s
+    return rows, reach_s, ablation
 
 
 if __name__ == "__main__":
