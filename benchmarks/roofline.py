@@ -19,12 +19,28 @@ The peak FP32 rate is ``cores x clock x lanes x 2 x fma_units``: ``lanes`` is
 AMD Zen 5 (family 26) and Intel's server cores with AVX-512 have 2; Zen 4
 (family 25) executes 512-bit FMAs on 256-bit pipes, which counts as 1. The
 clock is the one /proc/cpuinfo reports (no turbo assumed).
+
+The derived peak is a bound no code reaches; :func:`matmul_ceiling` measures
+a nearer one: the LSTM's gate matrix products alone, at the batch and layer
+shapes of a row, through TensorFlow's own kernels (XLA-compiled), with none
+of the element-wise work. An LSTM can run no faster than its own matrix
+products, so that rate is the ceiling for the row on this machine and with
+this TensorFlow; the gap between it and the derived peak is the kernels'.
 """
 
 import os
 import re
+import statistics
+import time
 
-__all__ = ["lstm_flops", "dense_flops", "autoencoder_flops", "cpu_peak", "percent"]
+__all__ = [
+    "lstm_flops",
+    "dense_flops",
+    "autoencoder_flops",
+    "cpu_peak",
+    "percent",
+    "matmul_ceiling",
+]
 
 
 def lstm_flops(n_in, units):
@@ -91,3 +107,43 @@ def percent(flops, seconds, peak_gflops):
     """``(GFLOP/s, % of peak)`` of ``flops`` done in ``seconds``."""
     rate = flops / seconds / 1e9
     return rate, 100 * rate / peak_gflops
+
+
+def matmul_ceiling(*, n_seq, steps, n_in, units, batch, repeats=3):
+    """Measured GFLOP/s of an LSTM layer's gate matrix products alone.
+
+    Runs ``x_t @ W + h @ U`` (``W``: ``n_in x 4u``, ``U``: ``u x 4u``) for
+    ``steps`` steps on batches of ``batch`` sequences, ``n_seq`` sequences in
+    all, each step's ``h`` read from the one before (as in the recurrence),
+    XLA-compiled, and returns the median rate of ``repeats`` timed passes
+    after a warm-up, counting ``2 * 4u * (n_in + u)`` FLOPs per sequence step.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    w = tf.constant(rng.standard_normal((n_in, 4 * units), dtype=np.float32))
+    u = tf.constant(0.01 * rng.standard_normal((units, 4 * units), dtype=np.float32))
+    xs = tf.constant(rng.standard_normal((steps, batch, n_in), dtype=np.float32))
+
+    @tf.function(jit_compile=True)
+    def products(xs):
+        h = tf.zeros((batch, units))
+        for t in range(steps):
+            h = (tf.matmul(xs[t], w) + tf.matmul(h, u))[:, :units]
+        return h
+
+    n_batches = max(n_seq // batch, 1)
+
+    def one_pass():
+        for _ in range(n_batches):
+            products(xs).numpy()
+
+    one_pass()  # compile
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        one_pass()
+        seconds.append(time.perf_counter() - start)
+    flops = n_batches * batch * steps * 2 * 4 * units * (n_in + units)
+    return flops / statistics.median(seconds) / 1e9

@@ -20,7 +20,7 @@ def _load(name="bench_vs_keras"):
 def test_quick_benchmark_prints_the_table(tmp_path, capsys):
     bench = _load()
     out = tmp_path / "table.md"
-    rows, reach_s, ablation = bench.main(["--quick", "--out", str(out)])
+    rows, reach_s, ablation, ceilings = bench.main(["--quick", "--out", str(out)])
     printed = capsys.readouterr().out
     assert out.read_text().strip() == printed.strip()
     kinds = {(r["data"], r["setting"], r["who"]) for r in rows}
@@ -35,6 +35,10 @@ def test_quick_benchmark_prints_the_table(tmp_path, capsys):
         for key in ("fit_gflops", "fit_peak", "transform_gflops", "transform_peak"):
             assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert reach_s > 0 or math.isnan(reach_s)
+    # The measured ceiling (the matrix products alone) of both encoders is printed.
+    assert set(ceilings) == {"same settings", "library defaults"}
+    assert all(math.isfinite(c) and c > 0 for c in ceilings.values())
+    assert "Ceiling: the encoder's gate matrix products alone" in printed
     # Every inference option was run on the same codes: the adopted ones agree
     # to float32 round-off, bfloat16 only to its 8-bit mantissa.
     variants = {(a["model"], a["variant"]): a for a in ablation}
