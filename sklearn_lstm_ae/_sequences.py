@@ -239,6 +239,42 @@ def check_sequences(
             f"of 1 is required: the sequences in {name} have no time steps or no "
             "features."
         )
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = values.sum()
+    if np.isfinite(total):
+        # The common case in one pass without temporaries: a NaN or an inf
+        # anywhere makes the sum NaN or inf, so X has no padding.
+        lengths = np.full(n_samples, n_timesteps, np.int64)
+    else:  # padding, missing values, infinities, or a sum that overflowed
+        lengths = _padded_lengths(values, name, first_index)
+    if (lengths == 0).any():
+        i = int(np.flatnonzero(lengths == 0)[0])
+        raise ValueError(
+            f"{name}[{first_index + i}] is a sequence of length 0 (all NaN). Every sequence needs "
+            "at least one time step: remove empty sequences before calling."
+        )
+    if n_features is not None and n_feat != n_features:
+        raise ValueError(
+            f"{name} has {n_feat} features per time step, but the transformer was "
+            f"fitted with {n_features}. Pass sequences with the same channels as "
+            "in fit."
+        )
+    if max_timesteps is not None:
+        longest = int(lengths.max())
+        if longest > max_timesteps:
+            raise ValueError(
+                f"{name} has sequences of up to {longest} time steps, but the "
+                f"transformer was fitted on sequences of at most {max_timesteps}. "
+                "Truncate or split the sequences, or refit on longer ones."
+            )
+        if n_timesteps != max_timesteps:
+            values = pad_sequences(values, max_timesteps)
+    return PaddedSequences(values=values, lengths=lengths)
+
+
+def _padded_lengths(values, name, first_index):
+    """Lengths of NaN-padded sequences ``(n, T, F)``; raise on inf and misplaced NaN."""
+    n_timesteps = values.shape[1]
     if np.isinf(values).any():
         raise ValueError(
             f"{name} contains inf (infinity). Replace or clip infinite values before "
@@ -268,29 +304,7 @@ def check_sequences(
             f"{name}[{first_index + i}] contains NaN in some but not all features at time step "
             f"{t}. Padding steps must be NaN in every feature; fill missing values."
         )
-    if (lengths == 0).any():
-        i = int(np.flatnonzero(lengths == 0)[0])
-        raise ValueError(
-            f"{name}[{first_index + i}] is a sequence of length 0 (all NaN). Every sequence needs "
-            "at least one time step: remove empty sequences before calling."
-        )
-    if n_features is not None and n_feat != n_features:
-        raise ValueError(
-            f"{name} has {n_feat} features per time step, but the transformer was "
-            f"fitted with {n_features}. Pass sequences with the same channels as "
-            "in fit."
-        )
-    if max_timesteps is not None:
-        longest = int(lengths.max())
-        if longest > max_timesteps:
-            raise ValueError(
-                f"{name} has sequences of up to {longest} time steps, but the "
-                f"transformer was fitted on sequences of at most {max_timesteps}. "
-                "Truncate or split the sequences, or refit on longer ones."
-            )
-        if n_timesteps != max_timesteps:
-            values = pad_sequences(values, max_timesteps)
-    return PaddedSequences(values=values, lengths=lengths)
+    return lengths
 
 
 def pad_sequences(values, n_timesteps):

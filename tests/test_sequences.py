@@ -1,5 +1,7 @@
 """Input handling: the three input forms, padding, lengths and input errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -69,6 +71,7 @@ def test_shorter_arrays_are_padded_to_max_timesteps():
         ),
         (np.array([[[1.0, 1.0], [np.nan, 1.0]]]), r"NaN in some but not all features"),
         (np.array([[1.0, np.inf]]), r"contains inf"),
+        (np.array([[np.inf, 1.0], [-np.inf, 1.0]]), r"contains inf"),  # sum is NaN, not inf
         (np.array([[np.nan, np.nan], [1.0, 2.0]]), r"X\[0\] is a sequence of length 0"),
         (np.ones(3), r"must be 2D .* got an array of shape \(3,\)\. Reshape your data"),
         (np.ones((2, 2, 2, 2)), r"must be 2D .* shape \(2, 2, 2, 2\)"),
@@ -81,8 +84,24 @@ def test_shorter_arrays_are_padded_to_max_timesteps():
     ],
 )
 def test_bad_input_gets_a_clear_error(X, match):
-    with pytest.raises(ValueError, match=match):
-        check_sequences(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # only the ValueError, no NumPy warning
+        with pytest.raises(ValueError, match=match):
+            check_sequences(X)
+
+
+def test_finite_values_whose_sum_overflows_are_valid_full_length_sequences():
+    # The quick check (is the float32 sum finite?) fails here; the exact one accepts.
+    big = np.finfo(np.float32).max
+    X = np.full((3, 4, 2), big, dtype=np.float32)
+    X[1, 2:] = np.nan  # one padded sequence among them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the quick check
+        seqs = check_sequences(X)
+    assert seqs.lengths.tolist() == [4, 2, 4]
+    assert np.isfinite(seqs.values[0]).all()
+    full = check_sequences(np.full((3, 4), big, dtype=np.float32))
+    assert full.lengths.tolist() == [4, 4, 4]
 
 
 def test_none_and_sparse_are_type_errors():
