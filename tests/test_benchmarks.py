@@ -36,9 +36,10 @@ def test_quick_benchmark_prints_the_table(tmp_path, capsys):
             assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert reach_s > 0 or math.isnan(reach_s)
     # The measured ceiling (the matrix products alone) of both encoders is printed.
-    assert set(ceilings) == {"same settings", "library defaults"}
+    assert set(ceilings) == {"same settings", "library defaults", "same settings, batch 32"}
     assert all(math.isfinite(c) and c > 0 for c in ceilings.values())
     assert "Ceiling: the encoder's gate matrix products alone" in printed
+    assert "At the training batch of 32" in printed
     # Every inference option was run on the same codes: the adopted ones agree
     # to float32 round-off, bfloat16 only to its 8-bit mantissa.
     variants = {(a["model"], a["variant"]): a for a in ablation}
