@@ -32,10 +32,10 @@ PREDICT_BATCH = 4096
 #: Batch shapes are compiled with XLA (CPU only) from their third call on,
 #: when they hold at least ``XLA_MIN_STEPS`` sequence steps, and for at most
 #: ``XLA_MAX_SHAPES`` shapes per function. XLA fuses the LSTM's element-wise
-#: work and made bulk inference 25-40% faster on 2 CPU cores, but compiles
-#: each new shape for about 0.2 s: the bounds keep that cost for shapes that
-#: recur (the full batches of a large transform, repeated calls) and away
-#: from one-off and small calls.
+#: work and took 18% (100 units) to 36% (64 units) off a repeated bulk
+#: transform on 2 CPU cores, but compiles each new shape for about 0.3 s:
+#: the bounds keep that cost for shapes that recur (the full batches of a
+#: large transform, repeated calls) and away from one-off and small calls.
 XLA_AFTER_CALLS = 2
 XLA_MIN_STEPS = 2**14
 XLA_MAX_SHAPES = 8

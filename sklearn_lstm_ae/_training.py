@@ -24,10 +24,11 @@ __all__ = ["fit_arrays", "fit_batches", "partial_fit", "restore_model", "FITTED_
 #: Training steps Keras runs per call into its traced train function
 #: (``Model.compile(steps_per_execution=...)``), unless the user routes
 #: ``compile__steps_per_execution``. One call per step costs a fixed overhead
-#: that dominates small batches: 32 steps per call trained the seeds' network
-#: (batch 32, 10 steps, 100 units) in 0.52x the time per epoch on 2 CPU cores,
-#: with an identical loss (docs/benchmarks.rst). Batch-level callback hooks
-#: then run once per 32 steps; epoch-level ones are unchanged.
+#: that weighs on small batches: 32 steps per call trained the seeds' network
+#: (batch 32, 10 steps, 100 units) in 0.93x and 0.96x the fit time of one
+#: step per call on 2 CPU cores (two benchmark runs, medians of 3 alternating
+#: fits), with identical losses (tested). Batch-level callback hooks then run
+#: once per 32 steps; epoch-level ones are unchanged.
 STEPS_PER_EXECUTION = 32
 
 # Private state made by fit; removed with the public fitted attributes on refit.
