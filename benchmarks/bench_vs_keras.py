@@ -31,7 +31,7 @@ from roofline import autoencoder_flops, cpu_peak, matmul_ceiling, percent  # noq
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 from sklearn_lstm_ae._buckets import bucket_batches  # noqa: E402
-from sklearn_lstm_ae._inference import _batch_size  # noqa: E402
+from sklearn_lstm_ae._inference import InferenceFunction, _batch_size  # noqa: E402
 
 # ----------------------------------------------------------------- data
 
@@ -236,8 +236,6 @@ def encoder_variants(ae, big):
     with ``unroll=True`` (a fixed length of 10) or in bfloat16
     (``mixed_bfloat16``), it runs through the same batches and XLA policy.
     """
-    from sklearn_lstm_ae._inference import InferenceFunction
-
     lstm = ae.model_.get_layer("encoder_lstm_0")
     weights = ae._graphs_.encoder(masked=False).get_weights()
     steps = big.shape[1]

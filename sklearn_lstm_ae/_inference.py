@@ -10,7 +10,8 @@ from ._buckets import map_bucketed
 from ._input import scaled
 from ._network import FUTURE, RECONSTRUCTION
 from ._scaling import unscale_inplace
-from ._sequences import reverse_steps, split_future, unpad_sequences, valid_lengths
+from ._sequences import unpad_sequences
+from ._steps import reverse_steps, split_future, valid_lengths
 
 __all__ = [
     "encode",

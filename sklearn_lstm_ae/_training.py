@@ -16,7 +16,8 @@ from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs, build_autoencod
 from ._params import heads, is_bce, keras_params
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
-from ._sequences import check_sequences, nan_to_zero, reverse_steps, split_future
+from ._sequences import check_sequences
+from ._steps import nan_to_zero, reverse_steps, split_future
 from ._streaming import TrainingBatches
 
 __all__ = ["fit_arrays", "fit_batches", "partial_fit", "restore_model", "FITTED_PRIVATE"]
