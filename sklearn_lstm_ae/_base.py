@@ -224,10 +224,16 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         arrays; :meth:`load` reads it with Keras safe mode and
         ``allow_pickle=False``. Training-only ``callbacks`` are not saved.
 
+        The write is atomic: the file goes to a temporary sibling, is flushed
+        to disk, then renamed over ``path``. A crash at any moment leaves the
+        old file or the complete new one, and a save that raises leaves the
+        old file untouched and no temporary file behind.
+
         Parameters
         ----------
-        path : str or path-like
-            Destination file, e.g. ``"encoder.lstmae"``.
+        path : str, path-like or binary file object
+            Destination file, e.g. ``"encoder.lstmae"``. A file object
+            (``io.BytesIO``, an open file) is written in place.
 
         Returns
         -------
@@ -240,9 +246,13 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def load(cls, path):
         """Load a transformer written by :meth:`save`.
 
+        The archive's member list and declared sizes are checked before
+        any member is read, so an oversized or malformed file (a
+        decompression bomb, names with ``..``) is refused at once.
+
         Parameters
         ----------
-        path : str or path-like
+        path : str, path-like or binary file object
             File written by :meth:`save`.
 
         Returns

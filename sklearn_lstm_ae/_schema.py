@@ -1,0 +1,295 @@
+"""The saved file's schema: parameters, Keras objects, fitted fields and scaler state as JSON."""
+
+import warnings
+
+import keras
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from ._archive import InvalidArchive
+
+__all__ = [
+    "FITTED",
+    "PRIVATE",
+    "SCALER_ARRAYS",
+    "BEFORE_ENCODER_OPTIONS",
+    "encode_params",
+    "decode_params",
+    "check_fitted",
+    "check_scaler",
+    "parameter_bound",
+    "require",
+    "is_int",
+]
+
+SCALERS = {"StandardScaler": StandardScaler, "MinMaxScaler": MinMaxScaler}
+SCALER_ARRAYS = {
+    "StandardScaler": ("mean_", "var_", "scale_", "n_samples_seen_"),
+    "MinMaxScaler": (
+        "min_",
+        "scale_",
+        "data_min_",
+        "data_max_",
+        "data_range_",
+        "n_samples_seen_",
+    ),
+}
+FITTED = ("n_timesteps_", "n_features_", "n_features_in_", "history_")
+PRIVATE = ("_fit_on_table", "_padded_fit", "_fit_spec")
+
+
+_KERAS_KINDS = {
+    "optimizer": (keras.optimizers, keras.optimizers.Optimizer),
+    "loss": (keras.losses, keras.losses.Loss),
+    "metric": (keras.metrics, keras.metrics.Metric),
+}
+
+
+def _keras_object(value):
+    """JSON form of a Keras optimizer, loss or metric instance, else None."""
+    for kind, (module, base) in _KERAS_KINDS.items():
+        if isinstance(value, base):
+            return {"__keras__": kind, "config": module.serialize(value)}
+    return None
+
+
+def _encode_param(name, value):
+    """Return a JSON-safe form of a constructor parameter."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)) and name != "callbacks":
+        return {
+            "__tuple__" if isinstance(value, tuple) else "__list__": [
+                _encode_param(name, v) for v in value
+            ]
+        }
+    keras_obj = _keras_object(value)
+    if keras_obj is not None:
+        return keras_obj
+    if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer):
+        return {"__keras__": "optimizer_class", "name": value.__name__}
+    if name == "scaler" and type(value).__name__ in SCALERS:
+        return {"__scaler__": type(value).__name__, "params": encode_params(value)}
+    if name == "callbacks":
+        warnings.warn(
+            "callbacks are not saved (they only act during training); the "
+            "loaded transformer has callbacks=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
+    if name == "distribution_strategy":
+        warnings.warn(
+            "A tf.distribute strategy instance is not saved; the loaded "
+            "transformer has distribution_strategy=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
+    if name == "random_state":
+        return None  # a RandomState instance: its draws are already spent
+    raise TypeError(
+        f"Cannot save parameter {name}={value!r}: save() stores plain values, "
+        "Keras objects and the 'standard'/'minmax' scalers. Use pickle or "
+        "joblib for other objects (their files run code when loaded)."
+    )
+
+
+def encode_params(estimator):
+    return {k: _encode_param(k, v) for k, v in estimator.get_params(deep=False).items()}
+
+
+def require(ok, problem):
+    if not ok:
+        raise InvalidArchive(problem)
+
+
+def is_int(value, low=0):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def decode_params(params, allowed, where="params"):
+    """Decode saved parameters, refusing any name not in ``allowed(name)``."""
+    require(isinstance(params, dict), f"{where} must be a JSON object")
+    for name in params:
+        require(allowed(name), f"{where} holds the unknown parameter {name!r}")
+    return {k: _decode_param(v, f"{where}.{k}") for k, v in params.items()}
+
+
+def _check_keras_config(config, where):
+    """Refuse Keras configs that name anything outside Keras's own modules."""
+    if isinstance(config, list):
+        for item in config:
+            _check_keras_config(item, where)
+        return
+    if not isinstance(config, dict):
+        return
+    module = config.get("module")
+    if module is not None:
+        require(
+            isinstance(module, str) and (module == "keras" or module.startswith("keras.")),
+            f"{where} names the module {module!r}; only Keras's own objects are loaded",
+        )
+        require(
+            config.get("registered_name") in (None, config.get("class_name")),
+            f"{where} names the registered object {config.get('registered_name')!r}; "
+            "only Keras's own objects are loaded",
+        )
+    for key, value in config.items():
+        require(key != "__lambda__" and key != "function_type", f"{where} holds code")
+        _check_keras_config(value, where)
+
+
+def _decode_param(value, where):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    require(isinstance(value, dict) and len(value) >= 1, f"{where} has an unknown form")
+    if "__tuple__" in value or "__list__" in value:
+        kind = next(iter(value))
+        require(len(value) == 1 and isinstance(value[kind], list), f"{where} has an unknown form")
+        items = [_decode_param(v, where) for v in value[kind]]
+        return tuple(items) if kind == "__tuple__" else items
+    if "__scaler__" in value:
+        kind = value["__scaler__"]
+        require(kind in SCALERS, f"{where} names the unknown scaler class {kind!r}")
+        cls = SCALERS[kind]
+        names = cls().get_params()
+        return cls(**decode_params(value.get("params"), names.__contains__, where))
+    kind = value.get("__keras__")
+    require(
+        kind in (*_KERAS_KINDS, "optimizer_class"),
+        f"{where} holds the unknown object kind {kind or next(iter(value))!r}",
+    )
+    try:
+        if kind == "optimizer_class":
+            name = value.get("name")
+            require(
+                isinstance(name, str) and isinstance(getattr(keras.optimizers, name, None), type),
+                f"{where} names the unknown optimizer {name!r}",
+            )
+            return getattr(keras.optimizers, name)
+        _check_keras_config(value.get("config"), where)
+        module, base = _KERAS_KINDS[kind]
+        obj = module.deserialize(value["config"])
+    except InvalidArchive:
+        raise
+    except Exception as exc:
+        raise InvalidArchive(f"{where} is not a valid Keras {kind}: {exc}") from None
+    require(isinstance(obj, base), f"{where} is not a Keras {kind}")
+    return obj
+
+
+_SPEC_MODES = ("reconstruct", "predict", "composite")
+BEFORE_ENCODER_OPTIONS = {"pooling": "last", "cell": "lstm", "bidirectional": False}
+
+
+def check_fitted(fitted):
+    """Check the fitted state against its schema (names, types, ranges)."""
+    require(isinstance(fitted, dict), "'fitted' must be a JSON object")
+    expected = {*FITTED, *PRIVATE, "feature_names_in_"}
+    for name in sorted(expected - set(fitted)):
+        require(False, f"the fitted field {name!r} is missing")
+    for name in sorted(set(fitted) - expected):
+        require(False, f"'fitted' holds the unknown field {name!r}")
+    for name in ("n_timesteps_", "n_features_", "n_features_in_"):
+        require(is_int(fitted[name], 1), f"{name} must be a positive int")
+    history = fitted["history_"]
+    require(
+        isinstance(history, dict)
+        and all(
+            isinstance(v, list) and all(isinstance(x, (int, float)) for x in v)
+            for v in history.values()
+        ),
+        "history_ must map names to lists of numbers",
+    )
+    for name in ("_fit_on_table", "_padded_fit"):
+        require(isinstance(fitted[name], bool), f"{name} must be true or false")
+    spec = fitted["_fit_spec"]
+    keys = {"mode", "n_future", "reverse_target", "conditional", "future_weight"}
+    require(isinstance(spec, dict) and set(spec) == keys, f"_fit_spec must hold {sorted(keys)}")
+    require(spec["mode"] in _SPEC_MODES, f"_fit_spec names the unknown mode {spec['mode']!r}")
+    require(is_int(spec["n_future"]), "_fit_spec n_future must be an int >= 0")
+    for name in ("reverse_target", "conditional"):
+        require(isinstance(spec[name], bool), f"_fit_spec {name} must be true or false")
+    weight = spec["future_weight"]
+    require(
+        isinstance(weight, (int, float)) and 0 <= weight <= 1,
+        "_fit_spec future_weight must be in [0, 1]",
+    )
+    names = fitted["feature_names_in_"]
+    require(
+        names is None
+        or (
+            isinstance(names, list)
+            and len(names) == fitted["n_features_in_"]
+            and all(isinstance(n, str) for n in names)
+        ),
+        "feature_names_in_ must be null or n_features_in_ strings",
+    )
+
+
+def check_scaler(scaler, arrays, n_features):
+    """Check the scaler's state and arrays; return the scaler, or None."""
+    if scaler is None:
+        require(not arrays, "scaler.npz holds arrays but no scaler is saved")
+        return None
+    require(
+        isinstance(scaler, dict) and set(scaler) == {"class", "params", "n_features_in_"},
+        "'scaler' must hold 'class', 'params' and 'n_features_in_'",
+    )
+    kind = scaler["class"]
+    require(kind in SCALERS, f"'scaler' names the unknown scaler class {kind!r}")
+    cls = SCALERS[kind]
+    est = cls(**decode_params(scaler["params"], cls().get_params().__contains__, "scaler"))
+    require(scaler["n_features_in_"] == n_features, "the scaler's n_features_in_ != n_features_")
+    require(
+        set(arrays) == set(SCALER_ARRAYS[kind]),
+        f"scaler.npz must hold the arrays {sorted(SCALER_ARRAYS[kind])}",
+    )
+    for name, value in arrays.items():
+        require(
+            value.dtype.kind in "fiu" and value.size in (1, n_features),
+            f"the scaler array {name!r} has the wrong type or size",
+        )
+        setattr(est, name, value)
+    est.n_features_in_ = n_features
+    return est
+
+
+def _units(value, where):
+    require(
+        isinstance(value, (list, tuple)) and value and all(is_int(u, 1) for u in value),
+        f"{where} must be a non-empty list of positive ints",
+    )
+    return [int(u) for u in value]
+
+
+def parameter_bound(params, fitted):
+    """An upper bound on the number of weights of the model the saved parameters built."""
+    n_features, latent = fitted["n_features_"], params.get("latent_dim")
+    require(is_int(latent, 1), "latent_dim must be a positive int")
+    encoder = _units(params.get("encoder_units"), "encoder_units")
+    decoder = params.get("decoder_units")
+    decoder = encoder[::-1] if decoder is None else _units(decoder, "decoder_units")
+    gates = 4 if params.get("cell", "lstm") == "lstm" else 3
+    ways = 2 if params.get("bidirectional") else 1
+
+    def recurrent(width, units):  # kernels and up to two bias vectors per gate
+        return gates * (width * units + units * units + 2 * units)
+
+    total, width = 0, n_features
+    for units in encoder:
+        total += ways * recurrent(width, units)
+        width = ways * units
+    width *= 2 if params.get("pooling") in ("meanmax", "lastmax") else 1
+    total += width * latent + latent
+    heads = 2 if fitted["_fit_spec"]["mode"] == "composite" else 1
+    for _ in range(heads):
+        width = latent + (n_features if params.get("conditional") else 0)
+        for units in decoder:
+            total += recurrent(width, units)
+            width = units
+        total += width * n_features + n_features
+    return total
