@@ -1,9 +1,19 @@
 """Keras layers: NaN-padding masks, masked pooling and decoders, registered for safe mode."""
 
 import keras
+import numpy as np
 from keras import ops
 
-__all__ = ["NaNPaddingMask", "RestoreMask", "SequenceDecoder", "MaskedPooling", "RECURRENT"]
+__all__ = [
+    "NaNPaddingMask",
+    "RestoreMask",
+    "SequenceDecoder",
+    "MaskedPooling",
+    "RECURRENT",
+    "recurrent_layer",
+    "dense_layer",
+    "sub_seeds",
+]
 
 _PACKAGE = "sklearn_lstm_ae"
 
@@ -11,6 +21,37 @@ _PACKAGE = "sklearn_lstm_ae"
 POOLING = ("mean", "max", "meanmax", "lastmax")
 #: Recurrent layers by cell name; both keep Keras's cuDNN kernels with tanh.
 RECURRENT = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+def sub_seeds(seed, n):
+    """``n`` independent int seeds derived from ``seed`` (n times None if it is None)."""
+    if seed is None:
+        return [None] * n
+    return [int(s) for s in np.random.default_rng(seed).integers(1, 2**31 - 1, size=n)]
+
+
+def recurrent_layer(cell, units, *, seed=None, **kwargs):
+    """An LSTM or GRU layer whose initial weights and dropout masks come from ``seed``.
+
+    With an int ``seed`` the kernel, the recurrent kernel and the dropout
+    masks each get a seed of their own (Keras's stateless draws), so the
+    layer touches no global random state. With None, Keras's defaults.
+    """
+    if seed is not None:
+        kernel, recurrent, dropout = sub_seeds(seed, 3)
+        kwargs.update(
+            kernel_initializer=keras.initializers.GlorotUniform(seed=kernel),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=recurrent),
+            seed=dropout,
+        )
+    return RECURRENT[cell](units, **kwargs)
+
+
+def dense_layer(units, *, seed=None, **kwargs):
+    """A Dense layer whose initial kernel comes from ``seed`` (Keras's default if None)."""
+    if seed is not None:
+        kwargs["kernel_initializer"] = keras.initializers.GlorotUniform(seed=seed)
+    return keras.layers.Dense(units, **kwargs)
 
 
 def _valid_steps(inputs):
@@ -63,10 +104,11 @@ class RestoreMask(keras.layers.Layer):
 class SequenceDecoder(keras.layers.Layer):
     """Decode a code vector into a sequence: stacked LSTMs and a per-step Dense.
 
-    Unconditioned (the seeds' decoder), every step reads the code, as with
-    ``RepeatVector``. Conditioned, every step also reads the previous output:
-    the true previous step while training (teacher forcing, pass ``teacher``)
-    and the decoder's own previous output at inference (a ``scan`` over time).
+    Unconditioned (the decoder of the classic Keras LSTM-autoencoder
+    tutorials), every step reads the code, as with ``RepeatVector``.
+    Conditioned, every step also reads the previous output: the true previous
+    step while training (teacher forcing, pass ``teacher``) and the decoder's
+    own previous output at inference (a ``scan`` over time).
 
     Parameters
     ----------
@@ -87,6 +129,9 @@ class SequenceDecoder(keras.layers.Layer):
         Feed each step the previous output.
     cell : {"lstm", "gru"}, default="lstm"
         Recurrent cell of the stacked layers.
+    seed : int, default=None
+        Seed of the initial weights and dropout masks of the stacked layers
+        and the output Dense (None: Keras's unseeded defaults).
     """
 
     def __init__(
@@ -99,9 +144,11 @@ class SequenceDecoder(keras.layers.Layer):
         output_activation=None,
         conditional=False,
         cell="lstm",
+        seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.seed = None if seed is None else int(seed)
         self.n_timesteps = int(n_timesteps)
         self.n_features = int(n_features)
         self.units = tuple(int(u) for u in units)
@@ -110,14 +157,21 @@ class SequenceDecoder(keras.layers.Layer):
         self.output_activation = output_activation
         self.conditional = bool(conditional)
         self.cell = cell
+        *layer_seeds, output_seed = sub_seeds(self.seed, len(self.units) + 1)
         self.lstms = [
-            RECURRENT[cell](
-                n, activation=activation, dropout=dropout, return_sequences=True, name=f"lstm_{i}"
+            recurrent_layer(
+                cell,
+                n,
+                seed=s,
+                activation=activation,
+                dropout=dropout,
+                return_sequences=True,
+                name=f"lstm_{i}",
             )
-            for i, n in enumerate(self.units)
+            for i, (n, s) in enumerate(zip(self.units, layer_seeds, strict=True))
         ]
-        self.output_layer = keras.layers.Dense(
-            self.n_features, activation=output_activation, name="output"
+        self.output_layer = dense_layer(
+            self.n_features, seed=output_seed, activation=output_activation, name="output"
         )
 
     def build(self, code_shape, teacher_shape=None, like_shape=None):
@@ -186,6 +240,7 @@ class SequenceDecoder(keras.layers.Layer):
             output_activation=self.output_activation,
             conditional=self.conditional,
             cell=self.cell,
+            seed=self.seed,
         )
         return config
 

@@ -2,7 +2,15 @@
 
 import keras
 
-from ._layers import RECURRENT, MaskedPooling, NaNPaddingMask, RestoreMask, SequenceDecoder
+from ._layers import (
+    MaskedPooling,
+    NaNPaddingMask,
+    RestoreMask,
+    SequenceDecoder,
+    dense_layer,
+    recurrent_layer,
+    sub_seeds,
+)
 
 __all__ = ["build_autoencoder", "AutoencoderGraphs", "RECONSTRUCTION", "FUTURE"]
 
@@ -40,8 +48,9 @@ def build_autoencoder(
     cell="lstm",
     bidirectional=False,
     pooling="last",
+    seed=None,
 ):
-    """Build the LSTM autoencoder that the seeds write by hand, as a training graph.
+    """Build the LSTM autoencoder of the classic Keras tutorials, as a training graph.
 
     The graph is: (NaN padding -> Keras mask), stacked LSTM encoder (many to
     one), a linear ``Dense(latent_dim)`` code, then one or two decoders (one to
@@ -82,8 +91,13 @@ def build_autoencoder(
         Read the sequence both ways in every encoder layer.
     pooling : {"last", "mean", "max", "meanmax", "lastmax"}, default="last"
         What the code is computed from: the last layer's final state (the
-        seeds' encoder), or its states pooled over the valid steps
+        many-to-one encoder of the classic Keras LSTM-autoencoder tutorials),
+        or its states pooled over the valid steps
         (:class:`~sklearn_lstm_ae._layers.MaskedPooling`).
+    seed : int, default=None
+        Seed of every initial weight and dropout mask, each layer getting a
+        seed of its own derived from it; no global random state is read or
+        changed. None leaves Keras's unseeded defaults.
 
     Returns
     -------
@@ -92,21 +106,31 @@ def build_autoencoder(
         input is the sequences array, or a dict ``{"sequences": ...,
         "<head>_teacher": ...}`` when ``conditional``.
     """
+    n_layers = len(encoder_units)
+    seeds = iter(sub_seeds(seed, 2 * n_layers + 3))
     encoder = []
     for i, n in enumerate(encoder_units):
-        layer = RECURRENT[cell](
-            n,
+        options = dict(
             activation=activation,
             dropout=dropout,
-            return_sequences=i < len(encoder_units) - 1 or pooling != "last",
-            name=f"{ENCODER}{cell}_{i}",
+            return_sequences=i < n_layers - 1 or pooling != "last",
         )
+        layer = recurrent_layer(cell, n, seed=next(seeds), name=f"{ENCODER}{cell}_{i}", **options)
         if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"{ENCODER}bi{cell}_{i}")
+            # The backward layer gets weights of its own (Keras would copy the
+            # forward layer's config, seeded initialisers included).
+            backward = recurrent_layer(
+                cell, n, seed=next(seeds), go_backwards=True, name=f"backward_{cell}_{i}", **options
+            )
+            layer = keras.layers.Bidirectional(
+                layer,
+                backward_layer=backward if seed is not None else None,
+                name=f"{ENCODER}bi{cell}_{i}",
+            )
         encoder.append(layer)
     if pooling != "last":
         encoder.append(MaskedPooling(pooling, name=f"{ENCODER}pooling"))
-    encoder.append(keras.layers.Dense(latent_dim, name=LATENT))
+    encoder.append(dense_layer(latent_dim, seed=next(seeds), name=LATENT))
     heads = {RECONSTRUCTION: n_timesteps} if reconstruct else {}
     if n_future:
         heads[FUTURE] = n_future
@@ -127,6 +151,7 @@ def build_autoencoder(
             output_activation=output_activation,
             conditional=conditional,
             cell=cell,
+            seed=next(seeds),
             name=head,
         )
         length = None if head == FUTURE else steps

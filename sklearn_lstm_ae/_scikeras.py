@@ -17,8 +17,11 @@ scikeras 0.13 is no longer maintained; against scikit-learn >= 1.7 and Keras
   validation and target encoders are bypassed;
 - an optimizer instance is bound to the variables of the first model it
   trains: every fit gets a fresh copy;
-- its ``random_state`` turns a ``RandomState`` into seed 0 and does not seed
-  Keras 3: seeding is done by the caller with ``keras.utils.set_random_seed``.
+- its ``random_state`` turns a ``RandomState`` into seed 0 and seeds through
+  process-wide state: it is not used. The caller seeds the network's layers,
+  and :func:`fit_keras_model` draws the order of array batches from
+  a seed of the fit's own (:mod:`sklearn_lstm_ae._random`); Keras's own shuffling
+  of a ``PyDataset`` (Python's global ``random``) is switched off.
 
 Replacing scikeras by ``keras.wrappers`` (``SKLearnTransformer``) would change
 this module only: those wrappers take a ``model`` callable and ``fit_kwargs``
@@ -70,7 +73,18 @@ def _build(build, compile_kwargs):
     return build(compile_kwargs)
 
 
-def fit_keras_model(build, x, y, *, params, callbacks=(), epochs, model=None, initial_epoch=0):
+def fit_keras_model(
+    build,
+    x,
+    y,
+    *,
+    params,
+    callbacks=(),
+    epochs,
+    model=None,
+    initial_epoch=0,
+    fit_kwargs=None,
+):
     """Build (unless ``model`` is given), compile and train a Keras model.
 
     Parameters
@@ -94,6 +108,11 @@ def fit_keras_model(build, x, y, *, params, callbacks=(), epochs, model=None, in
         A compiled model to train further (warm start).
     initial_epoch : int, default=0
         Epochs already trained (numbering of the epochs only).
+    fit_kwargs : dict, default=None
+        Arguments of ``Model.fit`` that override the estimator's (for
+        example ``shuffle=False`` with ``validation_data`` for batches
+        ordered by :func:`sklearn_lstm_ae._random.shuffled_batches`). A
+        ``PyDataset`` is never reordered by Keras: it draws its own batches.
 
     Returns
     -------
@@ -106,9 +125,18 @@ def fit_keras_model(build, x, y, *, params, callbacks=(), epochs, model=None, in
     trainer.model_ = trainer._build_keras_model() if model is None else model
     trainer._initialize_callbacks()
     trainer._ensure_compiled_model()
+    fit_kwargs = dict(fit_kwargs or {})
+    if isinstance(x, keras.utils.PyDataset):
+        fit_kwargs["shuffle"] = False  # Keras would reorder with Python's global random
     trainer._fit_callbacks = [*trainer._fit_callbacks, *callbacks]
     trainer._fit_keras_model(
-        x, y, sample_weight=None, warm_start=False, epochs=epochs, initial_epoch=initial_epoch
+        x,
+        y,
+        sample_weight=None,
+        warm_start=False,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        **fit_kwargs,
     )
     history = {k: [float(v) for v in vals] for k, vals in trainer.history_.items()}
     return trainer.model_, history

@@ -1,19 +1,15 @@
 """Training: targets, seeding and the fit paths (arrays, bucketed, PyDataset, partial_fit)."""
 
-import random
-from contextlib import contextmanager
-from numbers import Integral
-
 import keras
 import numpy as np
 import tensorflow as tf
-from sklearn.utils import check_random_state
 
 from ._buckets import BucketedTraining
 from ._callbacks import StopOnNaN, budget, quiet_retracing, training_callbacks
 from ._input import check_input, scaled
 from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs, build_autoencoder, training_inputs
 from ._params import heads, is_bce, keras_params
+from ._random import Seeds, ordered_training
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
 from ._sequences import check_sequences
@@ -36,30 +32,6 @@ STEPS_PER_EXECUTION = 32
 FITTED_PRIVATE = ("_graphs", "_fit_on_table", "_padded_fit", "_fit_spec")
 
 
-def int_seed(random_state):
-    """An int seed from ``random_state``: the int itself, or a draw from a RandomState."""
-    if isinstance(random_state, Integral):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-@contextmanager
-def seeded(random_state):
-    """Seed Python, NumPy, TensorFlow and Keras; restore Python/NumPy states after."""
-    if random_state is None:
-        yield
-        return
-    seed = int_seed(random_state)
-    py_state = random.getstate()
-    np_state = np.random.get_state()  # noqa: NPY002 (the global state we restore)
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
-
-
 def _units(units):
     return tuple(int(u) for u in units)
 
@@ -76,8 +48,11 @@ def fit_spec(est):
     }
 
 
-def _build_fn(est):
-    """``build(compile_kwargs)`` making the compiled training graph for ``est``."""
+def _build_fn(est, seed):
+    """``build(compile_kwargs)`` making the compiled training graph for ``est``.
+
+    ``seed`` seeds every initial weight and dropout mask (None: unseeded).
+    """
 
     def build(compile_kwargs):
         encoder = _units(est.encoder_units)
@@ -99,6 +74,7 @@ def _build_fn(est):
             cell=est.cell,
             bidirectional=est.bidirectional,
             pooling=est.pooling,
+            seed=seed,
         )
         metrics = compile_kwargs.pop("metrics", None)
         if metrics:
@@ -206,10 +182,23 @@ def _train(est, seqs, *, epochs, warm_start=False):
     if not warm_start:
         est._padded_fit = padded or est._padded_fit
     x = training_inputs(values, targets, est._fit_spec["conditional"])
+    # Every random part draws from the estimator's own seeds, in this order.
+    seeds = Seeds(est.random_state)
+    build_seed, order_seed = seeds(), seeds()
+    params, fit_kwargs, callbacks = keras_params(est), {}, []
     if seqs.is_padded and not est.validation_split and est.bucketing:
         # Sequences of similar length batched together, each batch padded to
         # its own longest: the steps computed follow the valid ones.
-        x, targets = _bucketed(est, seqs), None
+        x, targets = _bucketed(est, seqs, order_seed), None
+    elif est.shuffle and order_seed is not None:
+        x, fit_kwargs, ordering = ordered_training(
+            x,
+            targets,
+            batch_size=est.batch_size,
+            validation_split=0.0 if "fit__validation_data" in params else est.validation_split,
+            seed=order_seed,
+        )
+        targets, callbacks = None, [ordering]
     # A warm start keeps training under the strategy the model was built in.
     strategy = est.model_.distribute_strategy if warm_start else _strategy(est)
     model = est.model_ if warm_start else None
@@ -217,30 +206,31 @@ def _train(est, seqs, *, epochs, warm_start=False):
     n_epochs, steps = budget(est, len(values))
     if epochs is None:
         epochs = n_epochs
-    with seeded(est.random_state), strategy.scope(), quiet_retracing():
+    callbacks += training_callbacks(est, steps) if not warm_start else [StopOnNaN()]
+    with strategy.scope(), quiet_retracing():
         model, history = fit_keras_model(
-            _build_fn(est),
+            _build_fn(est, build_seed),
             x,
             targets,
-            params=keras_params(est),
-            callbacks=training_callbacks(est, steps) if not warm_start else [StopOnNaN()],
+            params=params,
+            callbacks=callbacks,
             epochs=epochs,
             model=model,
             initial_epoch=done,
+            fit_kwargs=fit_kwargs,
         )
     _check_converged(history)
     return model, history
 
 
-def _bucketed(est, seqs):
-    """Length-bucketed training batches of scaled ``seqs``, redrawn every epoch."""
+def _bucketed(est, seqs, seed):
+    """Length-bucketed training batches of scaled ``seqs``, redrawn every epoch from ``seed``."""
     spec = est._fit_spec
 
     def prepare(values, lengths):
         batch, targets, _ = training_data(values, lengths, spec)
         return training_inputs(batch, targets, spec["conditional"]), targets
 
-    seed = None if est.random_state is None else int_seed(est.random_state)
     return BucketedTraining(
         seqs.values, seqs.lengths, est.batch_size, prepare, shuffle=est.shuffle, seed=seed
     )
@@ -302,9 +292,9 @@ def fit_batches(est, dataset):
         values, targets, _ = training_data(seqs.values, seqs.lengths, new._fit_spec)
         return training_inputs(values, targets, new._fit_spec["conditional"]), targets
 
-    with seeded(est.random_state), _strategy(new).scope(), quiet_retracing():
+    with _strategy(new).scope(), quiet_retracing():
         model, new.history_ = fit_keras_model(
-            _build_fn(new),
+            _build_fn(new, Seeds(est.random_state)()),
             TrainingBatches(dataset, prepare),
             None,
             params=keras_params(new),

@@ -144,8 +144,18 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         hooks run once per 32 batches; route
         ``compile__steps_per_execution=1`` for a hook on every batch.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling. An int gives
-        identical results on refits on the same CPU.
+        Seeds weight initialisation, dropout, the order of the training
+        batches and the length buckets, each from a seed of the estimator's
+        own: no process-wide seed (Python's, NumPy's, TensorFlow's, Keras's)
+        is read or set, so fits running at once in threads give what they
+        give one after the other, and the caller's own random draws are left
+        as they were. An int gives identical results on refits on the same
+        machine and software. Not covered: a GPU's cuDNN kernels, which are
+        not bitwise repeatable unless you call
+        ``tf.config.experimental.enable_op_determinism()`` (process-wide, so
+        left to you), and other CPUs or TensorFlow builds, whose oneDNN
+        kernels may round differently. None leaves every draw to Keras, which
+        then follows ``keras.utils.set_random_seed`` if you call it.
     verbose : int, default=0
         0 is silent, 1 shows the Keras progress bar, 2 one line per epoch.
     distribution_strategy : {"mirrored"}, tf.distribute.Strategy or None, \
