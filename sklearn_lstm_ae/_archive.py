@@ -11,6 +11,7 @@ import zipfile
 __all__ = [
     "atomic_write",
     "check_members",
+    "check_names",
     "check_nested_zip",
     "check_size",
     "read_member",
@@ -102,6 +103,18 @@ def _unsafe_name(name):
     return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
 
 
+def check_names(zf):
+    """Refuse duplicate member names, and names that are absolute or contain ``..``."""
+    seen = set()
+    for info in zf.infolist():
+        name = info.filename
+        if _unsafe_name(name):
+            raise InvalidArchive(f"the member name {name!r} is absolute or contains '..'")
+        if name in seen:
+            raise InvalidArchive(f"the member {name!r} appears twice")
+        seen.add(name)
+
+
 def check_members(zf, limits):
     """Check an archive's member list before any member is read.
 
@@ -117,14 +130,9 @@ def check_members(zf, limits):
     limits : dict of str to int
         The allowed members and their largest uncompressed sizes in bytes.
     """
-    seen = set()
+    check_names(zf)
     for info in zf.infolist():
         name = info.filename
-        if _unsafe_name(name):
-            raise InvalidArchive(f"the member name {name!r} is absolute or contains '..'")
-        if name in seen:
-            raise InvalidArchive(f"the member {name!r} appears twice")
-        seen.add(name)
         if name not in limits:
             raise InvalidArchive(f"it holds the unknown member {name!r}")
         check_size(info, limits[name])

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["StopOnNaN", "quiet_retracing", "budget", "training_callbacks"]
+__all__ = ["StopOnNaN", "quiet_retracing", "budget", "steps_per_epoch", "training_callbacks"]
 
 
 class _NoRetracingNotice(logging.Filter):
@@ -59,18 +59,22 @@ PLATEAU_UPDATES = 60
 STOP_UPDATES = 200
 
 
-def budget(est, n_train):
-    """``(epochs, steps_per_epoch)`` of a fit on ``n_train`` sequences.
+def steps_per_epoch(est, n_train):
+    """Gradient updates per epoch on ``n_train`` in-memory sequences (less those held out)."""
+    n_fit = n_train - int(n_train * est.validation_split)  # Keras keeps the last ones out
+    return max(1, -(-max(n_fit, 1) // est.batch_size))
+
+
+def budget(est, steps):
+    """Epochs of a fit that makes ``steps`` gradient updates per epoch.
 
     ``epochs="auto"`` counts the budget in gradient updates: as many epochs as
     ``max_updates`` updates take, so a dataset of 50 sequences gets as many
     updates as one of 50,000. An int is the number of epochs, as in Keras.
     """
-    n_fit = n_train - int(n_train * est.validation_split)  # Keras keeps the last ones out
-    steps = max(1, -(-max(n_fit, 1) // est.batch_size))
     if est.epochs != "auto":
-        return int(est.epochs), steps
-    return max(1, -(-est.max_updates // steps)), steps
+        return int(est.epochs)
+    return max(1, -(-est.max_updates // steps))
 
 
 def training_callbacks(est, steps):

@@ -1,19 +1,27 @@
-"""Inference: batched encoding and decoding, reconstruction errors and per-sequence scores."""
+"""Inference: batched encoding and decoding, reconstruction errors and per-sequence scores.
 
+Every function takes a :class:`~sklearn_lstm_ae._fitted.FittedAutoencoder`
+(``fitted``), validated and scaled sequences, and the inference options
+explicitly; nothing here reads an estimator.
+"""
+
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array
 
 from ._buckets import map_bucketed
-from ._input import scaled
 from ._network import FUTURE, RECONSTRUCTION
 from ._scaling import unscale_inplace
 from ._sequences import unpad_sequences
-from ._steps import reverse_steps, split_future, valid_lengths
+from ._steps import check_future_lengths, reverse_steps, split_future, valid_lengths
 
 __all__ = [
+    "LazySequences",
+    "InferenceFunction",
     "encode",
     "decode",
     "reconstruct",
@@ -37,6 +45,13 @@ PREDICT_BATCH = 4096
 #: transform on 2 CPU cores, but compiles each new shape for about 0.3 s:
 #: the bounds keep that cost for shapes that recur (the full batches of a
 #: large transform, repeated calls) and away from one-off and small calls.
+#: Batches are padded to a multiple of this many rows: the CPU's matrix
+#: kernels compute the rows of a partial block with another summation order,
+#: so without padding a sequence's code changed in its last bits with its
+#: position in the batch (seen with 20 rows: rows 16-19 differed by 1e-6
+#: relative). Padded, every row goes through full blocks and ``transform``
+#: does not depend on the order of the sequences (scikit-learn checks this).
+ROW_BLOCK = 16
 XLA_AFTER_CALLS = 2
 XLA_MIN_STEPS = 2**14
 XLA_MAX_SHAPES = 8
@@ -105,43 +120,53 @@ class InferenceFunction:
         return False
 
     def __call__(self, batch):
+        n = len(batch)
+        if n % ROW_BLOCK:
+            batch = np.concatenate(
+                [batch, np.zeros((ROW_BLOCK - n % ROW_BLOCK, *batch.shape[1:]), batch.dtype)]
+            )
         x = tf.convert_to_tensor(batch)
         if self._use_xla(tuple(x.shape)):
             try:
-                return self.compiled(x).numpy()
+                return self.compiled(x).numpy()[:n]
             except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
                 self.xla = False  # a graph XLA cannot compile: plain from now on
-        return self.plain(x).numpy()
+        return self.plain(x).numpy()[:n]
 
 
-def _function(est, kind, *args):
-    """The :class:`InferenceFunction` of one of ``est``'s graphs, built once per model.
+@dataclass(frozen=True)
+class LazySequences:
+    """A NumPy array of sequences, validated, padded and scaled one batch at a time.
 
-    A routed ``predict__jit_compile`` (True or False) overrides the
-    hot-shape policy.
+    Parameters
+    ----------
+    values : ndarray
+        The raw array, in the caller's layout.
+    load : callable
+        ``load(part, start) -> ndarray (n, n_timesteps, n_features)``: one
+        slice validated and scaled (``start`` numbers the sequences in errors).
+    steps : int
+        Time steps per sequence (sizes the batches).
     """
-    graphs = est._graphs_
-    jit = vars(est).get("predict__jit_compile")
-    key = ("function", kind, *args, jit)
-    if key not in graphs._cache:
-        graphs._cache[key] = InferenceFunction(getattr(graphs, kind)(*args), jit)
-    return graphs._cache[key]
+
+    values: np.ndarray
+    load: Callable
+    steps: int
 
 
-def _batch_size(est, steps):
+def _batch_size(options, steps):
     """Sequences per inference batch for sequences of ``steps`` time steps."""
-    routed = vars(est).get("predict__batch_size")
-    if routed:
-        return int(routed)
+    if options.batch_size:
+        return int(options.batch_size)
     return int(np.clip(PREDICT_STEPS // max(int(steps), 1), 1, PREDICT_BATCH))
 
 
-def _batches(est, n, steps):
-    size = _batch_size(est, steps)
+def _batches(options, n, steps):
+    size = _batch_size(options, steps)
     return (slice(i, min(i + size, n)) for i in range(0, n, size))
 
 
-def map_batches(est, fn, values, load=None, dtype=np.float32, steps=None):
+def map_batches(options, fn, values, load=None, dtype=np.float32, steps=None):
     """Apply ``fn`` to batches of ``values`` and stack the results.
 
     Memory grows only with the output: each batch's result is written into
@@ -153,7 +178,7 @@ def map_batches(est, fn, values, load=None, dtype=np.float32, steps=None):
     out = None
     if steps is None:
         steps = values.shape[1] if values.ndim > 2 else 1
-    slices = list(_batches(est, len(values), steps))
+    slices = list(_batches(options, len(values), steps))
     for sl, batch in zip(slices, _loaded(values, slices, load), strict=True):
         res = np.asarray(fn(batch))
         if out is None:
@@ -186,61 +211,49 @@ def _loaded(values, slices, load):
         yield pending.result()
 
 
-def map_prepared(est, fn, seqs, dtype=np.float32, timewise=False):
-    """Apply ``fn`` to validated, scaled PaddedSequences: length-bucketed when padded."""
+def map_sequences(fn, seqs, options, dtype=np.float32, timewise=False):
+    """Apply ``fn`` to validated, scaled sequences batch by batch.
+
+    :class:`LazySequences` are read one batch at a time (each batch
+    validated and scaled in a thread while the one before is computed), so
+    peak memory above the input grows only with the output. Padded
+    ``PaddedSequences`` are cut into batches of similar length, each to its
+    own longest (``timewise`` results are NaN past each sequence's batch).
+    """
+    if isinstance(seqs, LazySequences):
+        return map_batches(
+            options, fn, seqs.values, load=seqs.load, dtype=dtype, steps=seqs.steps
+        )
     if seqs.is_padded:
         return map_bucketed(
             fn,
             seqs.values,
             seqs.lengths,
-            _batch_size(est, seqs.values.shape[1]),
+            _batch_size(options, seqs.values.shape[1]),
             timewise=timewise,
             dtype=dtype,
         )
-    return map_batches(est, fn, seqs.values, dtype=dtype)
+    return map_batches(options, fn, seqs.values, dtype=dtype)
 
 
-def map_sequences(est, fn, X, dtype=np.float32, timewise=False):
-    """Validate and scale X and apply ``fn`` to it batch by batch.
-
-    A numeric NumPy array is read one batch at a time, each batch copied to
-    float32, validated, padded and scaled in one pass, so peak memory above
-    the input grows only with the output. Other inputs (lists of sequences,
-    DataFrames) are first converted in one padded copy; when their lengths
-    differ, batches group sequences of similar length, each cut to its own
-    longest (``timewise`` results are NaN past each sequence's batch).
-    """
-    check_is_fitted(est)
-    if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
-        return map_prepared(est, fn, scaled(est, X), dtype, timewise)
-    time_axis = 2 if est.data_format == "channels_first" else 1
-    return map_batches(
-        est,
-        fn,
-        X,
-        load=lambda part, start: scaled(est, part, start).values,
-        dtype=dtype,
-        steps=X.shape[time_axis] if X.ndim == 3 else est.n_timesteps_,
-    )
-
-
-def predict(est, batch, head=None):
+def predict(fitted, batch, options, head=None):
     """Codes (``head=None``) or a decoder's output for one scaled batch of sequences.
 
     Batches without padding take the unmasked graph (same function, faster
     on CPU).
     """
     padded = bool(np.isnan(batch[:, -1, 0]).any())
+    jit = options.jit_compile
     if head is None:
-        return _function(est, "encoder", padded)(batch)
-    return _function(est, "autoencoder", padded, head)(batch)
+        return fitted.function("encoder", padded, jit_compile=jit)(batch)
+    return fitted.function("autoencoder", padded, head, jit_compile=jit)(batch)
 
 
-def require(est, head, method):
-    """Raise unless ``est`` was trained with decoder ``head``."""
-    if head in est._graphs_.heads:
+def require(fitted, head, method):
+    """Raise unless ``fitted`` was trained with decoder ``head``."""
+    if head in fitted.heads:
         return
-    mode = est._fit_spec["mode"]
+    mode = fitted.spec["mode"]
     if head == FUTURE:
         raise ValueError(
             f"{method} needs the future decoder of mode='predict' or "
@@ -253,28 +266,25 @@ def require(est, head, method):
     )
 
 
-def _reconstruct_scaled(est, batch):
+def _reconstruct_scaled(fitted, batch, options):
     """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
-    out = np.asarray(predict(est, batch, RECONSTRUCTION))
-    if est._fit_spec["reverse_target"]:
+    out = np.asarray(predict(fitted, batch, options, RECONSTRUCTION))
+    if fitted.spec["reverse_target"]:
         out = reverse_steps(out, valid_lengths(batch))
     out[np.isnan(batch)] = np.nan
     return out
 
 
-def encode(est, X, prepared=False):
-    """Codes of X; ``prepared=True`` when X is already validated, scaled PaddedSequences."""
-    if prepared:
-        return map_prepared(est, lambda batch: predict(est, batch), X)
-    return map_sequences(est, lambda batch: predict(est, batch), X)
+def encode(fitted, seqs, options):
+    """Codes of validated, scaled sequences."""
+    return map_sequences(lambda batch: predict(fitted, batch, options), seqs, options)
 
 
-def decode(est, X, lengths=None):
+def decode(fitted, X, lengths, options):
     """Sequences decoded from codes X, forward order, original units."""
-    check_is_fitted(est)
-    require(est, RECONSTRUCTION, "inverse_transform")
+    require(fitted, RECONSTRUCTION, "inverse_transform")
     Z = check_array(X, dtype=np.float32)
-    latent_dim = est._graphs_.latent_dim
+    latent_dim = fitted.latent_dim
     if Z.shape[1] != latent_dim:
         raise ValueError(
             f"X has {Z.shape[1]} columns, but codes of this transformer have "
@@ -286,85 +296,81 @@ def decode(est, X, lengths=None):
             raise ValueError(
                 f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
             )
-    steps = None  # the training length, n_timesteps_
-    if lengths is not None and len(lengths) and est._graphs_.free_length:
-        steps = max(int(lengths.max()), est.n_timesteps_)
-        steps = None if steps == est.n_timesteps_ else steps
+    steps = None  # the training length, n_timesteps
+    if lengths is not None and len(lengths) and fitted.graphs.free_length:
+        steps = max(int(lengths.max()), fitted.n_timesteps)
+        steps = None if steps == fitted.n_timesteps else steps
     out = map_batches(
-        est,
-        _function(est, "decoder", RECONSTRUCTION, steps),
+        options,
+        fitted.function("decoder", RECONSTRUCTION, steps, jit_compile=options.jit_compile),
         Z,
-        steps=steps or est.n_timesteps_,
+        steps=steps or fitted.n_timesteps,
     )
-    if est._fit_spec["reverse_target"]:
+    if fitted.spec["reverse_target"]:
         full = np.full(len(out), out.shape[1])
         out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
-    unscale_inplace(est.scaler_, out)
+    unscale_inplace(fitted.scaler, out)
     return out if lengths is None else unpad_sequences(out, lengths)
 
 
-def reconstruct(est, X):
-    """Encoded and decoded X in the original units, NaN on padding."""
-    require(est, RECONSTRUCTION, "reconstruct")
-    out = map_sequences(est, lambda batch: _reconstruct_scaled(est, batch), X, timewise=True)
-    return unscale_inplace(est.scaler_, out)
+def reconstruct(fitted, seqs, options):
+    """Encoded and decoded sequences in the original units, NaN on padding."""
+    require(fitted, RECONSTRUCTION, "reconstruct")
+    out = map_sequences(
+        lambda batch: _reconstruct_scaled(fitted, batch, options), seqs, options, timewise=True
+    )
+    return unscale_inplace(fitted.scaler, out)
 
 
-def forecast(est, X):
+def forecast(fitted, seqs, options):
     """The ``n_future`` steps predicted after each sequence, original units."""
-    check_is_fitted(est)
-    require(est, FUTURE, "forecast")
-    out = map_sequences(est, lambda batch: predict(est, batch, FUTURE), X)
-    return unscale_inplace(est.scaler_, out)
+    require(fitted, FUTURE, "forecast")
+    out = map_sequences(lambda batch: predict(fitted, batch, options, FUTURE), seqs, options)
+    return unscale_inplace(fitted.scaler, out)
 
 
-def step_errors(est, X):
-    """Squared reconstruction error per step ``(n, n_timesteps_)``, NaN on padding.
+def step_errors(fitted, seqs, options):
+    """Squared reconstruction error per step ``(n, n_timesteps)``, NaN on padding.
 
     Averaged over features, in the scaled units the network is trained in.
     """
-    require(est, RECONSTRUCTION, "the reconstruction error")
-    return map_sequences(
-        est,
-        lambda batch: np.mean(np.square(_reconstruct_scaled(est, batch) - batch), axis=2),
-        X,
-        timewise=True,
-    )
+    require(fitted, RECONSTRUCTION, "the reconstruction error")
+
+    def errors(batch):
+        return np.mean(np.square(_reconstruct_scaled(fitted, batch, options) - batch), axis=2)
+
+    return map_sequences(errors, seqs, options, timewise=True)
 
 
-def _reconstruction_error(est, batch):
+def _reconstruction_error(fitted, batch, options):
     """Per-sequence mean squared error over the valid steps of one scaled batch."""
-    sq = np.square(_reconstruct_scaled(est, batch) - batch)  # NaN on padding
+    sq = np.square(_reconstruct_scaled(fitted, batch, options) - batch)  # NaN on padding
     return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
 
 
-def reconstruction_errors(est, X):
+def reconstruction_errors(fitted, seqs, options):
     """Mean squared reconstruction error of each sequence, float64, scaled units."""
-    require(est, RECONSTRUCTION, "the reconstruction error")
-    return map_sequences(est, lambda batch: _reconstruction_error(est, batch), X, np.float64)
+    require(fitted, RECONSTRUCTION, "the reconstruction error")
+    return map_sequences(
+        lambda batch: _reconstruction_error(fitted, batch, options), seqs, options, np.float64
+    )
 
 
-def _objective(est, batch):
+def _objective(fitted, batch, options):
     """Per-sequence training loss (mean squared error) on one scaled batch."""
-    spec = est._fit_spec
+    spec = fitted.spec
     if spec["mode"] == "reconstruct":
-        return _reconstruction_error(est, batch)
+        return _reconstruction_error(fitted, batch, options)
     lengths = valid_lengths(batch)
-    k = spec["n_future"]
-    if lengths.min() <= k:
-        raise ValueError(
-            f"Scoring in mode={spec['mode']!r} compares the predicted last "
-            f"n_future={k} steps of each sequence with the true ones, so "
-            f"sequences need more than {k} steps; the shortest has {lengths.min()}."
-        )
-    past, future = split_future(batch, lengths, k)
-    error = np.mean(np.square(predict(est, past, FUTURE) - future), axis=(1, 2))
+    check_future_lengths(lengths, spec, "Scoring")
+    past, future = split_future(batch, lengths, spec["n_future"])
+    error = np.mean(np.square(predict(fitted, past, options, FUTURE) - future), axis=(1, 2))
     if spec["mode"] == "predict":
         return error
     weight = spec["future_weight"]
-    return (1 - weight) * _reconstruction_error(est, past) + weight * error
+    return (1 - weight) * _reconstruction_error(fitted, past, options) + weight * error
 
 
-def objectives(est, X):
-    """Per-sequence training loss of X (the negative of ``score_samples``)."""
-    return map_sequences(est, lambda batch: _objective(est, batch), X)
+def objectives(fitted, seqs, options):
+    """Per-sequence training loss (the negative of ``score_samples``)."""
+    return map_sequences(lambda batch: _objective(fitted, batch, options), seqs, options)

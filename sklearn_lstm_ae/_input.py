@@ -3,12 +3,14 @@
 import warnings
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import validate_data
 
+from ._inference import LazySequences
 from ._scaling import scale_inplace
 from ._sequences import PaddedSequences, _is_sequence_list, check_sequences, pad_sequences
 
-__all__ = ["is_table", "check_input", "scaled", "to_layout"]
+__all__ = ["is_table", "read_training", "check_input", "scaled", "inference_input", "to_layout"]
 
 
 def is_table(X):
@@ -25,40 +27,50 @@ def is_table(X):
     return False
 
 
-def check_input(est, X, *, reset, first_index=0):
-    """Validate X for ``est``; return NaN-padded float32 sequences (a fresh copy).
+class _Seen(BaseEstimator):
+    """What ``validate_data`` records in fit, kept off the estimator until the fit succeeds."""
 
-    ``reset=True`` (in fit) records ``n_features_in_`` (and
-    ``feature_names_in_`` for a DataFrame) on ``est``; otherwise X is checked
-    against them and against the fitted number of features and length.
+
+def read_training(X, data_format):
+    """Validate training sequences; return ``(NaN-padded float32 copy, what fit saw)``.
+
+    What fit saw is a dict of ``table`` (a 2D table, one univariate sequence
+    a row), ``n_features_in`` and ``feature_names_in`` (a DataFrame's
+    columns, else None), as the fitted autoencoder keeps them.
     """
     table = is_table(X)
-    if reset:
-        if table:
-            validate_data(est, X, reset=True, skip_check_array=True)
-        seqs = check_sequences(X, data_format=est.data_format)
-        if not table and est.data_format == "channels_last":
-            _warn_if_transposed(seqs)
-        est._fit_on_table = table
-        if not table:
-            est.n_features_in_ = seqs.values.shape[2]
-        return seqs
-    check_is_fitted(est)
-    if table and est._fit_on_table:
+    seen = _Seen()
+    if table:
+        validate_data(seen, X, reset=True, skip_check_array=True)
+    seqs = check_sequences(X, data_format=data_format)
+    if not table and data_format == "channels_last":
+        _warn_if_transposed(seqs)
+    return seqs, {
+        "table": table,
+        "n_features_in": seen.n_features_in_ if table else seqs.values.shape[2],
+        "feature_names_in": getattr(seen, "feature_names_in_", None),
+    }
+
+
+def check_input(est, X, fitted, first_index=0):
+    """Validate X against ``fitted`` (features, names, length); return padded float32 sequences.
+
+    ``est`` is the fitted estimator whose name and feature names errors quote.
+    """
+    if fitted.table and is_table(X):
         validate_data(est, X, reset=False, skip_check_array=True)
-    graphs = vars(est).get("_graphs")  # None while fit trains the (free-length) model
-    free = graphs is None or graphs.free_length
+    free = fitted.model is None or fitted.graphs.free_length
     seqs = check_sequences(
         X,
-        n_features=est.n_features_,
-        # Models saved before the time axis was free read n_timesteps_ steps at most.
-        max_timesteps=None if free else est.n_timesteps_,
+        n_features=fitted.n_features,
+        # Models saved before the time axis was free read n_timesteps steps at most.
+        max_timesteps=None if free else fitted.n_timesteps,
         first_index=first_index,
         data_format=est.data_format,
     )
-    if free and seqs.values.shape[1] < est.n_timesteps_:
-        # Shorter input keeps the shapes of the training data (n_timesteps_ steps).
-        seqs = PaddedSequences(pad_sequences(seqs.values, est.n_timesteps_), seqs.lengths)
+    if free and seqs.values.shape[1] < fitted.n_timesteps:
+        # Shorter input keeps the shapes of the training data (n_timesteps steps).
+        seqs = PaddedSequences(pad_sequences(seqs.values, fitted.n_timesteps), seqs.lengths)
     return seqs
 
 
@@ -87,8 +99,25 @@ def to_layout(est, values):
     return np.ascontiguousarray(values.transpose(0, 2, 1))
 
 
-def scaled(est, X, first_index=0):
-    """X validated for the fitted ``est``, padded and scaled by its scaler."""
-    seqs = check_input(est, X, reset=False, first_index=first_index)
-    scale_inplace(est.scaler_, seqs.values)
+def scaled(est, X, fitted, first_index=0):
+    """X validated against ``fitted``, padded and scaled by its scaler (a fresh copy)."""
+    seqs = check_input(est, X, fitted, first_index)
+    scale_inplace(fitted.scaler, seqs.values)
     return seqs
+
+
+def inference_input(est, X, fitted):
+    """X as inference reads it: a numeric array batch by batch, anything else at once.
+
+    A numeric NumPy array becomes :class:`~sklearn_lstm_ae._inference.LazySequences`,
+    validated and scaled one batch at a time, so memory above the input grows
+    only with the output; lists and DataFrames are converted in one padded copy.
+    """
+    if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
+        return scaled(est, X, fitted)
+    time_axis = 2 if est.data_format == "channels_first" else 1
+    return LazySequences(
+        X,
+        lambda part, start: scaled(est, part, fitted, start).values,
+        X.shape[time_axis] if X.ndim == 3 else fitted.n_timesteps,
+    )

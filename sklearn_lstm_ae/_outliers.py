@@ -4,10 +4,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._inference import reconstruction_errors, step_errors
 from ._transformer import LSTMAutoencoderTransformer
 
 __all__ = ["LSTMAutoencoderOutlierDetector"]
@@ -69,7 +68,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "autoencoder": [HasMethods(["fit", "score_samples"]), None],
+        "autoencoder": [LSTMAutoencoderTransformer, None],
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
     }
 
@@ -123,7 +122,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     @staticmethod
     def _scores(ae, X):
         # Per-sequence errors batch by batch: memory grows with n_samples only.
-        return -reconstruction_errors(ae, X)
+        return -ae.reconstruction_errors(X)
 
     def timestep_errors(self, X):
         """Squared reconstruction error of every time step of every sequence.
@@ -142,7 +141,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Errors; NaN on padded steps.
         """
         check_is_fitted(self)
-        return step_errors(self.autoencoder_, X)
+        return self.autoencoder_.reconstruction_errors(X, per_step=True)
 
     def score_samples(self, X):
         """Minus the mean squared reconstruction error of each sequence.

@@ -104,7 +104,20 @@ def _check_units(name, units):
         )
 
 
+#: The routed inference parameters: ``predict__<name>``.
+PREDICT_PARAMS = ("batch_size", "jit_compile")
+
+
 def _check_routed_inference(params):
+    for key in params:
+        head, _, name = key.partition("__")
+        if head == "predict" and name not in PREDICT_PARAMS:
+            raise ValueError(
+                f"Unknown routed inference parameter {key!r}: inference takes "
+                f"{', '.join('predict__' + n for n in PREDICT_PARAMS)} only (transform, "
+                "score_samples and the other methods run batched TensorFlow functions, "
+                "not Keras's predict)."
+            )
     size = params.get("predict__batch_size")
     if size is not None and not (
         isinstance(size, Integral) and not isinstance(size, bool) and size >= 1

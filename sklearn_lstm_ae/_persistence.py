@@ -16,7 +16,6 @@ import zipfile
 
 import keras
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from . import _layers  # noqa: F401  (registers the custom layers for safe mode)
 from ._archive import (
@@ -24,16 +23,16 @@ from ._archive import (
     MiB,
     atomic_write,
     check_members,
+    check_names,
     check_nested_zip,
     check_size,
     read_member,
 )
+from ._fitted import FittedAutoencoder
 from ._network import AutoencoderGraphs
 from ._params import is_routed
 from ._schema import (
     BEFORE_ENCODER_OPTIONS,
-    FITTED,
-    PRIVATE,
     SCALER_ARRAYS,
     check_fitted,
     check_scaler,
@@ -42,40 +41,35 @@ from ._schema import (
     parameter_bound,
     require,
 )
-from ._training import restore_model
 
 __all__ = ["save_transformer", "load_transformer"]
 
 FORMAT = "sklearn_lstm_ae/1"
 
 
-def save_transformer(estimator, path):
-    """Save a fitted transformer to ``path`` (one zip file)."""
-    check_is_fitted(estimator)
-    params = encode_params(estimator)
-    fitted = {name: getattr(estimator, name) for name in FITTED + PRIVATE}
-    names = getattr(estimator, "feature_names_in_", None)
-    fitted["feature_names_in_"] = None if names is None else [str(n) for n in names]
-    scaler = estimator.scaler_
+def save_transformer(params, fitted, path, *, class_name):
+    """Save an estimator's ``params`` and its ``fitted`` autoencoder to ``path`` (one zip file)."""
+    params = encode_params(params)
+    scaler = fitted.scaler
     arrays = {}
     scaler_state = None
     if scaler is not None:
         kind = type(scaler).__name__  # encode_params refused any other scaler
-        scaler_state = {"class": kind, "params": encode_params(scaler)}
+        scaler_state = {"class": kind, "params": encode_params(scaler.get_params(deep=False))}
         arrays = {a: np.asarray(getattr(scaler, a)) for a in SCALER_ARRAYS[kind]}
         scaler_state["n_features_in_"] = int(scaler.n_features_in_)
     state = {
         "format": FORMAT,
-        "class": type(estimator).__name__,
+        "class": class_name,
         "params": params,
-        "fitted": fitted,
+        "fitted": fitted.to_state(),
         "scaler": scaler_state,
     }
     npz = io.BytesIO()
     np.savez(npz, **arrays)
     with tempfile.TemporaryDirectory() as tmp:
         model_path = os.path.join(tmp, "model.keras")
-        estimator.model_.save(model_path)
+        fitted.model.save(model_path)
 
         def write(f):
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -104,6 +98,8 @@ def _read_state(zf, state, cls):
     return state
 
 
+#: What Keras's load_model raises on a bad file (h5py's errors are OSError and KeyError).
+_KERAS_LOAD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OSError, zipfile.BadZipFile)
 #: Largest estimator.json: parameters, fitted fields and the loss history.
 STATE_LIMIT = 64 * MiB
 _FIRST_LIMITS = {"estimator.json": STATE_LIMIT, "scaler.npz": STATE_LIMIT, "model.keras": 2**63}
@@ -127,7 +123,7 @@ def _scaler_limit(n_features):
 
 
 def load_transformer(path, cls):
-    """Load a transformer saved by :func:`save_transformer` as an instance of ``cls``.
+    """Read a file written by :func:`save_transformer` for ``cls``: ``(params, FittedAutoencoder)``.
 
     The member list is checked before any member is read: known names only,
     none twice, no absolute or ``..`` names, and every member's declared size
@@ -147,6 +143,7 @@ def load_transformer(path, cls):
         ) from None
     with zf:
         try:
+            check_names(zf)  # before any member is read: a duplicate could hide another
             state = json.loads(read_member(zf, "estimator.json", STATE_LIMIT))
         except InvalidArchive as exc:
             raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}.") from None
@@ -159,10 +156,9 @@ def load_transformer(path, cls):
                 f"expected {FORMAT!r})."
             )
         try:
-            est = _load(zf, state, cls)
+            return _load(zf, state, cls)
         except InvalidArchive as exc:
             raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}.") from None
-    return est
 
 
 def _load(zf, state, cls):
@@ -193,7 +189,7 @@ def _load(zf, state, cls):
             f.write(data)
         try:
             model = keras.saving.load_model(model_path, compile=True, safe_mode=True)
-        except Exception as exc:  # Keras raises many kinds; the cause is kept in the message
+        except _KERAS_LOAD_ERRORS as exc:
             raise InvalidArchive(
                 f"model.keras cannot be loaded in Keras safe mode ({exc})"
             ) from None
@@ -201,19 +197,12 @@ def _load(zf, state, cls):
     try:
         graphs = AutoencoderGraphs(model)
         model_shape = graphs.input_shape if graphs.latent_dim and graphs.heads else None
-    except Exception:  # not a model built by this package
-        model_shape = None
+    except (ValueError, AttributeError, IndexError) as exc:
+        raise InvalidArchive(f"model.keras is not a model built by this package ({exc})") from None
     require(
         model_shape is not None
         and model_shape[1] == shape[1]
         and model_shape[0] in (None, shape[0]),  # None: a free time axis
         f"model.keras reads sequences of shape {model_shape}, but the fitted state says {shape}",
     )
-    est = cls(**params)
-    for name in FITTED + PRIVATE:
-        setattr(est, name, fitted[name])
-    if fitted["feature_names_in_"] is not None:
-        est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    est.scaler_ = scaler
-    restore_model(est, model)
-    return est
+    return params, FittedAutoencoder.from_state(model, scaler, fitted)

@@ -1,5 +1,7 @@
 """Scaling: per-feature scalers learned on the valid (unpadded) time steps."""
 
+import inspect
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -53,12 +55,17 @@ def partial_fit_scaler(scaler, values):
     return scaler.partial_fit(_valid_rows(scaler, values))
 
 
+def _takes_copy(method):
+    """Whether a scaler's transform method has a ``copy`` argument."""
+    try:
+        return "copy" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # no signature to read (a builtin): call it plainly
+        return False
+
+
 def _apply(method, values):
     rows = _as_table(values)
-    try:
-        out = method(rows, copy=False)
-    except TypeError:  # scalers whose transform takes no copy argument
-        out = method(rows)
+    out = method(rows, copy=False) if _takes_copy(method) else method(rows)
     if out is not rows:
         rows[...] = out
     return values

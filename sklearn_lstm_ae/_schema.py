@@ -7,10 +7,9 @@ import numpy as np
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ._archive import InvalidArchive
+from ._fitted import SPEC_FIELDS, STATE_FIELDS
 
 __all__ = [
-    "FITTED",
-    "PRIVATE",
     "SCALER_ARRAYS",
     "BEFORE_ENCODER_OPTIONS",
     "encode_params",
@@ -34,8 +33,6 @@ SCALER_ARRAYS = {
         "n_samples_seen_",
     ),
 }
-FITTED = ("n_timesteps_", "n_features_", "n_features_in_", "history_")
-PRIVATE = ("_fit_on_table", "_padded_fit", "_fit_spec")
 
 
 _KERAS_KINDS = {
@@ -71,7 +68,8 @@ def _encode_param(name, value):
     if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer):
         return {"__keras__": "optimizer_class", "name": value.__name__}
     if name == "scaler" and type(value).__name__ in SCALERS:
-        return {"__scaler__": type(value).__name__, "params": encode_params(value)}
+        params = encode_params(value.get_params(deep=False))
+        return {"__scaler__": type(value).__name__, "params": params}
     if name == "callbacks":
         warnings.warn(
             "callbacks are not saved (they only act during training); the "
@@ -97,8 +95,9 @@ def _encode_param(name, value):
     )
 
 
-def encode_params(estimator):
-    return {k: _encode_param(k, v) for k, v in estimator.get_params(deep=False).items()}
+def encode_params(params):
+    """JSON-safe forms of a dict of parameters (an estimator's or a scaler's)."""
+    return {k: _encode_param(k, v) for k, v in params.items()}
 
 
 def require(ok, problem):
@@ -175,7 +174,7 @@ def _decode_param(value, where):
         obj = module.deserialize(value["config"])
     except InvalidArchive:
         raise
-    except Exception as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, ImportError) as exc:
         raise InvalidArchive(f"{where} is not a valid Keras {kind}: {exc}") from None
     require(isinstance(obj, base), f"{where} is not a Keras {kind}")
     return obj
@@ -188,7 +187,7 @@ BEFORE_ENCODER_OPTIONS = {"pooling": "last", "cell": "lstm", "bidirectional": Fa
 def check_fitted(fitted):
     """Check the fitted state against its schema (names, types, ranges)."""
     require(isinstance(fitted, dict), "'fitted' must be a JSON object")
-    expected = {*FITTED, *PRIVATE, "feature_names_in_"}
+    expected = set(STATE_FIELDS)
     for name in sorted(expected - set(fitted)):
         require(False, f"the fitted field {name!r} is missing")
     for name in sorted(set(fitted) - expected):
@@ -207,7 +206,7 @@ def check_fitted(fitted):
     for name in ("_fit_on_table", "_padded_fit"):
         require(isinstance(fitted[name], bool), f"{name} must be true or false")
     spec = fitted["_fit_spec"]
-    keys = {"mode", "n_future", "reverse_target", "conditional", "future_weight"}
+    keys = set(SPEC_FIELDS)
     require(isinstance(spec, dict) and set(spec) == keys, f"_fit_spec must hold {sorted(keys)}")
     require(spec["mode"] in _SPEC_MODES, f"_fit_spec names the unknown mode {spec['mode']!r}")
     require(is_int(spec["n_future"]), "_fit_spec n_future must be an int >= 0")

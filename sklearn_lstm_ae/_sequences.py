@@ -12,7 +12,10 @@ __all__ = ["PaddedSequences", "check_sequences", "unpad_sequences", "pad_sequenc
 class PaddedSequences:
     """A batch of sequences padded at the end with NaN.
 
-    Returned by :func:`check_sequences`; frozen, so it can be shared.
+    Returned by :func:`check_sequences`, which always makes a fresh copy of
+    the input. The attributes cannot be reassigned, but the arrays belong to
+    whoever made the object and are written in place by the package's own
+    steps (scaling, for one): copy ``values`` before keeping it elsewhere.
 
     Parameters
     ----------
@@ -85,7 +88,7 @@ def _check_dtype(arr, what):
         raise ValueError(
             f"{what} must contain numbers, got an array of dtype {arr.dtype}. "
             "Encode strings or categories as numbers first (for example one-hot, "
-            "as in the 'moving ones' data of the seeds)."
+            "as in the 'moving ones' example of the user guide's gallery)."
         )
     return arr
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["valid_lengths", "reverse_steps", "split_future", "nan_to_zero"]
+__all__ = ["valid_lengths", "reverse_steps", "split_future", "check_future_lengths", "nan_to_zero"]
 
 
 def valid_lengths(values):
@@ -34,6 +34,21 @@ def split_future(values, lengths, n_future):
     past = values.copy()
     past[rows, cols] = np.nan
     return past, future
+
+
+def check_future_lengths(lengths, spec, action):
+    """Raise unless every sequence has more steps than ``n_future`` (split off as its future).
+
+    ``action`` ("Fitting", "Scoring") starts the message.
+    """
+    k = spec["n_future"]
+    if len(lengths) and int(np.min(lengths)) <= k:
+        raise ValueError(
+            f"{action} in mode={spec['mode']!r} splits the last n_future={k} steps "
+            f"off each sequence as its future, so every sequence needs more than {k} "
+            f"steps; the shortest has {int(np.min(lengths))}. Lower n_future or drop "
+            "the short sequences."
+        )
 
 
 def nan_to_zero(values):

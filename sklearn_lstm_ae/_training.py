@@ -1,43 +1,49 @@
-"""Training: targets, seeding and the fit paths (arrays, bucketed, PyDataset, partial_fit)."""
+"""Training: one core that builds and runs Keras, fed by arrays, length buckets or a PyDataset.
+
+Every path (in-memory arrays, length-bucketed lists, a ``PyDataset`` of
+batches, ``partial_fit``) turns its data into :class:`Batches` and calls
+:func:`_train`, which builds the network, computes the update budget, runs
+Keras and checks the result; a fit returns a new
+:class:`~sklearn_lstm_ae._fitted.FittedAutoencoder` and changes no
+estimator. A new loss term is added in :func:`make_targets` (what the
+batches carry) and in the network builder, once for all paths.
+"""
+
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from ._buckets import BucketedTraining
-from ._callbacks import StopOnNaN, budget, quiet_retracing, training_callbacks
-from ._input import check_input, scaled
-from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs, build_autoencoder, training_inputs
+from ._callbacks import StopOnNaN, budget, quiet_retracing, steps_per_epoch, training_callbacks
+from ._fitted import FittedAutoencoder
+from ._input import read_training, scaled
+from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
 from ._params import heads, is_bce, keras_params
 from ._random import Seeds, ordered_training
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
 from ._sequences import check_sequences
-from ._steps import nan_to_zero, reverse_steps, split_future
+from ._steps import check_future_lengths, nan_to_zero, reverse_steps, split_future
 from ._streaming import TrainingBatches
 
-__all__ = ["fit_arrays", "fit_batches", "partial_fit", "restore_model", "FITTED_PRIVATE"]
+__all__ = ["fit_sequences", "fit_stream", "train_more", "fit_spec", "make_targets"]
 
 #: Training steps Keras runs per call into its traced train function
 #: (``Model.compile(steps_per_execution=...)``), unless the user routes
 #: ``compile__steps_per_execution``. One call per step costs a fixed overhead
-#: that weighs on small batches: 32 steps per call trained the seeds' network
-#: (batch 32, 10 steps, 100 units) in 0.93x and 0.96x the fit time of one
-#: step per call on 2 CPU cores (two benchmark runs, medians of 3 alternating
-#: fits), with identical losses (tested). Batch-level callback hooks then run
-#: once per 32 steps; epoch-level ones are unchanged.
+#: that weighs on small batches: 32 steps per call trained the network of
+#: the classic tutorials (batch 32, 10 steps, 100 units) in 0.93x and 0.96x
+#: the fit time of one step per call on 2 CPU cores (two benchmark runs,
+#: medians of 3 alternating fits), with identical losses (tested).
+#: Batch-level callback hooks then run once per 32 steps; epoch-level ones
+#: are unchanged.
 STEPS_PER_EXECUTION = 32
-
-# Private state made by fit; removed with the public fitted attributes on refit.
-FITTED_PRIVATE = ("_graphs", "_fit_on_table", "_padded_fit", "_fit_spec")
-
-
-def _units(units):
-    return tuple(int(u) for u in units)
 
 
 def fit_spec(est):
-    """What a fitted model was trained for, kept with it (and saved)."""
+    """What a model trained with ``est``'s parameters is trained for (saved with it)."""
     weights = heads(est.mode, est.future_weight)
     return {
         "mode": est.mode,
@@ -48,29 +54,70 @@ def fit_spec(est):
     }
 
 
-def _build_fn(est, seed):
-    """``build(compile_kwargs)`` making the compiled training graph for ``est``.
+def make_targets(values, lengths, spec):
+    """Model inputs and targets for training on scaled, NaN-padded ``values``.
 
-    ``seed`` seeds every initial weight and dropout mask (None: unseeded).
+    Returns ``(x, targets, padded)``: what ``Model.fit`` reads, a dict of
+    targets by decoder, and whether the encoder's input holds padding (and
+    needs the masked graph).
     """
+    targets = {}
+    if spec["mode"] == "reconstruct":
+        encoder_input, input_lengths = values, lengths
+    else:
+        check_future_lengths(lengths, spec, "Fitting")
+        k = spec["n_future"]
+        encoder_input, targets[FUTURE] = split_future(values, lengths, k)
+        input_lengths = lengths - k
+    if spec["mode"] != "predict":
+        target = encoder_input
+        if spec["reverse_target"]:
+            target = reverse_steps(target, input_lengths)
+        targets[RECONSTRUCTION] = nan_to_zero(target)
+    padded = int(input_lengths.min()) < values.shape[1]
+    return training_inputs(encoder_input, targets, spec["conditional"]), targets, padded
+
+
+@dataclass
+class Batches:
+    """Where a fit's batches come from, and what Keras needs to read them.
+
+    ``x, y`` are what ``Model.fit`` takes (arrays, a ``tf.data`` dataset or
+    a ``PyDataset`` with ``y=None``); ``steps`` is the number of gradient
+    updates per epoch; ``fit_kwargs`` and ``callbacks`` go to ``Model.fit``.
+    """
+
+    x: object
+    y: object
+    steps: int
+    fit_kwargs: dict = field(default_factory=dict)
+    callbacks: list = field(default_factory=list)
+
+
+def _units(units):
+    return tuple(int(u) for u in units)
+
+
+def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
+    """``build(compile_kwargs)`` making the compiled training graph."""
 
     def build(compile_kwargs):
         encoder = _units(est.encoder_units)
         decoder = encoder[::-1] if est.decoder_units is None else _units(est.decoder_units)
-        weights = heads(est.mode, est.future_weight)
+        weights = heads(spec["mode"], est.future_weight)
         model = build_autoencoder(
-            n_timesteps=est.n_timesteps_,
-            n_features=est.n_features_,
+            n_timesteps=n_timesteps,
+            n_features=n_features,
             latent_dim=est.latent_dim,
             encoder_units=encoder,
             decoder_units=decoder,
             activation=est.activation,
             dropout=est.dropout,
-            masked=est._padded_fit,
+            masked=masked,
             output_activation="sigmoid" if is_bce(est.loss) else None,
             reconstruct=RECONSTRUCTION in weights,
-            n_future=est.n_future if FUTURE in weights else 0,
-            conditional=est.conditional,
+            n_future=spec["n_future"] if FUTURE in weights else 0,
+            conditional=spec["conditional"],
             cell=est.cell,
             bidirectional=est.bidirectional,
             pooling=est.pooling,
@@ -94,35 +141,6 @@ def _build_fn(est, seed):
         return model
 
     return build
-
-
-def training_data(values, lengths, spec):
-    """Model inputs and targets for fitting on scaled, NaN-padded ``values``.
-
-    Returns ``(x, targets, padded)``; ``padded`` says whether the encoder's
-    input holds padding (and needs the masked graph).
-    """
-    targets = {}
-    if spec["mode"] == "reconstruct":
-        encoder_input, input_lengths = values, lengths
-    else:
-        k = spec["n_future"]
-        if lengths.min() <= k:
-            raise ValueError(
-                f"mode={spec['mode']!r} with n_future={k} splits the last {k} "
-                "steps off each training sequence as its future, so every "
-                f"sequence needs more than {k} steps; the shortest has "
-                f"{lengths.min()}. Lower n_future or drop the short sequences."
-            )
-        encoder_input, targets[FUTURE] = split_future(values, lengths, k)
-        input_lengths = lengths - k
-    if spec["mode"] != "predict":
-        target = encoder_input
-        if spec["reverse_target"]:
-            target = reverse_steps(target, input_lengths)
-        targets[RECONSTRUCTION] = nan_to_zero(target)
-    padded = int(input_lengths.min()) < values.shape[1]
-    return encoder_input, targets, padded
 
 
 def _strategy(est):
@@ -155,111 +173,95 @@ def _check_bce_range(est, values):
             )
 
 
-def restore_model(est, model):
-    """Attach a trained Keras model and the inference graphs sharing its weights."""
-    est.model_ = model
-    est._graphs = AutoencoderGraphs(model)
+def _train(est, spec, batches, *, build, model=None, initial_epoch=0, epochs=None):
+    """The one training core: build (unless warm), budget, run Keras, check the loss.
+
+    Returns the trained Keras model and the history of this call.
+    """
+    if epochs is None:
+        epochs = budget(est, batches.steps)
+    warm = model is not None
+    callbacks = [*batches.callbacks]
+    callbacks += [StopOnNaN()] if warm else training_callbacks(est, batches.steps)
+    # A warm start keeps training under the strategy the model was built in.
+    strategy = model.distribute_strategy if warm else _strategy(est)
+    with strategy.scope(), quiet_retracing():
+        model, history = fit_keras_model(
+            build,
+            batches.x,
+            batches.y,
+            params=keras_params(est),
+            callbacks=callbacks,
+            epochs=epochs,
+            model=model,
+            initial_epoch=initial_epoch,
+            fit_kwargs=batches.fit_kwargs,
+        )
+    _check_converged(history)
+    return model, history
 
 
-def _unfitted_copy(est):
-    new = object.__new__(type(est))
-    vars(new).update(
-        (k, v) for k, v in vars(est).items() if not (k.endswith("_") or k in FITTED_PRIVATE)
-    )
-    return new
-
-
-def _commit(est, new):
-    """Replace ``est``'s state by the fitted ``new``'s (a fit changes nothing until here)."""
-    vars(est).clear()
-    vars(est).update(vars(new))
-    return est
-
-
-def _train(est, seqs, *, epochs, warm_start=False):
-    """Build the training targets from scaled ``seqs`` and run Keras on them."""
-    values, targets, padded = training_data(seqs.values, seqs.lengths, est._fit_spec)
-    if not warm_start:
-        est._padded_fit = padded or est._padded_fit
-    x = training_inputs(values, targets, est._fit_spec["conditional"])
-    # Every random part draws from the estimator's own seeds, in this order.
-    seeds = Seeds(est.random_state)
-    build_seed, order_seed = seeds(), seeds()
-    params, fit_kwargs, callbacks = keras_params(est), {}, []
+def _array_batches(est, seqs, spec, order_seed):
+    """Batches of in-memory scaled sequences; returns ``(Batches, padded)``."""
+    x, targets, padded = make_targets(seqs.values, seqs.lengths, spec)
+    steps = steps_per_epoch(est, len(seqs.values))
     if seqs.is_padded and not est.validation_split and est.bucketing:
         # Sequences of similar length batched together, each batch padded to
         # its own longest: the steps computed follow the valid ones.
-        x, targets = _bucketed(est, seqs, order_seed), None
-    elif est.shuffle and order_seed is not None:
-        x, fit_kwargs, ordering = ordered_training(
+        def prepare(values, lengths):
+            return make_targets(values, lengths, spec)[:2]
+
+        bucketed = BucketedTraining(
+            seqs.values, seqs.lengths, est.batch_size, prepare, shuffle=est.shuffle, seed=order_seed
+        )
+        return Batches(bucketed, None, steps), padded
+    if est.shuffle and order_seed is not None:
+        params = keras_params(est)
+        dataset, fit_kwargs, ordering = ordered_training(
             x,
             targets,
             batch_size=est.batch_size,
             validation_split=0.0 if "fit__validation_data" in params else est.validation_split,
             seed=order_seed,
         )
-        targets, callbacks = None, [ordering]
-    # A warm start keeps training under the strategy the model was built in.
-    strategy = est.model_.distribute_strategy if warm_start else _strategy(est)
-    model = est.model_ if warm_start else None
-    done = len(est.history_["loss"]) if warm_start else 0
-    n_epochs, steps = budget(est, len(values))
-    if epochs is None:
-        epochs = n_epochs
-    callbacks += training_callbacks(est, steps) if not warm_start else [StopOnNaN()]
-    with strategy.scope(), quiet_retracing():
-        model, history = fit_keras_model(
-            _build_fn(est, build_seed),
-            x,
-            targets,
-            params=params,
-            callbacks=callbacks,
-            epochs=epochs,
-            model=model,
-            initial_epoch=done,
-            fit_kwargs=fit_kwargs,
-        )
-    _check_converged(history)
-    return model, history
+        return Batches(dataset, None, steps, fit_kwargs, [ordering]), padded
+    return Batches(x, targets, steps), padded
 
 
-def _bucketed(est, seqs, seed):
-    """Length-bucketed training batches of scaled ``seqs``, redrawn every epoch from ``seed``."""
-    spec = est._fit_spec
+def fit_sequences(est, X, *, epochs=None, masked=False):
+    """Fit on in-memory sequences; return ``(FittedAutoencoder, X's scaled sequences)``.
 
-    def prepare(values, lengths):
-        batch, targets, _ = training_data(values, lengths, spec)
-        return training_inputs(batch, targets, spec["conditional"]), targets
-
-    return BucketedTraining(
-        seqs.values, seqs.lengths, est.batch_size, prepare, shuffle=est.shuffle, seed=seed
+    ``masked=True`` builds the masked graph even without padding (later
+    ``partial_fit`` batches may be shorter).
+    """
+    seqs, seen = read_training(X, est.data_format)
+    _check_bce_range(est, seqs.values)
+    scaler = fit_scaler(make_scaler(est.scaler), seqs.values)
+    scale_inplace(scaler, seqs.values)
+    _, n_timesteps, n_features = seqs.values.shape
+    spec = fit_spec(est)
+    # Every random part draws from the estimator's own seeds, in this order.
+    seeds = Seeds(est.random_state)
+    build_seed, order_seed = seeds(), seeds()
+    batches, padded = _array_batches(est, seqs, spec, order_seed)
+    masked = masked or padded
+    build = _build_fn(est, spec, n_timesteps, n_features, masked, build_seed)
+    model, history = _train(est, spec, batches, build=build, epochs=epochs)
+    fitted = FittedAutoencoder(
+        model,
+        scaler,
+        spec,
+        n_timesteps=n_timesteps,
+        n_features=n_features,
+        masked=masked,
+        history=history,
+        **seen,
     )
+    return fitted, seqs
 
 
-def _fit_scaled(new, seqs, epochs, padded=False):
-    """Fit the unfitted copy ``new`` on its validated ``seqs`` (scaled in place); return it."""
-    _check_bce_range(new, seqs.values)
-    new.scaler_ = fit_scaler(make_scaler(new.scaler), seqs.values)
-    scale_inplace(new.scaler_, seqs.values)
-    _, new.n_timesteps_, new.n_features_ = seqs.values.shape
-    new._fit_spec = fit_spec(new)
-    new._padded_fit = padded
-    model, new.history_ = _train(new, seqs, epochs=epochs)
-    restore_model(new, model)
-    return new
-
-
-def fit_arrays(est, X):
-    """Fit ``est`` on in-memory sequences and commit; return X's scaled sequences."""
-    new = _unfitted_copy(est)
-    seqs = check_input(new, X, reset=True)
-    fitted = _fit_scaled(new, seqs, None)
-    _commit(est, fitted)
-    return seqs
-
-
-def fit_batches(est, dataset):
-    """Fit from a PyDataset: scaler in a first pass, then Keras batch by batch."""
+def fit_stream(est, dataset):
+    """Fit from a PyDataset: the scaler in a first pass, then Keras batch by batch."""
     if est.validation_split:
         raise ValueError(
             "validation_split cannot split a PyDataset. Set validation_split=0 "
@@ -269,7 +271,6 @@ def fit_batches(est, dataset):
     n_batches = len(dataset)
     if n_batches == 0:
         raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
-    new = _unfitted_copy(est)
     scaler = make_scaler(est.scaler)
     n_features, steps, padded = None, set(), False
     for i in range(n_batches):
@@ -281,44 +282,52 @@ def fit_batches(est, dataset):
         padded = padded or seqs.is_padded
         _check_bce_range(est, seqs.values)
         scaler = partial_fit_scaler(scaler, seqs.values)
-    new.scaler_ = scaler
-    new.n_timesteps_, new.n_features_ = max(steps), n_features
-    new.n_features_in_, new._fit_on_table = n_features, False
-    new._fit_spec = fit_spec(est)
-    new._padded_fit = padded or len(steps) > 1 or est.mode != "reconstruct"
+    spec = fit_spec(est)
+    fitted = FittedAutoencoder(
+        None,
+        scaler,
+        spec,
+        n_timesteps=max(steps),
+        n_features=n_features,
+        masked=padded or len(steps) > 1 or est.mode != "reconstruct",
+        table=False,
+        n_features_in=n_features,
+    )
 
     def prepare(batch):
-        seqs = scaled(new, batch)
-        values, targets, _ = training_data(seqs.values, seqs.lengths, new._fit_spec)
-        return training_inputs(values, targets, new._fit_spec["conditional"]), targets
+        seqs = scaled(est, batch, fitted)
+        return make_targets(seqs.values, seqs.lengths, spec)[:2]
 
-    with _strategy(new).scope(), quiet_retracing():
-        model, new.history_ = fit_keras_model(
-            _build_fn(new, Seeds(est.random_state)()),
-            TrainingBatches(dataset, prepare),
-            None,
-            params=keras_params(new),
-            callbacks=training_callbacks(new, n_batches),
-            epochs=-(-est.max_updates // n_batches) if est.epochs == "auto" else est.epochs,
-        )
-    _check_converged(new.history_)
-    restore_model(new, model)
-    _commit(est, new)
+    build = _build_fn(
+        est, spec, fitted.n_timesteps, n_features, fitted.masked, Seeds(est.random_state)()
+    )
+    batches = Batches(TrainingBatches(dataset, prepare), None, n_batches)
+    model, history = _train(est, spec, batches, build=build)
+    fitted.attach(model, history)
+    return fitted
 
 
-def partial_fit(est, X):
-    """Train ``est`` for one more epoch on X (the first call fits the scaler and builds)."""
-    if not hasattr(est, "model_"):
-        new = _unfitted_copy(est)
-        seqs = check_input(new, X, reset=True)
-        # Later batches may be shorter: always build the masked graph.
-        return _commit(est, _fit_scaled(new, seqs, epochs=1, padded=True))
-    seqs = scaled(est, X)
-    weights = est.model_.get_weights()
+def train_more(est, fitted, X):
+    """Train ``fitted``'s model one more epoch on X; return the extended history.
+
+    The weights are restored if training raises, so a failed call changes nothing.
+    """
+    seqs = scaled(est, X, fitted)
+    seeds = Seeds(est.random_state)
+    seeds()  # the build seed, unused by a warm start
+    batches, _ = _array_batches(est, seqs, fitted.spec, seeds())
+    weights = fitted.model.get_weights()
     try:
-        model, history = _train(est, seqs, epochs=1, warm_start=True)
+        _, history = _train(
+            est,
+            fitted.spec,
+            batches,
+            build=None,
+            model=fitted.model,
+            initial_epoch=len(fitted.history.get("loss", [])),
+            epochs=1,
+        )
     except BaseException:
-        est.model_.set_weights(weights)
+        fitted.model.set_weights(weights)
         raise
-    est.history_ = {k: [*est.history_.get(k, []), *v] for k, v in history.items()}
-    return est
+    return {k: [*fitted.history.get(k, []), *v] for k, v in history.items()}

@@ -1,17 +1,22 @@
-"""The estimator's public surface: LSTMAutoencoderTransformer, sequences in, codes out."""
+"""LSTMAutoencoderTransformer: its parameters and the methods that fit it.
+
+The read-only methods (transform, decoding, scores, save) are in
+:mod:`sklearn_lstm_ae._methods`; a fit stores one fitted attribute,
+``_fitted_`` (a :class:`~sklearn_lstm_ae._fitted.FittedAutoencoder`).
+"""
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 
-from . import _inference as inference
-from ._base import BaseSequenceAutoencoder
+from ._methods import FittedMethods
 from ._params import PARAMETER_CONSTRAINTS, check_params
 from ._streaming import is_batch_source
-from ._training import fit_arrays, fit_batches, partial_fit
+from ._training import fit_sequences, fit_stream, train_more
 
 __all__ = ["LSTMAutoencoderTransformer"]
 
 
-class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
+class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """Encode sequences into fixed-length vectors with an LSTM autoencoder.
 
     An LSTM encoder (many to one) reads each sequence into a ``latent_dim``
@@ -28,7 +33,7 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         Size of the encoded vector (the output of ``transform``).
     encoder_units : tuple of int, default=(64,)
         Units of the stacked encoder LSTM layers, first layer first; the
-        second seed's encoder is ``(128, 64)``.
+        classic tutorials' stacked encoder is ``(128, 64)``.
     decoder_units : tuple of int, default=None
         Units of the stacked decoder LSTM layers. None mirrors the encoder
         (``(128, 64)`` gives a ``(64, 128)`` decoder).
@@ -57,7 +62,8 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
     conditional : bool, default=False
         Feed each decoder step the previous output: the true previous step
         while training (teacher forcing), the decoder's own output at
-        inference. False is the seeds' unconditioned RepeatVector decoder.
+        inference. False is the unconditioned RepeatVector decoder of the
+        classic Keras LSTM-autoencoder tutorials.
     cell : {"lstm", "gru"}, default="lstm"
         Recurrent cell of the encoder and decoder layers (aeon's autoencoder
         networks use GRUs). Both stay on cuDNN on a GPU with ``tanh``.
@@ -68,12 +74,13 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         final hidden state beside the maximum of its hidden states over the
         valid steps of each sequence; "max", "mean" and "meanmax" (both,
         concatenated) pool the states only. Padding never enters. "last"
-        projects the final hidden state alone: the seeds' many-to-one
-        encoder, a poor summary of long sequences. The default was chosen by
-        cross-validation on training splits (``benchmarks/select_defaults.py``).
+        projects the final hidden state alone: the many-to-one encoder of
+        the classic Keras LSTM-autoencoder tutorials, a poor summary of long
+        sequences. The default was chosen by cross-validation on training
+        splits (``benchmarks/select_defaults.py``).
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
-        cuDNN on a GPU; "relu", as in the seeds, also works.
+        cuDNN on a GPU; "relu", as in the classic tutorials, also works.
     dropout : float, default=0.0
         Fraction of LSTM inputs dropped while training.
     data_format : {"channels_last", "channels_first"}, default="channels_last"
@@ -230,6 +237,14 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
 
     _parameter_constraints = PARAMETER_CONSTRAINTS
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = self.random_state is None
+        return tags
+
     def __init__(
         self,
         *,
@@ -325,9 +340,9 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         """
         check_params(self)
         if is_batch_source(X):
-            fit_batches(self, X)
+            self._fitted_ = fit_stream(self, X)
         else:
-            fit_arrays(self, X)
+            self._fitted_, _ = fit_sequences(self, X)
         return self
 
     def fit_transform(self, X, y=None):
@@ -347,9 +362,10 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
         """
         check_params(self)
         if is_batch_source(X):  # encode the PyDataset batch by batch
-            fit_batches(self, X)
+            self._fitted_ = fit_stream(self, X)
             return np.concatenate([self.transform(X[i]) for i in range(len(X))])
-        return inference.encode(self, fit_arrays(self, X), prepared=True)
+        self._fitted_, seqs = fit_sequences(self, X)
+        return self._fitted_.encode(seqs, self._options())
 
     def partial_fit(self, X, y=None):
         """Train for one more epoch on X, keeping the model trained so far.
@@ -371,4 +387,9 @@ class LSTMAutoencoderTransformer(BaseSequenceAutoencoder):
             If the call raises, ``self`` (weights included) is left unchanged.
         """
         check_params(self)
-        return partial_fit(self, X)
+        if not hasattr(self, "_fitted_"):
+            # Later batches may be shorter: always build the masked graph.
+            self._fitted_, _ = fit_sequences(self, X, epochs=1, masked=True)
+        else:
+            self._fitted_.history = train_more(self, self._fitted_, X)
+        return self

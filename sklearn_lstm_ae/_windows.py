@@ -52,8 +52,9 @@ def sliding_windows(X, window, stride=1):
 
     Window ``i`` holds time points ``i * stride`` to ``i * stride + window - 1``;
     windows that would run past the end are dropped, so there are
-    ``(n_timepoints - window) // stride + 1`` of them. This is the seeds'
-    "temporalize" with ``lookback=window``, without its off-by-one gaps.
+    ``(n_timepoints - window) // stride + 1`` of them. This is the
+    "temporalize" function of the classic Keras LSTM-autoencoder tutorials,
+    with ``lookback=window``, without its off-by-one gaps.
 
     Parameters
     ----------
@@ -165,14 +166,15 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
     Sits in front of :class:`LSTMAutoencoderTransformer` in a Pipeline when
     the data are one long (multivariate) recording rather than many short
-    sequences, as in the second seed's rare-event data. ``transform`` returns
-    one row per window, so the number of samples changes: use it in
-    unsupervised pipelines (autoencoder, outlier detection).
+    sequences, as in the rare-event (sheet-break) data of the classic
+    tutorials. ``transform`` returns one row per window, so the number of
+    samples changes: use it in unsupervised pipelines (autoencoder, outlier
+    detection).
 
     Parameters
     ----------
     window : int, default=10
-        Steps per window (the seeds' ``lookback``).
+        Steps per window (the tutorials' ``lookback``).
     stride : int, default=1
         Steps between the starts of consecutive windows.
 

@@ -88,37 +88,6 @@ def test_pooled_codes_beat_last_state_codes_on_gunpoint():
     assert scores["max"] > scores["last"] + 0.05, scores
 
 
-def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
-    ae = tiny(epochs="auto", max_updates=40, batch_size=30).fit(sines)  # 2 updates per epoch
-    history = ae.history_
-    assert 1 <= len(history["loss"]) <= 20
-    assert "learning_rate" in history
-    small = tiny(epochs="auto", max_updates=40, batch_size=60).fit(sines)  # 1 update per epoch
-    assert len(small.history_["loss"]) <= 40
-
-    # A learning rate high enough that the loss rises again at the end: the
-    # fit still ends on the weights of the best epoch, not of the last one.
-    class Record(keras.callbacks.Callback):
-        weights, losses = [], []
-
-        def on_epoch_end(self, epoch, logs=None):
-            Record.weights.append(self.model.get_weights())
-            Record.losses.append(logs["loss"])
-
-    wild = tiny(
-        epochs="auto", max_updates=60, batch_size=20, learning_rate=0.3, callbacks=[Record()]
-    ).fit(sines)
-    best = int(np.argmin(Record.losses))
-    assert best < len(Record.losses) - 1  # the last epoch was worse
-    for got, want in zip(wild.model_.get_weights(), Record.weights[best], strict=True):
-        np.testing.assert_array_equal(got, want)
-
-
-def test_explicit_epochs_mean_what_they_say(sines):
-    ae = tiny(epochs=7, max_updates=1).fit(sines)
-    assert len(ae.history_["loss"]) == 7 and "learning_rate" not in ae.history_
-
-
 def test_the_first_tutorials_sequence_comes_back_within_001():
     """The first tutorial: 0.1..0.9, LSTM(100), 300 epochs; it printed errors near 0.004."""
     seq = np.arange(1, 10, dtype=np.float32)[None, :, None] / 10

@@ -10,7 +10,8 @@ import pytest
 import tensorflow as tf
 
 from sklearn_lstm_ae import _inference
-from sklearn_lstm_ae._inference import InferenceFunction, _batch_size, _function
+from sklearn_lstm_ae._fitted import InferenceOptions
+from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
 
 from .conftest import tiny
 
@@ -44,9 +45,7 @@ def _results(ae, ragged, sines):
 
 
 def _forget_functions(ae):
-    cache = ae._graphs_._cache
-    for key in [k for k in cache if k[0] == "function"]:
-        del cache[key]
+    ae._fitted_._functions.clear()
 
 
 @pytest.mark.parametrize(
@@ -74,12 +73,12 @@ def test_xla_inference_matches_the_traced_graph(sines, hot, monkeypatch, params)
 
 
 def _functions(ae):
-    return [f for f in ae._graphs_._cache.values() if isinstance(f, InferenceFunction)]
+    return ae._fitted_.functions
 
 
 def test_only_recurring_large_shapes_are_compiled(fitted_sines):
     ae, X = fitted_sines
-    fn = InferenceFunction(ae._graphs_.encoder(masked=False))
+    fn = InferenceFunction(ae._fitted_.graphs.encoder(masked=False))
     small = X[:16]  # 192 sequence steps: never worth a compilation
     for _ in range(5):
         fn(small)
@@ -88,18 +87,27 @@ def test_only_recurring_large_shapes_are_compiled(fitted_sines):
     first = [fn(big) for _ in range(_inference.XLA_AFTER_CALLS)]
     assert fn.compiled_shapes == set()  # not yet: a one-off call never compiles
     compiled = fn(big)
-    assert fn.compiled_shapes == {big.shape}
+    rows = -(-len(big) // _inference.ROW_BLOCK) * _inference.ROW_BLOCK  # padded to full blocks
+    assert fn.compiled_shapes == {(rows, *big.shape[1:])}
+    assert compiled.shape == (len(big), 2)
     np.testing.assert_allclose(compiled, first[0], atol=1e-5)
 
 
 def test_compiled_shapes_are_bounded(fitted_sines, hot, monkeypatch):
     monkeypatch.setattr(_inference, "XLA_MAX_SHAPES", 2)
     ae, X = fitted_sines
-    fn = InferenceFunction(ae._graphs_.encoder(masked=False))
-    for n in (3, 4, 5, 6):
+    fn = InferenceFunction(ae._fitted_.graphs.encoder(masked=False))
+    for n in (3, 20, 40, 50):  # padded to 16, 32, 48 and 64 rows
         for _ in range(3):
-            fn(X[:n])
-    assert fn.compiled_shapes == {(3, 12, 2), (4, 12, 2)}
+            assert fn(X[:n]).shape == (n, 2)
+    assert fn.compiled_shapes == {(16, 12, 2), (32, 12, 2)}
+
+
+def test_a_code_does_not_depend_on_the_position_of_its_sequence_in_the_batch(fitted_sines):
+    ae, X = fitted_sines
+    order = np.random.default_rng(0).permutation(37)
+    np.testing.assert_array_equal(ae.transform(X[:37])[order], ae.transform(X[:37][order]))
+    np.testing.assert_array_equal(ae.transform(X[:37])[5:6], ae.transform(X[5:6]))
 
 
 class _HostCall(keras.layers.Layer):
@@ -122,11 +130,12 @@ def test_a_graph_xla_cannot_compile_falls_back_to_the_traced_one(hot):
 
 def test_inference_batches_hold_a_bounded_number_of_steps(fitted_sines):
     ae, X = fitted_sines
-    assert _batch_size(ae, 10) == _inference.PREDICT_BATCH == 4096
-    assert _batch_size(ae, 150) == 2**18 // 150 == 1747
-    assert _batch_size(ae, 10**7) == 1
-    routed = tiny(epochs=1, predict__batch_size=7)
-    assert _batch_size(routed, 10) == 7
+    options = ae._options()
+    assert _batch_size(options, 10) == _inference.PREDICT_BATCH == 4096
+    assert _batch_size(options, 150) == 2**18 // 150 == 1747
+    assert _batch_size(options, 10**7) == 1
+    assert tiny(epochs=1, predict__batch_size=7)._options() == InferenceOptions(batch_size=7)
+    assert _batch_size(InferenceOptions(batch_size=7), 10) == 7
 
 
 def test_decoding_sizes_batches_by_the_decoded_length(sines, monkeypatch):
@@ -134,8 +143,9 @@ def test_decoding_sizes_batches_by_the_decoded_length(sines, monkeypatch):
     monkeypatch.setattr(_inference, "PREDICT_STEPS", 12 * 25)  # 25 sequences of 12 steps
     out = ae.inverse_transform(ae.transform(sines))
     assert out.shape == sines.shape
-    fn = _function(ae, "decoder", "reconstruction", None)
-    assert set(fn.calls) | fn.compiled_shapes == {(25, 2), (10, 2)}  # codes in, 12 steps out
+    fn = ae._fitted_.function("decoder", "reconstruction", None)
+    # codes in (batches of 25 and 10, padded to full blocks of 16 rows), 12 steps out
+    assert set(fn.calls) | fn.compiled_shapes == {(32, 2), (16, 2)}
 
 
 def test_training_runs_32_steps_per_execution_with_the_same_losses(sines):

@@ -72,7 +72,7 @@ def test_a_fit_does_not_depend_on_the_global_seeds(sines):
 
 
 def test_concurrent_fits_in_threads_give_what_sequential_fits_give(sines):
-    configs = [dict(random_state=0, dropout=0.1), dict(random_state=1), dict(random_state=0)]
+    configs = [dict(random_state=0, dropout=0.1), dict(random_state=1)]
     sequential = [_weights(tiny(**c).fit(sines)) for c in configs]
     threaded = [None] * len(configs)
 
@@ -87,15 +87,15 @@ def test_concurrent_fits_in_threads_give_what_sequential_fits_give(sines):
     for seq, thr in zip(sequential, threaded, strict=True):
         for x, y in zip(seq, thr, strict=True):
             np.testing.assert_array_equal(x, y)
-    assert not np.array_equal(sequential[1][0], sequential[2][0])  # seeds matter
+    assert not np.array_equal(sequential[0][0], sequential[1][0])  # seeds matter
 
 
 def test_a_threaded_grid_search_reproduces_the_sequential_one(sines):
-    grid = {"latent_dim": [1, 2], "dropout": [0.0, 0.2]}
-    search = GridSearchCV(tiny(epochs=3), grid, cv=2)
+    grid = {"dropout": [0.0, 0.2]}
+    search = GridSearchCV(tiny(epochs=2), grid, cv=2)
     sequential = search.fit(sines).cv_results_["mean_test_score"]
     with parallel_backend("threading", n_jobs=2):
-        threaded = GridSearchCV(tiny(epochs=3), grid, cv=2, n_jobs=2).fit(sines)
+        threaded = GridSearchCV(tiny(epochs=2), grid, cv=2, n_jobs=2).fit(sines)
     np.testing.assert_array_equal(threaded.cv_results_["mean_test_score"], sequential)
 
 

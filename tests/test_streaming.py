@@ -43,7 +43,7 @@ def test_batches_fit_the_scaler_incrementally_and_train(on_disk, sines):
     # The scaler saw every batch: its statistics are those of the whole data.
     np.testing.assert_allclose(ae.scaler_.mean_, sines.reshape(-1, 2).mean(axis=0), rtol=1e-5)
     np.testing.assert_allclose(ae.scaler_.var_, sines.reshape(-1, 2).var(axis=0), rtol=1e-4)
-    assert ae.n_timesteps_ == 12 and ae.n_features_ == 2 and not ae._padded_fit
+    assert ae.n_timesteps_ == 12 and ae.n_features_ == 2 and not ae._fitted_.masked
     assert len(ae.history_["loss"]) == 8
     # Same batches in the same order: the same training as from memory.
     in_memory = tiny(
@@ -61,7 +61,7 @@ def test_batches_of_variable_length_sequences(on_disk, sines):
     lengths = np.random.default_rng(0).integers(6, 13, 60)
     batches = MemmapBatches(on_disk, batch_size=20, lengths=lengths)
     ae = tiny(mode="composite", n_future=2, epochs=2).fit(batches)
-    assert ae._padded_fit
+    assert ae._fitted_.masked
     valid = np.concatenate([s[:n] for s, n in zip(sines, lengths, strict=True)])
     np.testing.assert_allclose(ae.scaler_.mean_, valid.mean(axis=0), rtol=1e-5)
     assert ae.forecast([sines[0, :7]]).shape == (1, 2, 2)

@@ -1,37 +1,34 @@
-"""The fitted estimator's surface: parameters, inference methods and persistence hooks."""
+"""What a fitted transformer offers: fitted attributes, transform, decoding, scores, save.
+
+Kept apart from :mod:`sklearn_lstm_ae._transformer`, which owns the
+parameters and the methods that fit, so that each module stays under 400
+lines; together they are one estimator, and this mixin is used by no other
+class. Every method here validates X against the one fitted attribute,
+``_fitted_`` (a :class:`~sklearn_lstm_ae._fitted.FittedAutoencoder`), and
+calls it with explicit options; the public fitted attributes are derived from
+it.
+"""
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from . import _inference as inference
-from ._input import to_layout
+from ._fitted import InferenceOptions
+from ._input import inference_input, to_layout
 from ._params import is_routed
 from ._persistence import load_transformer, save_transformer
-from ._training import restore_model
 
-__all__ = ["BaseSequenceAutoencoder"]
+__all__ = ["FittedMethods"]
 
 
-class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Base class of the LSTM autoencoder transformer (as ``_BasePCA`` is to ``PCA``).
+class FittedMethods(TransformerMixin):
+    """The fitted attributes and read-only methods of :class:`LSTMAutoencoderTransformer`.
 
-    Holds what does not depend on how the model is trained: routed
-    parameters, the inference methods of a fitted model and pickling.
-    Subclasses define ``__init__``, ``_parameter_constraints`` and the fit
-    methods. Warning: this class should not be used directly; use
-    :class:`LSTMAutoencoderTransformer`.
+    A ``TransformerMixin`` so that scikit-learn wraps the ``transform``
+    defined here for ``set_output``.
     """
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.non_deterministic = self.random_state is None
-        return tags
-
-    # ----------------------------------------------------------- parameters
+    # ------------------------------------------------------------ parameters
     def get_params(self, deep=True):
         """Get the parameters of this estimator, routed ones included.
 
@@ -77,25 +74,74 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 )
         return super().set_params(**params)
 
-    # ------------------------------------------------------------ inference
+    # ------------------------------------------------------ fitted attributes
     @property
-    def _graphs_(self):
+    def _fitted(self):
         check_is_fitted(self)
-        return self._graphs
+        return self._fitted_
+
+    def _options(self):
+        return InferenceOptions(
+            batch_size=getattr(self, "predict__batch_size", None),
+            jit_compile=getattr(self, "predict__jit_compile", None),
+        )
+
+    def _input(self, X):
+        return inference_input(self, X, self._fitted)
+
+    @property
+    def model_(self):
+        """Keras training graph: sequences to decoder outputs (scaled units)."""
+        return self._fitted.model
 
     @property
     def encoder_(self):
         """Keras encoder: NaN-padded scaled sequences to codes."""
-        return self._graphs_.encoder(masked=True)
+        return self._fitted.graphs.encoder(masked=True)
 
     @property
     def decoder_(self):
         """Keras decoder: codes to sequences in scaled units."""
-        return self._graphs_.decoder()
+        return self._fitted.graphs.decoder()
+
+    @property
+    def scaler_(self):
+        """The per-feature scaler fitted on the valid training steps, or None."""
+        return self._fitted.scaler
+
+    @property
+    def history_(self):
+        """Per-epoch training values (``loss``, ``val_loss``, ``learning_rate``, ...)."""
+        return self._fitted.history
+
+    @property
+    def n_timesteps_(self):
+        """Steps of the longest training sequence."""
+        return self._fitted.n_timesteps
+
+    @property
+    def n_features_(self):
+        """Features per time step."""
+        return self._fitted.n_features
+
+    @property
+    def n_features_in_(self):
+        """Features seen in fit (columns of a 2D table)."""
+        return self._fitted.n_features_in
+
+    @property
+    def feature_names_in_(self):
+        """Column names of a DataFrame seen in fit (absent otherwise)."""
+        names = self._fitted.feature_names_in
+        if names is None:
+            raise AttributeError(
+                f"{type(self).__name__} was not fitted on a DataFrame with column names."
+            )
+        return names
 
     @property
     def _n_features_out(self):
-        return self._graphs_.latent_dim
+        return self._fitted.latent_dim
 
     def transform(self, X):
         """Encode sequences into fixed-length vectors.
@@ -112,7 +158,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ndarray of shape (n_samples, latent_dim), float32
             The codes.
         """
-        return inference.encode(self, X)
+        return self._fitted.encode(self._input(X), self._options())
 
     def inverse_transform(self, X, lengths=None):
         """Decode vectors into sequences in the original units.
@@ -135,7 +181,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             given (lengths may exceed ``n_timesteps_``). Channels first with
             ``data_format="channels_first"``.
         """
-        return to_layout(self, inference.decode(self, X, lengths))
+        return to_layout(self, self._fitted.decode(X, lengths, self._options()))
 
     def reconstruct(self, X):
         """Encode and decode sequences in one pass, in the original units.
@@ -152,7 +198,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             ``(n_samples, n_features, n_timesteps)`` with
             ``data_format="channels_first"``.
         """
-        return to_layout(self, inference.reconstruct(self, X))
+        return to_layout(self, self._fitted.reconstruct(self._input(X), self._options()))
 
     def forecast(self, X):
         """Predict the ``n_future`` steps that follow each sequence.
@@ -172,7 +218,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             The predicted future, in the original units (``(n_samples,
             n_features, n_future)`` with ``data_format="channels_first"``).
         """
-        return to_layout(self, inference.forecast(self, X))
+        return to_layout(self, self._fitted.forecast(self._input(X), self._options()))
 
     def score_samples(self, X):
         """Negative training loss of each sequence: how well the model explains it.
@@ -194,7 +240,7 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ndarray of shape (n_samples,)
             Minus the per-sequence mean squared error.
         """
-        return -inference.objectives(self, X)
+        return -self._fitted.objectives(self._input(X), self._options())
 
     def score(self, X, y=None):
         """Negative mean reconstruction error (higher is better).
@@ -240,7 +286,9 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         path : str or path-like
             The path written.
         """
-        return save_transformer(self, path)
+        return save_transformer(
+            self.get_params(deep=False), self._fitted, path, class_name=type(self).__name__
+        )
 
     @classmethod
     def load(cls, path):
@@ -261,14 +309,25 @@ class BaseSequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             The fitted transformer; ``transform`` gives the same output as
             the saved one.
         """
-        return load_transformer(path, cls)
+        params, fitted = load_transformer(path, cls)
+        est = cls(**params)
+        est._fitted_ = fitted
+        return est
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # may be the live __dict__ itself
-        state.pop("_graphs", None)  # rebuilt from model_ so weights stay shared
-        return state
+    def reconstruction_errors(self, X, per_step=False):
+        """Squared reconstruction errors, in the scaled units the network is trained in.
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "model_" in state:
-            restore_model(self, self.model_)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences.
+        per_step : bool, default=False
+            Return the error of every time step (averaged over features)
+            instead of each sequence's mean over its valid steps.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_timesteps)
+            Per-sequence means (float64), or per-step errors with NaN on padding.
+        """
+        return self._fitted.errors(self._input(X), self._options(), per_step=per_step)

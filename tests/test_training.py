@@ -1,0 +1,108 @@
+"""Training: the update budget, the one training core, and the fitted object it returns."""
+
+import keras
+import numpy as np
+import pytest
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._callbacks import budget, steps_per_epoch
+from sklearn_lstm_ae._fitted import STATE_FIELDS, FittedAutoencoder, InferenceOptions
+from sklearn_lstm_ae._sequences import check_sequences
+
+from .conftest import tiny
+
+
+def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
+    ae = tiny(epochs="auto", max_updates=40, batch_size=30).fit(sines)  # 2 updates per epoch
+    history = ae.history_
+    assert 1 <= len(history["loss"]) <= 20
+    assert "learning_rate" in history
+    small = tiny(epochs="auto", max_updates=40, batch_size=60).fit(sines)  # 1 update per epoch
+    assert len(small.history_["loss"]) <= 40
+
+    # A learning rate high enough that the loss rises again at the end: the
+    # fit still ends on the weights of the best epoch, not of the last one.
+    class Record(keras.callbacks.Callback):
+        weights, losses = [], []
+
+        def on_epoch_end(self, epoch, logs=None):
+            Record.weights.append(self.model.get_weights())
+            Record.losses.append(logs["loss"])
+
+    wild = tiny(
+        epochs="auto", max_updates=60, batch_size=20, learning_rate=0.3, callbacks=[Record()]
+    ).fit(sines)
+    best = int(np.argmin(Record.losses))
+    assert best < len(Record.losses) - 1  # the last epoch was worse
+    for got, want in zip(wild.model_.get_weights(), Record.weights[best], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_explicit_epochs_mean_what_they_say(sines):
+    ae = tiny(epochs=7, max_updates=1).fit(sines)
+    assert len(ae.history_["loss"]) == 7 and "learning_rate" not in ae.history_
+
+
+def test_the_budget_is_counted_in_updates():
+    est = tiny(epochs="auto", max_updates=100, batch_size=16, validation_split=0.25)
+    assert steps_per_epoch(est, 60) == 3  # 45 sequences fit, in batches of 16
+    assert budget(est, 3) == 34  # ceil(100 / 3)
+    assert budget(est.set_params(epochs=5), 3) == 5
+
+
+def test_every_training_path_spends_the_same_budget(sines):
+    """Arrays, length buckets and a PyDataset get as many epochs as their updates allow."""
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return sines[15 * i : 15 * (i + 1)]
+
+    params = dict(epochs="auto", max_updates=12, batch_size=15, early_stopping=None)
+    ragged = [s[: 6 + i % 7] for i, s in enumerate(sines)]
+    for data in (sines, ragged, Batches()):
+        ae = tiny(**params).fit(data)  # 4 updates per epoch: 3 epochs, unless stopped early
+        assert len(ae.history_["loss"]) == 3, type(data)
+
+
+def test_a_fit_stores_one_fitted_attribute(sines):
+    ae = tiny(optimizer__beta_1=0.8)
+    before = set(vars(ae))
+    ae.fit(sines)
+    assert set(vars(ae)) - before == {"_fitted_"}
+    assert isinstance(ae._fitted_, FittedAutoencoder)
+    assert ae.model_ is ae._fitted_.model and ae.scaler_ is ae._fitted_.scaler
+    assert (ae.n_timesteps_, ae.n_features_, ae.n_features_in_) == (12, 2, 2)
+    assert not hasattr(ae, "feature_names_in_")
+    assert not hasattr(tiny(), "n_features_in_") and not hasattr(tiny(), "model_")
+
+
+def test_the_fitted_object_encodes_without_an_estimator(sines):
+    ae = tiny().fit(sines)
+    fitted = ae._fitted_
+    state = fitted.to_state()
+    assert tuple(state) == STATE_FIELDS  # the one list of fitted fields
+    again = FittedAutoencoder.from_state(fitted.model, fitted.scaler, state)
+    seqs = check_sequences(sines)
+    values = seqs.values.copy()
+    scaled = fitted.scaler.transform(values.reshape(-1, 2)).reshape(values.shape)
+    seqs = type(seqs)(scaled.astype(np.float32), seqs.lengths)
+    codes = again.encode(seqs, InferenceOptions(batch_size=7))
+    np.testing.assert_allclose(codes, ae.transform(sines), rtol=1e-5, atol=1e-6)
+    decoded = again.decode(codes, None, InferenceOptions())
+    np.testing.assert_allclose(decoded, ae.inverse_transform(codes), rtol=1e-5, atol=1e-5)
+    errors = again.errors(seqs, InferenceOptions())
+    np.testing.assert_allclose(errors, -ae.score_samples(sines), rtol=1e-5)
+
+
+def test_partial_fit_trains_the_same_fitted_object_further(sines):
+    ae = LSTMAutoencoderTransformer(latent_dim=2, encoder_units=(8,), random_state=0)
+    ae.partial_fit(sines)
+    fitted = ae._fitted_
+    ae.partial_fit(sines)
+    assert ae._fitted_ is fitted and len(ae.history_["loss"]) == 2
+    with pytest.raises(ValueError, match="X has 3 features"):
+        ae.partial_fit(np.zeros((4, 12, 3)))
+    assert len(ae.history_["loss"]) == 2
