@@ -13,10 +13,14 @@ def test_mirrored_strategy_trains_and_predicts(sines):
     ae = tiny(distribution_strategy="mirrored", epochs=3).fit(sines)
     strategy = ae.model_.distribute_strategy
     assert isinstance(strategy, tf.distribute.MirroredStrategy)
-    assert strategy.num_replicas_in_sync >= 1
+    # One replica per GPU, or the CPU alone.
+    assert strategy.num_replicas_in_sync == max(1, len(tf.config.list_logical_devices("GPU")))
     assert ae.history_["loss"][-1] < ae.history_["loss"][0]
     codes = ae.transform(sines)
-    assert codes.shape == (60, 2) and np.isfinite(codes).all()
+    if strategy.num_replicas_in_sync == 1:
+        # One replica computes what the default strategy computes, from the same seeds.
+        alone = tiny(epochs=3).fit(sines)
+        np.testing.assert_allclose(codes, alone.transform(sines), rtol=1e-4, atol=1e-5)
     ae.partial_fit(sines)  # a warm start stays under the model's strategy
     assert len(ae.history_["loss"]) == 4
 

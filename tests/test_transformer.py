@@ -193,10 +193,11 @@ def test_stacked_layers_and_mirrored_decoder(sines):
     assert [layer.units for layer in _lstms(ae.model_)] == [16, 4, 6]
 
 
-def test_relu_activation_of_the_seeds_trains(sines):
-    ae = tiny(activation="relu").fit(sines)
+def test_relu_activation_of_the_tutorials_trains(sines):
+    ae = tiny(activation="relu", epochs=30, learning_rate=0.01).fit(sines)
     assert ae.model_.get_layer("encoder_lstm_0").activation.__name__ == "relu"
-    assert np.isfinite(ae.transform(sines)).all()
+    # Better than the trivial reconstruction (each feature's mean: error 1 in scaled units).
+    assert -ae.score_samples(sines).mean() < 0.5
 
 
 def test_scalers(sines):

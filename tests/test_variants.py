@@ -204,6 +204,14 @@ def test_grid_search_over_mode_in_a_classifier_pipeline(sines):
         cv=2,
         error_score="raise",
     ).fit(sines, y)
-    assert len(search.cv_results_["mean_test_score"]) == 3
-    assert search.best_estimator_[0].mode in ("reconstruct", "predict", "composite")
-    assert isinstance(search.best_estimator_[0].model_, keras.Model)
+    scores = search.cv_results_["mean_test_score"]
+    modes = search.cv_results_["param_lstmautoencodertransformer__mode"]
+    assert len(scores) == 3 and np.isfinite(scores).all()
+    best = search.best_estimator_[0]
+    assert best.mode == modes[int(np.argmax(scores))]
+    # The refitted model has the decoders of the chosen mode, and no other.
+    decoders = {"reconstruct": ["reconstruction"], "predict": ["future"]}
+    expected = decoders.get(best.mode, ["reconstruction", "future"])
+    assert isinstance(best.model_, keras.Model)
+    layers = {layer.name for layer in best.model_.layers}
+    assert sorted({"reconstruction", "future"} & layers) == sorted(expected)
