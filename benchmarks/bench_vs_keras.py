@@ -1,6 +1,6 @@
-"""Benchmark: sklearn_lstm_ae against the seeds' hand-written Keras autoencoder.
+"""Benchmark: sklearn_lstm_ae against the hand-written Keras autoencoder of the classic tutorials.
 
-Runs in ONE process, one run: the seed code and the library at (a) the same
+Runs in ONE process, one run: the hand-written Keras code and the library at (a) the same
 architecture and settings and (b) the library's defaults, on the same data,
 and prints a Markdown table (fit and transform seconds, 16-sequence latency,
 peak memory, final reconstruction error, library/raw ratios).
@@ -37,7 +37,7 @@ from sklearn_lstm_ae._inference import InferenceFunction, _batch_size  # noqa: E
 
 
 def moving_ones(n, rng, width=8, max_len=10):
-    """The first seed's data: one-hot rows of a 'moving one', random lengths 1..10."""
+    """The 'moving ones' of a well-known Keras Q&A thread: one-hot rows, lengths 1..10."""
     seqs = []
     for length in rng.integers(1, max_len + 1, n):
         rows = np.zeros((length, width), dtype=np.float32)
@@ -48,7 +48,7 @@ def moving_ones(n, rng, width=8, max_len=10):
 
 
 def zero_padded(seqs, n_timesteps):
-    """What the seed does: keras pad_sequences(padding='post', value=0.)."""
+    """What the tutorials do: keras pad_sequences(padding='post', value=0.)."""
     out = np.zeros((len(seqs), n_timesteps, seqs[0].shape[1]), dtype=np.float32)
     for i, s in enumerate(seqs):
         out[i, : len(s)] = s
@@ -112,8 +112,8 @@ def valid_mse(pred, seqs):
 # --------------------------------------------------------------- models
 
 
-def seed_autoencoder(n_timesteps, n_features, units, activation):
-    """The seeds' code, verbatim in structure (Keras 3 spelling)."""
+def tutorial_autoencoder(n_timesteps, n_features, units, activation):
+    """The tutorials' hand-written code, verbatim in structure (Keras 3 spelling)."""
     model = keras.Sequential(
         [
             keras.Input((n_timesteps, n_features)),
@@ -126,6 +126,11 @@ def seed_autoencoder(n_timesteps, n_features, units, activation):
     model.compile(optimizer="adam", loss="mse")
     encoder = keras.Model(model.inputs, model.layers[0].output)
     return model, encoder
+
+
+def unmasked_encoder(ae):
+    """The library's encoder graph without the padding mask (the one zero-padded arrays take)."""
+    return ae._fitted_.graphs.encoder(masked=False)
 
 
 def measure(fit, reconstruct, seqs, encode_big, encode_small, repeats):
@@ -149,12 +154,12 @@ def measure(fit, reconstruct, seqs, encode_big, encode_small, repeats):
 
 def run_raw(X, seqs, *, units, activation, epochs, batch_size, big, small):
     keras.utils.set_random_seed(0)
-    model, encoder = seed_autoencoder(X.shape[1], X.shape[2], units, activation)
+    model, encoder = tutorial_autoencoder(X.shape[1], X.shape[2], units, activation)
     return measure(
         lambda: model.fit(X, X, epochs=epochs, batch_size=batch_size, verbose=0),
         lambda: model.predict(X, verbose=0),
         seqs,
-        lambda: encoder.predict(big, verbose=0),  # the seed's call
+        lambda: encoder.predict(big, verbose=0),  # the tutorials' call
         lambda: encoder.predict(small, verbose=0),
         repeats=20,
     )
@@ -188,7 +193,7 @@ class EpochSnapshots(keras.callbacks.Callback):
 
 
 def alternating_fit_times(X, same, *, units, epochs, repeats):
-    """Median fit seconds of the seed code, the library, and the library with
+    """Median fit seconds of the hand-written code, the library, and the library with
     one training step per execution (Keras's default), fitted in turn.
 
     Alternating them keeps slow drifts of a shared machine out of the ratios.
@@ -196,7 +201,7 @@ def alternating_fit_times(X, same, *, units, epochs, repeats):
     raw, lib, one_step = [], [], []
     for _ in range(repeats):
         keras.utils.set_random_seed(0)
-        model, _ = seed_autoencoder(X.shape[1], X.shape[2], units, "relu")
+        model, _ = tutorial_autoencoder(X.shape[1], X.shape[2], units, "relu")
         raw.append(timed(lambda m=model: m.fit(X, X, epochs=epochs, batch_size=32, verbose=0))[1])
         ae = LSTMAutoencoderTransformer(random_state=0, **same)
         lib.append(timed(lambda a=ae: a.fit(X))[1])
@@ -237,9 +242,9 @@ def encoder_variants(ae, big):
     (``mixed_bfloat16``), it runs through the same batches and XLA policy.
     """
     lstm = ae.model_.get_layer("encoder_lstm_0")
-    weights = ae._graphs_.encoder(masked=False).get_weights()
+    weights = unmasked_encoder(ae).get_weights()
     steps = big.shape[1]
-    size = _batch_size(ae, steps)
+    size = _batch_size(ae._options(), steps)
     reference = ae.transform(big)
     rows = []
     for label, unroll, dtype in [
@@ -285,61 +290,47 @@ def time_to_reach(trace, target):
     return float("nan")
 
 
-# ------------------------------------------------------------------ main
+# ------------------------------------------------------------ work (FLOPs)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
-    parser.add_argument("--out", help="also write the table to this Markdown file")
-    args = parser.parse_args(argv)
-    q = args.quick
-    n_seqs, epochs = (300, 2) if q else (5000, 20)
-    n_big = 2000 if q else 200_000
-    rng = np.random.default_rng(0)
+def forward_flops(n_seq, seq_steps, *, encoder_units, latent_dim, n_features, pooling_width=1):
+    """Forward FLOPs ``(encoder, autoencoder)`` of ``n_seq`` sequences, ``seq_steps`` steps."""
+    net = dict(
+        n_features=n_features,
+        encoder_units=encoder_units,
+        latent_dim=latent_dim,
+        pooling_width=pooling_width,
+    )
+    enc0, all0 = autoencoder_flops(steps=0, **net)  # per sequence: the code's Dense
+    enc1, all1 = autoencoder_flops(steps=1, **net)
+    return (
+        (enc1 - enc0) * seq_steps + enc0 * n_seq,
+        (all1 - all0) * seq_steps + all0 * n_seq,
+    )
 
-    seqs = moving_ones(n_seqs, rng)
-    X0 = zero_padded(seqs, 10)
-    big = zero_padded(moving_ones(n_big, rng), 10)
-    small = big[:16]
-    rows = []
-    peak, peak_text = cpu_peak()
 
-    def work(n_seq, seq_steps, encoder_units, latent_dim, *, pooling_width=1, n_features):
-        """Forward FLOPs ``(encoder, autoencoder)`` of ``n_seq`` sequences, ``seq_steps`` steps."""
-        net = dict(
-            n_features=n_features,
-            encoder_units=encoder_units,
-            latent_dim=latent_dim,
-            pooling_width=pooling_width,
-        )
-        enc0, all0 = autoencoder_flops(steps=0, **net)  # per sequence: the code's Dense
-        enc1, all1 = autoencoder_flops(steps=1, **net)
-        return (
-            (enc1 - enc0) * seq_steps + enc0 * n_seq,
-            (all1 - all0) * seq_steps + all0 * n_seq,
-        )
+def row_work(*, fit_steps, n_fit, epochs, transform_steps, n_transform, **net):
+    """``(training FLOPs, transform FLOPs)`` of a row: a training step is ~3x the forward pass."""
+    return (
+        3 * epochs * forward_flops(n_fit, fit_steps, **net)[1],
+        forward_flops(n_transform, transform_steps, **net)[0],
+    )
 
-    def flops(n_fit_steps, n_fit, fit_epochs, n_big_steps, n_big_seq, **net):
-        """(training FLOPs, transform FLOPs): a training step is ~3x the forward pass."""
-        return (
-            3 * fit_epochs * work(n_fit, n_fit_steps, **net)[1],
-            work(n_big_seq, n_big_steps, **net)[0],
-        )
 
-    def add(data, setting, who, res, work_flops):
-        res = dict(res)
-        res["fit_gflops"], res["fit_peak"] = percent(work_flops[0], res["fit_s"], peak)
-        res["transform_gflops"], res["transform_peak"] = percent(
-            work_flops[1], res["transform_s"], peak
-        )
-        res["again_gflops"], res["again_peak"] = percent(work_flops[1], res["again_s"], peak)
-        rows.append(dict(data=data, setting=setting, who=who, **res))
+def make_row(data, setting, who, measured, work):
+    """One table row: what was measured, and the work it did (for GFLOP/s)."""
+    return dict(data=data, setting=setting, who=who, work=work, **measured)
 
-    # (a) same architecture and settings as the seed: relu, 100 units, raw
-    # values, zero padding, batch 32.
-    # The seed's network: its last-state encoder, no gradient clipping.
-    seed_network = dict(pooling="last", clipnorm=None)
+
+# ------------------------------------------------------------ measuring rows
+
+#: The hand-written network of the tutorials: a last-state encoder, no clipping.
+TUTORIAL_NETWORK = dict(pooling="last", clipnorm=None)
+
+
+def measure_same_settings(data, *, epochs, big, small, quick):
+    """(a) Hand-written Keras and the library at the tutorials' settings (moving ones)."""
+    seqs, X0 = data
     same = dict(
         encoder_units=(100,),
         latent_dim=100,
@@ -347,73 +338,84 @@ def main(argv=None):
         scaler=None,
         epochs=epochs,
         batch_size=32,
-        **seed_network,
+        **TUTORIAL_NETWORK,
     )
     raw = run_raw(
         X0, seqs, units=100, activation="relu", epochs=epochs, batch_size=32, big=big, small=small
     )
     lib, lib_ae = run_library(X0, seqs, same, big=big, small=small)
     one_step_s = float("nan")
-    if not q:  # fit times: medians of 3 alternating fits of each
+    if not quick:  # fit times: medians of 3 alternating fits of each
         raw["fit_s"], lib["fit_s"], one_step_s = alternating_fit_times(
             X0, same, units=100, epochs=epochs, repeats=3
         )
-    ablation = inference_ablation(lib_ae, big, "same settings")
-    ablation += encoder_variants(lib_ae, big)
-    # Rows are added after the medians replace the single fits: add() copies.
-    same_work = flops(
-        n_seqs * 10,
-        n_seqs,
-        epochs,
-        n_big * 10,
-        n_big,
+    work = row_work(
+        fit_steps=len(seqs) * 10,
+        n_fit=len(seqs),
+        epochs=epochs,
+        transform_steps=len(big) * 10,
+        n_transform=len(big),
         encoder_units=(100,),
         latent_dim=100,
         n_features=8,
     )
-    add("moving ones", "same settings", "raw Keras (seed)", raw, same_work)
-    add("moving ones", "same settings", "sklearn_lstm_ae", lib, same_work)
+    rows = [
+        make_row("moving ones", "same settings", "hand-written Keras", raw, work),
+        make_row("moving ones", "same settings", "sklearn_lstm_ae", lib, work),
+    ]
+    ablation = [
+        dict(a, work=work[1])
+        for a in inference_ablation(lib_ae, big, "same settings") + encoder_variants(lib_ae, big)
+    ]
+    return rows, ablation, one_step_s
 
-    # (b) defaults: the variable-length list (masked), tanh, 64 units, scaling.
-    # Time to reach the seed's final error, evaluation excluded.
-    probe = seqs[: min(1000, n_seqs)]
+
+def measure_defaults(seqs, *, epochs, big, small, target_error):
+    """(b) The library's defaults on the variable-length list; time to reach ``target_error``."""
+    probe = seqs[: min(1000, len(seqs))]
     snap = EpochSnapshots()
     lib_def, ae = run_library(
         seqs, seqs, dict(epochs=epochs, callbacks=[snap]), big=big, small=small
     )
     lengths = np.array([len(s) for s in seqs])
     bucketed_steps = sum(len(b) * int(lengths[b].max()) for b in bucket_batches(lengths, 32))
-    default_work = flops(
-        bucketed_steps,
-        n_seqs,
-        epochs,
-        n_big * 10,
-        n_big,
+    work = row_work(
+        fit_steps=bucketed_steps,
+        n_fit=len(seqs),
+        epochs=epochs,
+        transform_steps=len(big) * 10,
+        n_transform=len(big),
         encoder_units=(64,),
         latent_dim=ae.latent_dim,
         n_features=8,
         pooling_width=2 if ae.pooling in ("lastmax", "meanmax") else 1,
     )
-    add("moving ones", "library defaults", "sklearn_lstm_ae", lib_def, default_work)
-    reach_s = time_to_reach(error_trace(ae, snap.snapshots, probe), raw["error"])
-    # The seed's calling style on the library's own trained encoder: the
+    row = make_row("moving ones", "library defaults", "sklearn_lstm_ae", lib_def, work)
+    reach_s = time_to_reach(error_trace(ae, snap.snapshots, probe), target_error)
+    # The tutorials' calling style on the library's own trained encoder: the
     # same network, so the ratio isolates how inference is called.
-    encoder = ae._graphs_.encoder(masked=False)
-    _, seed_style_s = timed(lambda: encoder.predict(big, verbose=0))
-    ablation += inference_ablation(ae, big, "library defaults")
-    # The nearer limit: the encoders' gate matrix products alone, same shapes.
+    encoder = unmasked_encoder(ae)
+    _, tutorial_style_s = timed(lambda: encoder.predict(big, verbose=0))
+    ablation = [dict(a, work=work[1]) for a in inference_ablation(ae, big, "library defaults")]
+    return row, ae, ablation, reach_s, tutorial_style_s
+
+
+def measure_ceilings(*, n_seqs, n_big, batch):
+    """The nearer limit: the encoders' gate matrix products alone, at the rows' shapes."""
     ceilings = {
-        model: matmul_ceiling(n_seq=n_big, steps=10, n_in=8, units=units, batch=_batch_size(ae, 10))
+        model: matmul_ceiling(n_seq=n_big, steps=10, n_in=8, units=units, batch=batch)
         for model, units in (("same settings", 100), ("library defaults", 64))
     }
     # ... and at the training batch of 32 (forward products only).
     ceilings["same settings, batch 32"] = matmul_ceiling(
         n_seq=n_seqs, steps=10, n_in=8, units=100, batch=32
     )
+    return ceilings
 
-    # Memory: transform and score_samples stream in batches of up to 4,096.
-    n_mem = 20_000 if q else 1_000_000
-    huge = zero_padded(moving_ones(n_mem, rng), 10)
+
+def measure_memory(ae, rng, n):
+    """Peak memory above the input of transform and score_samples on ``n`` sequences."""
+    huge = zero_padded(moving_ones(n, rng), 10)
     gc.collect()
     with PeakRSS() as mem_transform:
         codes = ae.transform(huge)
@@ -421,77 +423,132 @@ def main(argv=None):
     with PeakRSS() as mem_score:
         scores = ae.score_samples(huge)
     del scores
-    memory = dict(
-        n=n_mem,
+    return dict(
+        n=n,
         input_mib=huge.nbytes / 2**20,
         transform_mib=mem_transform.mib,
         score_mib=mem_score.mib,
-        out_mib=n_mem * ae.latent_dim * 4 / 2**20,
+        out_mib=n * ae.latent_dim * 4 / 2**20,
     )
-    del huge
 
-    # A real dataset: GunPoint (UCR, from aeon), 200 sequences of 150 steps.
+
+def measure_gunpoint(*, epochs):
+    """GunPoint (UCR, from aeon), 200 sequences of 150 steps: hand-written Keras and the library."""
     try:
         G = gunpoint()
     except ImportError:
-        G = None
-    if G is not None:
-        g_epochs = 2 if q else 30
-        g_seqs = list(G)
-        graw = run_raw(
-            G,
-            g_seqs,
-            units=64,
-            activation="tanh",
-            epochs=g_epochs,
-            batch_size=32,
-            big=G,
-            small=G[:16],
-        )
-        g_work = flops(
-            len(G) * G.shape[1],
-            len(G),
-            g_epochs,
-            len(G) * G.shape[1],
-            len(G),
-            encoder_units=(64,),
-            latent_dim=64,
-            n_features=1,
-        )
-        add("GunPoint", "same settings", "raw Keras (tanh)", graw, g_work)
-        glib, _ = run_library(
-            G,
-            g_seqs,
-            dict(encoder_units=(64,), latent_dim=64, scaler=None, epochs=g_epochs, **seed_network),
-            big=G,
-            small=G[:16],
-        )
-        add("GunPoint", "same settings", "sklearn_lstm_ae", glib, g_work)
+        return []
+    g_seqs = list(G)
+    work = row_work(
+        fit_steps=len(G) * G.shape[1],
+        n_fit=len(G),
+        epochs=epochs,
+        transform_steps=len(G) * G.shape[1],
+        n_transform=len(G),
+        encoder_units=(64,),
+        latent_dim=64,
+        n_features=1,
+    )
+    raw = run_raw(
+        G, g_seqs, units=64, activation="tanh", epochs=epochs, batch_size=32, big=G, small=G[:16]
+    )
+    lib, _ = run_library(
+        G,
+        g_seqs,
+        dict(encoder_units=(64,), latent_dim=64, scaler=None, epochs=epochs, **TUTORIAL_NETWORK),
+        big=G,
+        small=G[:16],
+    )
+    return [
+        make_row("GunPoint", "same settings", "hand-written Keras (tanh)", raw, work),
+        make_row("GunPoint", "same settings", "sklearn_lstm_ae", lib, work),
+    ]
 
+
+def measure_all(quick):
+    """Every measurement of one run; each row carries its own work, so order does not matter."""
+    n_seqs, epochs = (300, 2) if quick else (5000, 20)
+    n_big = 2000 if quick else 200_000
+    rng = np.random.default_rng(0)
+    seqs = moving_ones(n_seqs, rng)
+    X0 = zero_padded(seqs, 10)
+    big = zero_padded(moving_ones(n_big, rng), 10)
+    small = big[:16]
+    same_rows, ablation, one_step_s = measure_same_settings(
+        (seqs, X0), epochs=epochs, big=big, small=small, quick=quick
+    )
+    default_row, ae, default_ablation, reach_s, tutorial_style_s = measure_defaults(
+        seqs, epochs=epochs, big=big, small=small, target_error=same_rows[0]["error"]
+    )
+    return dict(
+        n_seqs=n_seqs,
+        epochs=epochs,
+        n_big=n_big,
+        rows=[*same_rows, default_row, *measure_gunpoint(epochs=2 if quick else 30)],
+        ablation=ablation + default_ablation,
+        one_step_s=one_step_s,
+        reach_s=reach_s,
+        tutorial_style_s=tutorial_style_s,
+        ceilings=measure_ceilings(n_seqs=n_seqs, n_big=n_big, batch=_batch_size(ae._options(), 10)),
+        memory=measure_memory(ae, rng, 20_000 if quick else 1_000_000),
+    )
+
+
+# ------------------------------------------------------------ deriving
+
+
+def is_baseline(row):
+    return row["who"].startswith("hand-written")
+
+
+def derive(rows, peak):
+    """Each row with its ratios to the hand-written row of its data, GFLOP/s and % of peak."""
+    baselines = {r["data"]: r for r in rows if is_baseline(r)}
+    out = []
+    for r in rows:
+        b = baselines[r["data"]]
+        fit_work, transform_work = r["work"]
+        d = dict(r)
+        d["fit_ratio"] = r["fit_s"] / b["fit_s"]
+        for key in ("transform", "again"):
+            d[f"{key}_ratio"] = r[f"{key}_s"] / b[f"{key}_s"]
+            d[f"{key}_gflops"], d[f"{key}_peak"] = percent(transform_work, r[f"{key}_s"], peak)
+        d["latency_ratio"] = r["latency_ms"] / b["latency_ms"]
+        d["fit_gflops"], d["fit_peak"] = percent(fit_work, r["fit_s"], peak)
+        out.append(d)
+    return out
+
+
+def _row(rows, data, setting, who="sklearn_lstm_ae"):
+    (match,) = [r for r in rows if (r["data"], r["setting"], r["who"]) == (data, setting, who)]
+    return match
+
+
+# ------------------------------------------------------------ printing
+
+
+def format_report(results, rows, peak, peak_text):
+    """The Markdown report of one run from its measurements and derived rows."""
+    n_big = results["n_big"]
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-        f"Keras {keras.__version__}; {n_seqs} training sequences, {epochs} epochs; "
-        f"transform on {n_big:,} sequences. Fit seconds of the moving-ones same-settings "
-        "rows are medians of 3 alternating fits (full mode).",
+        f"Keras {keras.__version__}; {results['n_seqs']} training sequences, "
+        f"{results['epochs']} epochs; transform on {n_big:,} sequences. Fit seconds of the "
+        "moving-ones same-settings rows are medians of 3 alternating fits (full mode).",
         "",
         "| data | setting | code | fit s | transform s | again s | 16-seq ms | fit MiB "
         "| transform MiB | recon. MSE | fit ratio | transform ratio | again ratio "
         "| latency ratio |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    base = {}
-    for r in rows:
-        key = r["data"]
-        if r["who"].startswith("raw"):
-            base[key] = r
-        b = base[key]
-        lines.append(
-            f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_s']:.2f} | "
-            f"{r['transform_s']:.2f} | {r['again_s']:.2f} | {r['latency_ms']:.1f} | "
-            f"{r['fit_mib']:.0f} | {r['transform_mib']:.0f} | {r['error']:.2e} | "
-            f"{r['fit_s'] / b['fit_s']:.2f} | {r['transform_s'] / b['transform_s']:.3f} | "
-            f"{r['again_s'] / b['again_s']:.3f} | {r['latency_ms'] / b['latency_ms']:.3f} |"
-        )
+    lines += [
+        f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_s']:.2f} | "
+        f"{r['transform_s']:.2f} | {r['again_s']:.2f} | {r['latency_ms']:.1f} | "
+        f"{r['fit_mib']:.0f} | {r['transform_mib']:.0f} | {r['error']:.2e} | "
+        f"{r['fit_ratio']:.2f} | {r['transform_ratio']:.3f} | "
+        f"{r['again_ratio']:.3f} | {r['latency_ratio']:.3f} |"
+        for r in rows
+    ]
     lines += [
         "",
         f"Peak FP32 rate: {peak_text} (benchmarks/roofline.py says how it is derived).",
@@ -500,12 +557,16 @@ def main(argv=None):
         "| transform % of peak | again GFLOP/s | again % of peak |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_gflops']:.1f} | "
-            f"{r['fit_peak']:.1f} | {r['transform_gflops']:.1f} | {r['transform_peak']:.1f} | "
-            f"{r['again_gflops']:.1f} | {r['again_peak']:.1f} |"
-        )
+    lines += [
+        f"| {r['data']} | {r['setting']} | {r['who']} | {r['fit_gflops']:.1f} | "
+        f"{r['fit_peak']:.1f} | {r['transform_gflops']:.1f} | {r['transform_peak']:.1f} | "
+        f"{r['again_gflops']:.1f} | {r['again_peak']:.1f} |"
+        for r in rows
+    ]
+    lib = _row(rows, "moving ones", "same settings")
+    lib_def = _row(rows, "moving ones", "library defaults")
+    raw = _row(rows, "moving ones", "same settings", "hand-written Keras")
+    one_step_s = results["one_step_s"]
     lines += [
         "",
         f"Training steps per execution (moving ones, same settings, medians of 3 "
@@ -519,53 +580,68 @@ def main(argv=None):
         "| max code difference |",
         "|---|---|---|---|---|---|---|",
     ]
-    for a in ablation:
-        work_flops = same_work[1] if a["model"] == "same settings" else default_work[1]
-        gflops, share = percent(work_flops, a["again"], peak)
+    for a in results["ablation"]:
+        gflops, share = percent(a["work"], a["again"], peak)
         lines.append(
             f"| {a['model']} | {a['variant']} | {a['first']:.2f} | {a['again']:.2f} | "
             f"{gflops:.1f} | {share:.1f} | {a['diff']:.1e} |"
         )
+    ceilings = results["ceilings"]
+    reached = "; ".join(
+        f"{ceilings[m]:.1f} GFLOP/s = {100 * ceilings[m] / peak:.1f}% of peak ({m}, "
+        f"{u} units; the library's transform, second call, reaches "
+        f"{100 * r['again_gflops'] / ceilings[m]:.0f}% of it)"
+        for m, u, r in (("same settings", 100, lib), ("library defaults", 64, lib_def))
+    )
+    batch32 = ceilings["same settings, batch 32"]
     lines += [
         "",
         "Ceiling: the encoder's gate matrix products alone (`x @ W + h @ U`, same batches "
-        "and steps, XLA, no element-wise work) run at "
-        + "; ".join(
-            f"{ceilings[m]:.1f} GFLOP/s = {100 * ceilings[m] / peak:.1f}% of peak ({m}, "
-            f"{u} units; the library's transform, second call, reaches "
-            f"{100 * percent(w, r['again_s'], peak)[0] / ceilings[m]:.0f}% of it)"
-            for m, u, w, r in (
-                ("same settings", 100, same_work[1], lib),
-                ("library defaults", 64, default_work[1], lib_def),
-            )
-        )
-        + ". At the training batch of 32, the same settings' products alone run at "
-        f"{ceilings['same settings, batch 32']:.1f} GFLOP/s = "
-        f"{100 * ceilings['same settings, batch 32'] / peak:.1f}% of peak; training "
-        f"(3x the forward work, same settings) reached "
-        f"{percent(same_work[0], lib['fit_s'], peak)[0]:.1f} GFLOP/s.",
+        f"and steps, XLA, no element-wise work) run at {reached}. At the training batch "
+        f"of 32, the same settings' products alone run at {batch32:.1f} GFLOP/s = "
+        f"{100 * batch32 / peak:.1f}% of peak; training (3x the forward work, same "
+        f"settings) reached {lib['fit_gflops']:.1f} GFLOP/s.",
     ]
+    reach_s, style_s, memory = (
+        results["reach_s"],
+        results["tutorial_style_s"],
+        results["memory"],
+    )
     lines += [
         "",
-        f"Library defaults reached the seed's final error ({raw['error']:.2e}) after "
-        f"{reach_s:.2f} s of training; the seed code trained {raw['fit_s']:.2f} s "
-        f"(ratio {reach_s / raw['fit_s']:.2f}).",
+        f"Library defaults reached the hand-written code's final error ({raw['error']:.2e}) "
+        f"after {reach_s:.2f} s of training; the hand-written code trained "
+        f"{raw['fit_s']:.2f} s (ratio {reach_s / raw['fit_s']:.2f}).",
         "",
-        f"Seed-style `encoder.predict(X)` (batch 32) on the library's own default encoder: "
-        f"{seed_style_s:.2f} s for {n_big:,} sequences; `transform` took "
-        f"{lib_def['transform_s']:.2f} s (ratio {lib_def['transform_s'] / seed_style_s:.3f}, "
-        f"{seed_style_s / lib_def['transform_s']:.1f}x faster).",
+        f"Tutorial-style `encoder.predict(X)` (batch 32) on the library's own default encoder: "
+        f"{style_s:.2f} s for {n_big:,} sequences; `transform` took "
+        f"{lib_def['transform_s']:.2f} s (ratio {lib_def['transform_s'] / style_s:.3f}, "
+        f"{style_s / lib_def['transform_s']:.1f}x faster).",
         "",
         f"Memory on {memory['n']:,} sequences ({memory['input_mib']:.0f} MiB of float32 input): "
         f"peak above the input {memory['transform_mib']:.0f} MiB for transform (codes: "
         f"{memory['out_mib']:.0f} MiB), {memory['score_mib']:.0f} MiB for score_samples.",
     ]
-    table = "\n".join(lines)
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--out", help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    peak, peak_text = cpu_peak()
+    results = measure_all(args.quick)
+    rows = derive(results["rows"], peak)
+    table = format_report(results, rows, peak, peak_text)
     print(table)
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(table + "\n")
-    return rows, reach_s, ablation, ceilings
+    return rows, results["reach_s"], results["ablation"], results["ceilings"]
 
 
 if __name__ == "__main__":

@@ -24,16 +24,15 @@ def test_quick_benchmark_prints_the_table(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert out.read_text().strip() == printed.strip()
     kinds = {(r["data"], r["setting"], r["who"]) for r in rows}
-    assert ("moving ones", "same settings", "raw Keras (seed)") in kinds
+    assert ("moving ones", "same settings", "hand-written Keras") in kinds
     assert ("moving ones", "library defaults", "sklearn_lstm_ae") in kinds
     for r in rows:
         for key in ("fit_s", "transform_s", "again_s", "latency_ms", "error"):
             assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
-    assert "| fit ratio |" in printed and "reached the seed's final error" in printed
+        # Every printed row is the measured one, with its ratios to its own baseline.
+        assert f"| {r['who']} | {r['fit_s']:.2f} | {r['transform_s']:.2f} |" in printed
+    assert "| fit ratio |" in printed and "reached the hand-written code's final error" in printed
     assert "Peak FP32 rate:" in printed and "| transform % of peak |" in printed
-    for r in rows:
-        for key in ("fit_gflops", "fit_peak", "transform_gflops", "transform_peak"):
-            assert math.isfinite(r[key]) and r[key] > 0, (r["who"], key)
     assert reach_s > 0 or math.isnan(reach_s)
     # The measured ceiling (the matrix products alone) of both encoders is printed.
     assert set(ceilings) == {"same settings", "library defaults", "same settings, batch 32"}
@@ -47,6 +46,43 @@ def test_quick_benchmark_prints_the_table(tmp_path, capsys):
     for (model, variant), a in variants.items():
         assert a["first"] > 0 and a["again"] > 0
         assert a["diff"] < (0.1 if "bfloat16" in variant else 1e-4), (model, variant, a["diff"])
+
+
+def _measured(**values):
+    base = dict(transform_s=2.0, again_s=1.0, latency_ms=4.0, fit_mib=0, transform_mib=0)
+    return {**base, "error": 0.5, **values}
+
+
+def test_ratios_and_rates_are_derived_from_each_rows_own_baseline_in_any_order():
+    bench = _load()
+    raw = bench.make_row("d", "same", "hand-written Keras", _measured(fit_s=10.0), (4e9, 2e9))
+    lib = bench.make_row(
+        "d", "same", "sklearn_lstm_ae", _measured(fit_s=5.0, again_s=0.25), (4e9, 2e9)
+    )
+    other = bench.make_row("e", "same", "hand-written Keras", _measured(fit_s=1.0), (1e9, 1e9))
+    for order in ([raw, lib, other], [other, lib, raw]):
+        rows = {r["who"] + r["data"]: r for r in bench.derive(order, peak=10.0)}
+        got = rows["sklearn_lstm_aed"]
+        assert got["fit_ratio"] == 0.5 and got["again_ratio"] == 0.25
+        assert got["transform_ratio"] == 1.0 and got["latency_ratio"] == 1.0
+        assert got["fit_gflops"] == 4e9 / 5.0 / 1e9 == 0.8 and got["fit_peak"] == 8.0
+        assert got["again_gflops"] == 8.0 and got["again_peak"] == 80.0
+        assert rows["hand-written Kerase"]["fit_ratio"] == 1.0
+    with pytest.raises(KeyError):
+        bench.derive([lib], peak=10.0)  # a row without its baseline is an error, not a guess
+
+
+def test_the_work_of_a_row_counts_training_as_three_forward_passes():
+    bench = _load()
+    net = dict(encoder_units=(2,), latent_dim=3, n_features=1)
+    encoder, autoencoder = bench.forward_flops(4, 20, **net)
+    fit, transform = bench.row_work(
+        fit_steps=20, n_fit=4, epochs=2, transform_steps=20, n_transform=4, **net
+    )
+    assert fit == 3 * 2 * autoencoder and transform == encoder
+    roofline = _load("roofline")
+    # 20 LSTM steps and 4 codes (Dense 2 -> 3)
+    assert encoder == 20 * roofline.lstm_flops(1, 2) + 4 * roofline.dense_flops(2, 3)
 
 
 def test_seed_data_and_padding_helpers():
