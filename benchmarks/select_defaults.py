@@ -23,7 +23,7 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
 DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead")
 CANDIDATES = {
-    "last (seeds)": dict(pooling="last"),
+    "last (tutorials)": dict(pooling="last"),
     "mean": dict(pooling="mean"),
     "max": dict(pooling="max"),
     "meanmax": dict(pooling="meanmax"),

@@ -25,7 +25,7 @@ import numpy as np
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
 sequence = np.arange(1, 10)[None, :, None] / 10  # 0.1 .. 0.9, shape (1, 9, 1)
-seed_like = dict(
+tutorial_like = dict(
     latent_dim=8,
     encoder_units=(32,),
     scaler=None,
@@ -38,7 +38,7 @@ seed_like = dict(
 # %%
 # Prediction: from the first step, predict the other eight
 # ---------------------------------------------------------
-predictor = LSTMAutoencoderTransformer(mode="predict", n_future=8, **seed_like)
+predictor = LSTMAutoencoderTransformer(mode="predict", n_future=8, **tutorial_like)
 predictor.fit(sequence)
 print("forecast after 0.1:", predictor.forecast(sequence[:, :1])[0, :, 0].round(3))
 
@@ -48,7 +48,7 @@ print("forecast after 0.1:", predictor.forecast(sequence[:, :1])[0, :, 0].round(
 # Reconstruct the first seven steps (backwards, as the paper suggests) and
 # predict the last two, each decoder conditioned on its previous output.
 composite = LSTMAutoencoderTransformer(
-    mode="composite", n_future=2, reverse_target=True, conditional=True, **seed_like
+    mode="composite", n_future=2, reverse_target=True, conditional=True, **tutorial_like
 ).fit(sequence)
 past = sequence[:, :7]
 print("reconstruction:", composite.reconstruct(past)[0, :, 0][:7].round(3))

@@ -2,7 +2,7 @@
 Variable-length sequences: the "moving ones"
 ============================================
 
-The question-and-answer seed generates sequences of one-hot rows ("a one
+A well-known Keras question-and-answer thread generates sequences of one-hot rows ("a one
 moving along 8 positions") of random length and pads them with zeros, so that
 the network cannot tell padding from real zero rows. Here the sequences go in
 as a list; they are padded with NaN internally and the padding becomes a Keras
@@ -24,7 +24,7 @@ def moving_ones(length, width=8):
     return rows
 
 
-# The seed draws lengths 0..10; an empty sequence has nothing to encode.
+# The thread draws lengths 0..10; an empty sequence has nothing to encode.
 sequences = [moving_ones(n) for n in rng.integers(1, 11, 1000)]
 print("lengths:", sorted({len(s) for s in sequences}))
 
