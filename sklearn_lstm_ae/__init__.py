@@ -1,5 +1,6 @@
 """scikit-learn transformer that encodes sequences with an LSTM autoencoder."""
 
+from ._dask import dask_apply
 from ._outliers import LSTMAutoencoderOutlierDetector
 from ._plotting import plot_history, plot_latent_space, plot_reconstruction
 from ._sequences import PaddedSequences, check_sequences, unpad_sequences
@@ -20,4 +21,5 @@ __all__ = [
     "PaddedSequences",
     "check_sequences",
     "unpad_sequences",
+    "dask_apply",
 ]
