@@ -149,6 +149,13 @@ def _strategy(est):
         return tf.distribute.MirroredStrategy()
     if est.distribution_strategy is None:
         return tf.distribute.get_strategy()
+    if isinstance(est.distribution_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        raise ValueError(
+            "MultiWorkerMirroredStrategy is not supported: Keras 3's Model.fit fails "
+            "under it (keras-team/keras#20585). Train on one machine, with "
+            "distribution_strategy='mirrored' over its GPUs, and encode on a cluster "
+            "with sklearn_lstm_ae.dask_apply."
+        )
     return est.distribution_strategy
 
 
