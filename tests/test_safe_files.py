@@ -22,12 +22,17 @@ from .conftest import tiny
 
 @pytest.fixture(scope="module")
 def two_models(tmp_path_factory):
-    """Two fitted transformers (different weights) saved as old.lstmae and new.lstmae."""
+    """Two fitted transformers (different weights) saved as old.lstmae and new.lstmae.
+
+    256 units make a file of a few MiB, whose writing takes long enough that a
+    kill at a random moment often lands in it: a save that truncates the
+    target first lost 7 of 8 such files in the same procedure.
+    """
     rng = np.random.default_rng(0)
     X = rng.normal(size=(32, 10, 2)).astype(np.float32)
     folder = tmp_path_factory.mktemp("models")
-    old = tiny(random_state=0).fit(X)
-    new = tiny(random_state=1).fit(X)
+    old = tiny(random_state=0, encoder_units=(256,), epochs=1).fit(X)
+    new = tiny(random_state=1, encoder_units=(256,), epochs=1).fit(X)
     return X, old.save(folder / "old.lstmae"), new.save(folder / "new.lstmae"), old, new
 
 
@@ -71,7 +76,7 @@ def test_a_save_killed_at_random_moments_never_loses_the_file(two_models, tmp_pa
         )
         try:
             assert child.stdout.readline().strip() == b"ready"
-            time.sleep(rng.uniform(0.05, 1.0))
+            time.sleep(rng.uniform(0.05, 1.5))
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=60)
