@@ -94,6 +94,11 @@ def dask_apply(estimator, X, method="transform"):
         ``(n_samples, latent_dim)`` codes, or ``(n_samples,)`` scores or errors,
         chunked as ``X`` along the samples.
 
+    See Also
+    --------
+    LSTMAutoencoderTransformer.transform : The same codes for in-memory data.
+    LSTMAutoencoderTransformer.save : The bytes that carry the model to the workers.
+
     Examples
     --------
     >>> import dask.array as da
