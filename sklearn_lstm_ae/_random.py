@@ -11,7 +11,7 @@ user's own random draws are untouched.
 
 ``random_state=None`` leaves every part unseeded, as plain Keras does: Keras
 then draws initial weights from Python's global ``random`` module (so a user
-who calls ``keras.utils.set_random_seed`` still gets repeatable fits) and
+who seeds Keras globally in their own script still gets repeatable fits) and
 Keras shuffles the arrays itself.
 """
 

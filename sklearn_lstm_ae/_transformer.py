@@ -162,7 +162,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         ``tf.config.experimental.enable_op_determinism()`` (process-wide, so
         left to you), and other CPUs or TensorFlow builds, whose oneDNN
         kernels may round differently. None leaves every draw to Keras, which
-        then follows ``keras.utils.set_random_seed`` if you call it.
+        then follows the global seed your own script may set through Keras.
     verbose : int, default=0
         0 is silent, 1 shows the Keras progress bar, 2 one line per epoch.
     distribution_strategy : {"mirrored"}, tf.distribute.Strategy or None, \
