@@ -44,7 +44,11 @@ PARAMETER_CONSTRAINTS = {
     "callbacks": [list, tuple, None],
     "random_state": ["random_state"],
     "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
-    "distribution_strategy": [StrOptions({"mirrored"}), tf.distribute.Strategy, None],
+    "distribution_strategy": [
+        StrOptions({"mirrored", "multi_worker"}),
+        tf.distribute.Strategy,
+        None,
+    ],
 }
 
 # Parameters handed to Keras's compile and fit (through scikeras).

@@ -35,6 +35,7 @@ directly, and keep :data:`ROUTING_PREFIXES` as the public contract.
 import functools
 
 import keras
+from scikeras._utils import route_params
 from scikeras.wrappers import BaseWrapper
 
 __all__ = ["ROUTING_PREFIXES", "is_routed", "fit_keras_model"]
@@ -84,6 +85,7 @@ def fit_keras_model(
     model=None,
     initial_epoch=0,
     fit_kwargs=None,
+    run=None,
 ):
     """Build (unless ``model`` is given), compile and train a Keras model.
 
@@ -113,6 +115,10 @@ def fit_keras_model(
         example ``shuffle=False`` with ``validation_data`` for batches
         ordered by :func:`sklearn_lstm_ae._random.shuffled_batches`). A
         ``PyDataset`` is never reordered by Keras: it draws its own batches.
+    run : callable, default=None
+        Trains in place of ``Model.fit``, with the same arguments (routed
+        ``fit__*`` parameters included), returning the history dict: the
+        multi-worker step of :mod:`sklearn_lstm_ae._multi_worker`.
 
     Returns
     -------
@@ -129,6 +135,14 @@ def fit_keras_model(
     if isinstance(x, keras.utils.PyDataset):
         fit_kwargs["shuffle"] = False  # Keras would reorder with Python's global random
     trainer._fit_callbacks = [*trainer._fit_callbacks, *callbacks]
+    if run is not None:
+        fit_args = route_params(
+            trainer.get_params(), destination="fit", pass_filter=trainer._fit_kwargs
+        )
+        fit_args = {k: v for k, v in fit_args.items() if not k.startswith("callbacks")}
+        fit_args.update(fit_kwargs, epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
+        history = run(trainer.model_, x, y, callbacks=trainer._fit_callbacks, **fit_args)
+        return trainer.model_, history
     trainer._fit_keras_model(
         x,
         y,

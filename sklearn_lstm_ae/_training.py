@@ -9,6 +9,7 @@ estimator. A new loss term is added in :func:`make_targets` (what the
 batches carry) and in the network builder, once for all paths.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import keras
@@ -19,6 +20,12 @@ from ._buckets import BucketedTraining
 from ._callbacks import StopOnNaN, budget, quiet_retracing, steps_per_epoch, training_callbacks
 from ._fitted import FittedAutoencoder
 from ._input import read_training, scaled
+from ._multi_worker import (
+    check_multi_worker,
+    fit_multi_worker,
+    is_multi_worker,
+    multi_worker_strategy,
+)
 from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
 from ._params import heads, is_bce, keras_params
 from ._random import Seeds, ordered_training
@@ -144,18 +151,19 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
 
 
 def _strategy(est):
-    """The tf.distribute strategy to build and train under."""
+    """The tf.distribute strategy to build and train under.
+
+    Called before a fit's first TensorFlow operation: TensorFlow sets up a
+    multi-worker strategy's collective operations only then.
+    """
+    if est.distribution_strategy == "multi_worker" or is_multi_worker(est.distribution_strategy):
+        check_multi_worker(est)
     if est.distribution_strategy == "mirrored":
         return tf.distribute.MirroredStrategy()
+    if est.distribution_strategy == "multi_worker":
+        return multi_worker_strategy()
     if est.distribution_strategy is None:
         return tf.distribute.get_strategy()
-    if isinstance(est.distribution_strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        raise ValueError(
-            "MultiWorkerMirroredStrategy is not supported: Keras 3's Model.fit fails "
-            "under it (keras-team/keras#20585). Train on one machine, with "
-            "distribution_strategy='mirrored' over its GPUs, and encode on a cluster "
-            "with sklearn_lstm_ae.dask_apply."
-        )
     return est.distribution_strategy
 
 
@@ -180,10 +188,12 @@ def _check_bce_range(est, values):
             )
 
 
-def _train(est, spec, batches, *, build, model=None, initial_epoch=0, epochs=None):
+def _train(est, spec, batches, *, build, strategy=None, model=None, initial_epoch=0, epochs=None):
     """The one training core: build (unless warm), budget, run Keras, check the loss.
 
-    Returns the trained Keras model and the history of this call.
+    ``strategy`` is :func:`_strategy`'s, resolved before the fit's first
+    TensorFlow operation. Returns the trained Keras model and the history of
+    this call.
     """
     if epochs is None:
         epochs = budget(est, batches.steps)
@@ -191,7 +201,11 @@ def _train(est, spec, batches, *, build, model=None, initial_epoch=0, epochs=Non
     callbacks = [*batches.callbacks]
     callbacks += [StopOnNaN()] if warm else training_callbacks(est, batches.steps)
     # A warm start keeps training under the strategy the model was built in.
-    strategy = model.distribute_strategy if warm else _strategy(est)
+    strategy = model.distribute_strategy if warm else strategy or _strategy(est)
+    run = None
+    if is_multi_worker(strategy):
+        # Keras's fit fails under this strategy (keras-team/keras#20585).
+        run = functools.partial(fit_multi_worker, heads=heads(spec["mode"], est.future_weight))
     with strategy.scope(), quiet_retracing():
         model, history = fit_keras_model(
             build,
@@ -203,6 +217,7 @@ def _train(est, spec, batches, *, build, model=None, initial_epoch=0, epochs=Non
             model=model,
             initial_epoch=initial_epoch,
             fit_kwargs=batches.fit_kwargs,
+            run=run,
         )
     _check_converged(history)
     return model, history
@@ -241,6 +256,7 @@ def fit_sequences(est, X, *, epochs=None, masked=False):
     ``masked=True`` builds the masked graph even without padding (later
     ``partial_fit`` batches may be shorter).
     """
+    strategy = _strategy(est)
     seqs, seen = read_training(X, est.data_format)
     _check_bce_range(est, seqs.values)
     scaler = fit_scaler(make_scaler(est.scaler), seqs.values)
@@ -253,7 +269,7 @@ def fit_sequences(est, X, *, epochs=None, masked=False):
     batches, padded = _array_batches(est, seqs, spec, order_seed)
     masked = masked or padded
     build = _build_fn(est, spec, n_timesteps, n_features, masked, build_seed)
-    model, history = _train(est, spec, batches, build=build, epochs=epochs)
+    model, history = _train(est, spec, batches, build=build, strategy=strategy, epochs=epochs)
     fitted = FittedAutoencoder(
         model,
         scaler,
@@ -275,6 +291,7 @@ def fit_stream(est, dataset):
             "and pass held-out batches as fit__validation_data=<a PyDataset "
             "of (inputs, targets)>, or monitor with callbacks."
         )
+    strategy = _strategy(est)
     n_batches = len(dataset)
     if n_batches == 0:
         raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
@@ -309,7 +326,7 @@ def fit_stream(est, dataset):
         est, spec, fitted.n_timesteps, n_features, fitted.masked, Seeds(est.random_state)()
     )
     batches = Batches(TrainingBatches(dataset, prepare), None, n_batches)
-    model, history = _train(est, spec, batches, build=build)
+    model, history = _train(est, spec, batches, build=build, strategy=strategy)
     fitted.attach(model, history)
     return fitted
 

@@ -165,13 +165,18 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         then follows the global seed your own script may set through Keras.
     verbose : int, default=0
         0 is silent, 1 shows the Keras progress bar, 2 one line per epoch.
-    distribution_strategy : {"mirrored"}, tf.distribute.Strategy or None, \
-            default=None
+    distribution_strategy : {"mirrored", "multi_worker"}, tf.distribute.Strategy \
+            or None, default=None
         Train under a ``tf.distribute`` strategy: "mirrored" makes a
         ``MirroredStrategy`` over all visible GPUs (the CPU when there are
-        none) at each fit, splitting every batch across them; an instance is
-        used as given (it is not cloned and not saved by :meth:`save`). None
-        uses TensorFlow's default strategy.
+        none) at each fit, splitting every batch across them. "multi_worker"
+        trains one model synchronously across the processes that
+        ``TF_CONFIG`` names (``MultiWorkerMirroredStrategy``, made once per
+        process): every worker calls ``fit`` on the same data with the same
+        ``random_state`` and trains its share of every batch (see "Beyond one
+        machine" in the user guide). An instance is used as given (it is not
+        cloned and not saved by :meth:`save`). None uses TensorFlow's default
+        strategy.
     **kwargs
         Routed parameters such as ``optimizer__beta_1=0.8``,
         ``fit__validation_batch_size=256``,

@@ -56,30 +56,3 @@ def test_grid_search_on_a_dask_cluster_matches_a_local_run(sines):
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=2e-2
     )
     assert hasattr(remote.best_estimator_, "model_")
-
-
-_MULTI_WORKER = """
-import numpy as np, tensorflow as tf
-from sklearn_lstm_ae import LSTMAutoencoderTransformer
-strategy = tf.distribute.MultiWorkerMirroredStrategy()  # one worker: no TF_CONFIG
-X = np.zeros((8, 5, 1), np.float32)
-try:
-    LSTMAutoencoderTransformer(epochs=1, distribution_strategy=strategy).fit(X)
-except ValueError as exc:
-    print(exc)
-"""
-
-
-def test_a_multi_worker_strategy_is_refused_with_the_alternatives():
-    """In a process of its own: a multi-worker strategy configures TensorFlow process-wide."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("TF_CONFIG", None)
-    out = subprocess.run(
-        [sys.executable, "-c", _MULTI_WORKER], capture_output=True, text=True, env=env, timeout=300
-    ).stdout
-    assert "MultiWorkerMirroredStrategy is not supported" in out, out
-    assert "distribution_strategy='mirrored'" in out and "dask_apply" in out

@@ -1,0 +1,304 @@
+"""Training across processes: a TensorFlow training step under MultiWorkerMirroredStrategy.
+
+Keras 3's ``Model.fit`` fails under ``tf.distribute.MultiWorkerMirroredStrategy``
+on its first batch ("Attempt to convert a value (PerReplica:...) with an
+unsupported type", keras-team/keras#20585, TensorFlow 2.16 to at least 2.21
+with Keras 3.15). This module trains the same compiled model with a training
+step of TensorFlow's own: the global batches are split over the workers by
+``strategy.experimental_distribute_dataset``, each replica computes its part of
+the loss, the gradients are summed across workers by the Keras optimizer
+(built under the strategy's scope) and every worker applies the same update.
+
+The loss is the one ``Model.fit`` computes on the whole global batch: for each
+decoder, the per-step loss summed over the valid (unpadded) steps and divided
+by the number of valid steps of the global batch, the decoders weighted as
+compiled. The epoch's loss, the plateaus, early stopping with best weights,
+the NaN stop, the progress bar and the user's callbacks run through the very
+Keras callbacks ``fit`` runs (:mod:`sklearn_lstm_ae._callbacks`), fed with the
+loss all workers agree on, so every worker takes the same decisions.
+
+Every worker must call ``fit`` with the same data (for example one
+memory-mapped ``.npy`` file on shared storage) and the same ``random_state``:
+each worker draws the same global batches and trains on its share of every
+one. The work of an epoch is divided, not the data.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ._network import RECONSTRUCTION, SEQUENCES
+
+__all__ = ["is_multi_worker", "multi_worker_strategy", "check_multi_worker", "fit_multi_worker"]
+
+_STRATEGY = None
+
+
+def is_multi_worker(strategy):
+    """True for a strategy whose replicas span processes."""
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def multi_worker_strategy():
+    """The process's ``MultiWorkerMirroredStrategy``, made from ``TF_CONFIG`` on first use.
+
+    TensorFlow configures its collective operations once per process, so one
+    strategy serves every fit of the process.
+    """
+    global _STRATEGY
+    if _STRATEGY is None:
+        try:
+            _STRATEGY = tf.distribute.MultiWorkerMirroredStrategy()
+        except RuntimeError as exc:
+            raise ValueError(
+                "TensorFlow could not set up training across workers: this "
+                "process ran TensorFlow operations before the first fit, and "
+                "TensorFlow configures its cross-worker operations only at "
+                "startup. Create the strategy first in your script, before "
+                "any other TensorFlow call: strategy = "
+                "tf.distribute.MultiWorkerMirroredStrategy(), and pass "
+                "distribution_strategy=strategy."
+            ) from exc
+    return _STRATEGY
+
+
+def check_multi_worker(est):
+    """Refuse, before any work, what the multi-worker step cannot do."""
+    if est.random_state is None and est.shuffle:
+        raise ValueError(
+            "Training across workers needs random_state set to an int (or "
+            "shuffle=False): every worker must draw the same batches, of which "
+            "it trains its share. Pass the same random_state on every worker."
+        )
+    if est.metrics:
+        raise ValueError(
+            "metrics are not computed when training across workers; set "
+            "metrics=None and measure after fitting, for example with "
+            "score_samples or reconstruction_errors."
+        )
+
+
+def _per_step(loss):
+    """A loss as a function of ``(y_true, y_pred)`` that reduces over features only."""
+    if isinstance(loss, str):
+        loss = keras.losses.get(loss)
+    if isinstance(loss, keras.losses.Loss):
+        return loss.call
+    return loss
+
+
+def _valid_steps(x):
+    """Steps of the encoder's input that are not all-NaN padding, ``(batch, steps)``."""
+    seqs = x[SEQUENCES] if isinstance(x, dict) else x
+    return tf.logical_not(tf.reduce_all(tf.math.is_nan(seqs), axis=-1))
+
+
+class _Step:
+    """The distributed training and evaluation steps of one compiled model."""
+
+    def __init__(self, model, strategy, weights):
+        self.model, self.strategy = model, strategy
+        losses = model.loss if isinstance(model.loss, dict) else dict.fromkeys(weights, model.loss)
+        self.losses = {head: _per_step(losses[head]) for head in weights}
+        self.weights = dict(weights)
+        self.train = tf.function(self._run_train, reduce_retracing=True)
+        self.evaluate = tf.function(self._run_evaluate, reduce_retracing=True)
+
+    def _loss(self, x, y, training):
+        """``(loss, {head: (sum, count)}, size)`` of one replica.
+
+        ``loss`` is this replica's share of the global batch's loss (the
+        shares sum to it): its steps' losses divided by the valid steps of
+        the whole global batch.
+        """
+        context = tf.distribute.get_replica_context()
+        pred = self.model(x, training=training)
+        valid = tf.cast(_valid_steps(x), tf.float32)
+        total, parts = 0.0, {}
+        for head, fn in self.losses.items():
+            per = tf.cast(fn(y[head], pred[head]), tf.float32)
+            if per.shape.rank == 2 and head == RECONSTRUCTION:
+                per = per * valid
+                count = tf.reduce_sum(valid)
+            else:
+                count = tf.cast(tf.size(per), tf.float32)
+            local = tf.reduce_sum(per)
+            global_count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
+            total += self.weights[head] * local / tf.maximum(global_count, 1.0)
+            parts[head] = (local, count)
+        if self.model.losses:
+            total += tf.nn.scale_regularization_loss(tf.add_n(self.model.losses))
+        size = tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], tf.float32)
+        return total, parts, size
+
+    def _replica_train(self, x, y):
+        model = self.model
+        with tf.GradientTape() as tape:
+            result = self._loss(x, y, training=True)
+        grads = tape.gradient(result[0], model.trainable_variables)
+        model.optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return result
+
+    def _replica_evaluate(self, x, y):
+        return self._loss(x, y, training=False)
+
+    def _reduce(self, result):
+        """Sums over all replicas of all workers: the same values on every worker."""
+        return tf.nest.map_structure(
+            lambda v: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None), result
+        )
+
+    def _run_train(self, batch):
+        return self._reduce(self.strategy.run(self._replica_train, args=batch))
+
+    def _run_evaluate(self, batch):
+        return self._reduce(self.strategy.run(self._replica_evaluate, args=batch))
+
+
+class _EpochMeans:
+    """The epoch's loss as ``fit`` logs it: batch losses weighted by batch size."""
+
+    def __init__(self, prefix=""):
+        self.prefix, self.loss, self.n, self.parts = prefix, 0.0, 0.0, {}
+
+    def add(self, result):
+        loss, parts, size = result
+        size = float(size)
+        self.loss += float(loss) * size
+        self.n += size
+        for head, (total, count) in parts.items():
+            t, c = self.parts.get(head, (0.0, 0.0))
+            self.parts[head] = (t + float(total), c + float(count))
+
+    def logs(self):
+        logs = {f"{self.prefix}loss": self.loss / max(self.n, 1.0)}
+        if len(self.parts) > 1:
+            for head, (total, count) in self.parts.items():
+                logs[f"{self.prefix}{head}_loss"] = total / max(count, 1.0)
+        return logs
+
+
+def _dataset(x, y, batch_size):
+    """Global batches as a ``tf.data.Dataset`` (a PyDataset is read batch by batch)."""
+    if isinstance(x, tf.data.Dataset):
+        return x
+    if isinstance(x, keras.utils.PyDataset):
+        first = x[0]
+        signature = tf.nest.map_structure(
+            lambda a: tf.TensorSpec((None,) * (np.ndim(a) - 1) + np.shape(a)[-1:], tf.float32),
+            first,
+        )
+
+        def batches():
+            for i in range(len(x)):
+                yield tf.nest.map_structure(lambda a: np.asarray(a, np.float32), x[i])
+
+        return tf.data.Dataset.from_generator(batches, output_signature=signature)
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+
+
+def _hold_out(x, y, validation_split):
+    """Keras's ``validation_split`` on arrays: the last sequences, never shuffled."""
+    n = len(keras.tree.flatten(x)[0])
+    at = int(np.floor(n * (1.0 - validation_split)))
+
+    def cut(part):
+        return keras.tree.map_structure(lambda a: a[part], (x, y))
+
+    return cut(slice(None, at)), cut(slice(at, None))
+
+
+def fit_multi_worker(
+    model,
+    x,
+    y=None,
+    *,
+    heads,
+    callbacks,
+    epochs,
+    initial_epoch=0,
+    batch_size=32,
+    verbose=0,
+    validation_split=0.0,
+    validation_data=None,
+    validation_batch_size=None,
+    **ignored,
+):
+    """Train a compiled model across the workers of its strategy, as ``Model.fit`` would.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built and compiled under a ``MultiWorkerMirroredStrategy``'s scope.
+    x, y
+        Arrays (``y`` the dict of targets), a ``tf.data.Dataset`` or a
+        ``PyDataset`` of ``(inputs, targets)`` global batches.
+    heads : dict
+        Loss weight of each decoder.
+    callbacks : list of keras.callbacks.Callback
+    epochs, initial_epoch : int
+        As in ``Model.fit``: train epochs ``initial_epoch`` to ``epochs - 1``.
+    batch_size : int
+        Global batch size for arrays.
+    verbose : int
+        Keras's progress bar (0: none).
+    validation_split, validation_data, validation_batch_size
+        As in ``Model.fit``.
+
+    Returns
+    -------
+    dict of list of float
+        The history of this call.
+    """
+    strategy = model.distribute_strategy
+    if (
+        validation_split
+        and validation_data is None
+        and not isinstance(x, (tf.data.Dataset, keras.utils.PyDataset))
+    ):
+        (x, y), validation_data = _hold_out(x, y, validation_split)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    train = strategy.experimental_distribute_dataset(
+        _dataset(x, y, batch_size).with_options(options)
+    )
+    held_out = None
+    if validation_data is not None:
+        held_out = strategy.experimental_distribute_dataset(
+            _dataset(*validation_data[:2], validation_batch_size or batch_size).with_options(
+                options
+            )
+        )
+    step = _Step(model, strategy, heads)
+    history = keras.callbacks.History()
+    steps = len(x) if isinstance(x, keras.utils.PyDataset) else None
+    calls = keras.callbacks.CallbackList(
+        [*callbacks, history],
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=epochs,
+        steps=steps,
+    )
+    model.stop_training = False
+    calls.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        calls.on_epoch_begin(epoch)
+        means = _EpochMeans()
+        for i, batch in enumerate(train):
+            calls.on_train_batch_begin(i)
+            means.add(step.train(batch))
+            calls.on_train_batch_end(i, means.logs())
+        logs = means.logs()
+        if held_out is not None:
+            val = _EpochMeans("val_")
+            for batch in held_out:
+                val.add(step.evaluate(batch))
+            logs.update(val.logs())
+        if isinstance(x, keras.utils.PyDataset):
+            x.on_epoch_end()
+        calls.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    calls.on_train_end()
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
