@@ -32,6 +32,8 @@ from ._network import RECONSTRUCTION, SEQUENCES
 __all__ = ["is_multi_worker", "multi_worker_strategy", "check_multi_worker", "fit_multi_worker"]
 
 _STRATEGY = None
+#: Gradients are exchanged in packs of up to this many bytes.
+PACK_BYTES = 64 * 2**20
 
 
 def is_multi_worker(strategy):
@@ -47,8 +49,10 @@ def multi_worker_strategy():
     """
     global _STRATEGY
     if _STRATEGY is None:
+        # All gradients of a step in one message, not one per weight tensor.
+        packed = tf.distribute.experimental.CommunicationOptions(bytes_per_pack=PACK_BYTES)
         try:
-            _STRATEGY = tf.distribute.MultiWorkerMirroredStrategy()
+            _STRATEGY = tf.distribute.MultiWorkerMirroredStrategy(communication_options=packed)
         except RuntimeError as exc:
             raise ValueError(
                 "TensorFlow could not set up training across workers: this "
@@ -94,88 +98,99 @@ def _valid_steps(x):
 
 
 class _Step:
-    """The distributed training and evaluation steps of one compiled model."""
+    """The distributed training and evaluation steps of one compiled model.
+
+    Each step exchanges three messages between workers, whatever the number
+    of decoders: the valid-step counts, the gradients (packed when the
+    strategy's ``CommunicationOptions`` allow) and one vector of results.
+    """
 
     def __init__(self, model, strategy, weights):
         self.model, self.strategy = model, strategy
         losses = model.loss if isinstance(model.loss, dict) else dict.fromkeys(weights, model.loss)
-        self.losses = {head: _per_step(losses[head]) for head in weights}
-        self.weights = dict(weights)
+        self.heads = list(weights)
+        self.losses = [_per_step(losses[head]) for head in self.heads]
+        self.weights = tf.constant([weights[head] for head in self.heads], tf.float32)
         self.train = tf.function(self._run_train, reduce_retracing=True)
         self.evaluate = tf.function(self._run_evaluate, reduce_retracing=True)
 
     def _loss(self, x, y, training):
-        """``(loss, {head: (sum, count)}, size)`` of one replica.
+        """``(loss, results)`` of one replica.
 
         ``loss`` is this replica's share of the global batch's loss (the
-        shares sum to it): its steps' losses divided by the valid steps of
-        the whole global batch.
+        shares sum to it): for each decoder, its steps' losses divided by the
+        valid steps of the whole global batch. ``results`` is the vector
+        ``[loss, sequences, sum per decoder..., count per decoder...]``.
         """
-        context = tf.distribute.get_replica_context()
         pred = self.model(x, training=training)
         valid = tf.cast(_valid_steps(x), tf.float32)
-        total, parts = 0.0, {}
-        for head, fn in self.losses.items():
+        sums, counts = [], []
+        for head, fn in zip(self.heads, self.losses, strict=True):
             per = tf.cast(fn(y[head], pred[head]), tf.float32)
             if per.shape.rank == 2 and head == RECONSTRUCTION:
                 per = per * valid
-                count = tf.reduce_sum(valid)
+                counts.append(tf.reduce_sum(valid))
             else:
-                count = tf.cast(tf.size(per), tf.float32)
-            local = tf.reduce_sum(per)
-            global_count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
-            total += self.weights[head] * local / tf.maximum(global_count, 1.0)
-            parts[head] = (local, count)
+                counts.append(tf.cast(tf.size(per), tf.float32))
+            sums.append(tf.reduce_sum(per))
+        sums, counts = tf.stack(sums), tf.stack(counts)
+        context = tf.distribute.get_replica_context()
+        global_counts = context.all_reduce(tf.distribute.ReduceOp.SUM, counts)
+        loss = tf.reduce_sum(self.weights * sums / tf.maximum(global_counts, 1.0))
         if self.model.losses:
-            total += tf.nn.scale_regularization_loss(tf.add_n(self.model.losses))
+            loss += tf.nn.scale_regularization_loss(tf.add_n(self.model.losses))
         size = tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], tf.float32)
-        return total, parts, size
+        return loss, tf.concat([[loss, size], sums, counts], axis=0)
 
     def _replica_train(self, x, y):
         model = self.model
         with tf.GradientTape() as tape:
-            result = self._loss(x, y, training=True)
-        grads = tape.gradient(result[0], model.trainable_variables)
+            loss, results = self._loss(x, y, training=True)
+        grads = tape.gradient(loss, model.trainable_variables)
         model.optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return result
+        return results
 
     def _replica_evaluate(self, x, y):
-        return self._loss(x, y, training=False)
-
-    def _reduce(self, result):
-        """Sums over all replicas of all workers: the same values on every worker."""
-        return tf.nest.map_structure(
-            lambda v: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None), result
-        )
+        return self._loss(x, y, training=False)[1]
 
     def _run_train(self, batch):
-        return self._reduce(self.strategy.run(self._replica_train, args=batch))
+        results = self.strategy.run(self._replica_train, args=batch)
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, results, axis=None)
 
     def _run_evaluate(self, batch):
-        return self._reduce(self.strategy.run(self._replica_evaluate, args=batch))
+        results = self.strategy.run(self._replica_evaluate, args=batch)
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, results, axis=None)
 
 
 class _EpochMeans:
-    """The epoch's loss as ``fit`` logs it: batch losses weighted by batch size."""
+    """The epoch's loss as ``fit`` logs it: batch losses weighted by batch size.
 
-    def __init__(self, prefix=""):
-        self.prefix, self.loss, self.n, self.parts = prefix, 0.0, 0.0, {}
+    Kept as tensors, so that no step waits for the host to read a value.
+    """
 
-    def add(self, result):
-        loss, parts, size = result
-        size = float(size)
-        self.loss += float(loss) * size
-        self.n += size
-        for head, (total, count) in parts.items():
-            t, c = self.parts.get(head, (0.0, 0.0))
-            self.parts[head] = (t + float(total), c + float(count))
+    def __init__(self, heads, prefix=""):
+        self.heads, self.prefix = heads, prefix
+        self.loss, self.n, self.sums, self.counts = 0.0, 0.0, 0.0, 0.0
+
+    def add(self, results):
+        h = len(self.heads)
+        self.loss += results[0] * results[1]
+        self.n += results[1]
+        self.sums += results[2 : 2 + h]
+        self.counts += results[2 + h :]
 
     def logs(self):
-        logs = {f"{self.prefix}loss": self.loss / max(self.n, 1.0)}
-        if len(self.parts) > 1:
-            for head, (total, count) in self.parts.items():
-                logs[f"{self.prefix}{head}_loss"] = total / max(count, 1.0)
+        logs = {f"{self.prefix}loss": self.loss / tf.maximum(self.n, 1.0)}
+        if len(self.heads) > 1:
+            means = self.sums / tf.maximum(self.counts, 1.0)
+            logs.update(
+                (f"{self.prefix}{head}_loss", means[i]) for i, head in enumerate(self.heads)
+            )
         return logs
+
+    def values(self):
+        """The logs as floats (the end of an epoch)."""
+        return {k: float(v) for k, v in self.logs().items()}
 
 
 def _dataset(x, y, batch_size):
@@ -193,8 +208,35 @@ def _dataset(x, y, batch_size):
             for i in range(len(x)):
                 yield tf.nest.map_structure(lambda a: np.asarray(a, np.float32), x[i])
 
-        return tf.data.Dataset.from_generator(batches, output_signature=signature)
+        dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+        return dataset.apply(tf.data.experimental.assert_cardinality(len(x)))
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+
+
+class _Distributed:
+    """One epoch at a time of a dataset's global batches, split over the workers.
+
+    When the number of batches is known, an epoch takes exactly that many
+    from a fresh iterator: waiting for the end of the data instead costs
+    about two seconds per epoch under this strategy (measured with
+    TensorFlow 2.21), as the workers agree that all of them are done.
+    """
+
+    def __init__(self, strategy, dataset):
+        options = tf.data.Options()
+        policy = tf.data.experimental.AutoShardPolicy.DATA
+        options.experimental_distribute.auto_shard_policy = policy
+        count = int(dataset.cardinality())
+        self.steps = count if count >= 0 else None
+        self.batches = strategy.experimental_distribute_dataset(dataset.with_options(options))
+
+    def epoch(self):
+        if self.steps is None:
+            yield from self.batches
+            return
+        iterator = iter(self.batches)
+        for _ in range(self.steps):
+            yield next(iterator)
 
 
 def _hold_out(x, y, validation_split):
@@ -257,44 +299,36 @@ def fit_multi_worker(
         and not isinstance(x, (tf.data.Dataset, keras.utils.PyDataset))
     ):
         (x, y), validation_data = _hold_out(x, y, validation_split)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    train = strategy.experimental_distribute_dataset(
-        _dataset(x, y, batch_size).with_options(options)
-    )
+    train = _Distributed(strategy, _dataset(x, y, batch_size))
     held_out = None
     if validation_data is not None:
-        held_out = strategy.experimental_distribute_dataset(
-            _dataset(*validation_data[:2], validation_batch_size or batch_size).with_options(
-                options
-            )
-        )
+        batches = _dataset(*validation_data[:2], validation_batch_size or batch_size)
+        held_out = _Distributed(strategy, batches)
     step = _Step(model, strategy, heads)
     history = keras.callbacks.History()
-    steps = len(x) if isinstance(x, keras.utils.PyDataset) else None
     calls = keras.callbacks.CallbackList(
         [*callbacks, history],
         add_progbar=verbose != 0,
         model=model,
         verbose=verbose,
         epochs=epochs,
-        steps=steps,
+        steps=train.steps,
     )
     model.stop_training = False
     calls.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         calls.on_epoch_begin(epoch)
-        means = _EpochMeans()
-        for i, batch in enumerate(train):
+        means = _EpochMeans(step.heads)
+        for i, batch in enumerate(train.epoch()):
             calls.on_train_batch_begin(i)
             means.add(step.train(batch))
             calls.on_train_batch_end(i, means.logs())
-        logs = means.logs()
+        logs = means.values()
         if held_out is not None:
-            val = _EpochMeans("val_")
-            for batch in held_out:
+            val = _EpochMeans(step.heads, "val_")
+            for batch in held_out.epoch():
                 val.add(step.evaluate(batch))
-            logs.update(val.logs())
+            logs.update(val.values())
         if isinstance(x, keras.utils.PyDataset):
             x.on_epoch_end()
         calls.on_epoch_end(epoch, logs)
