@@ -1,4 +1,4 @@
-"""Keras layers: NaN-padding masks, masked pooling and decoders, registered for safe mode."""
+"""Keras layers: NaN-padding masks, masked convolutions and pooling, decoders (safe-mode)."""
 
 import keras
 import numpy as np
@@ -9,6 +9,7 @@ __all__ = [
     "RestoreMask",
     "SequenceDecoder",
     "MaskedPooling",
+    "MaskedConv1D",
     "RECURRENT",
     "recurrent_layer",
     "dense_layer",
@@ -132,6 +133,11 @@ class SequenceDecoder(keras.layers.Layer):
     seed : int, default=None
         Seed of the initial weights and dropout masks of the stacked layers
         and the output Dense (None: Keras's unseeded defaults).
+    upsample : int, default=1
+        Output steps per recurrent step: the stacked layers run over
+        ``ceil(n / upsample)`` steps, and the output Dense writes
+        ``upsample`` steps from each (the decoder of a strided convolutional
+        front end). Unconditioned decoders only.
     """
 
     def __init__(
@@ -145,10 +151,14 @@ class SequenceDecoder(keras.layers.Layer):
         conditional=False,
         cell="lstm",
         seed=None,
+        upsample=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.seed = None if seed is None else int(seed)
+        self.upsample = int(upsample)
+        if self.upsample > 1 and conditional:
+            raise ValueError("An upsampling decoder cannot be conditional.")
         self.n_timesteps = int(n_timesteps)
         self.n_features = int(n_features)
         self.units = tuple(int(u) for u in units)
@@ -171,7 +181,10 @@ class SequenceDecoder(keras.layers.Layer):
             for i, (n, s) in enumerate(zip(self.units, layer_seeds, strict=True))
         ]
         self.output_layer = dense_layer(
-            self.n_features, seed=output_seed, activation=output_activation, name="output"
+            self.n_features * self.upsample,
+            seed=output_seed,
+            activation=output_activation,
+            name="output",
         )
 
     def build(self, code_shape, teacher_shape=None, like_shape=None):
@@ -193,14 +206,20 @@ class SequenceDecoder(keras.layers.Layer):
         if self.conditional and teacher is None:
             return self._generate(code, n)
         # The code repeated over time: (batch, n, latent).
-        x = ops.repeat(ops.expand_dims(code, 1), n, axis=1)
+        up = self.upsample
+        x = ops.repeat(ops.expand_dims(code, 1), n if up == 1 else (n + up - 1) // up, axis=1)
         if self.conditional:
             # Step t reads the true step t - 1 (zeros before the first step).
             previous = ops.pad(teacher[:, :-1], [[0, 0], [1, 0], [0, 0]])
             x = ops.concatenate([x, ops.cast(previous, x.dtype)], axis=-1)
         for lstm in self.lstms:
             x = lstm(x, training=training)
-        return self.output_layer(x)
+        out = self.output_layer(x)
+        if up == 1:
+            return out
+        # Each recurrent step writes ``up`` consecutive steps; cut to n.
+        out = ops.reshape(out, (ops.shape(out)[0], -1, self.n_features))
+        return out[:, :n]
 
     def _generate(self, code, n):
         """Run the conditioned decoder on its own outputs for ``n`` steps, one at a time."""
@@ -241,8 +260,77 @@ class SequenceDecoder(keras.layers.Layer):
             conditional=self.conditional,
             cell=self.cell,
             seed=self.seed,
+            upsample=self.upsample,
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MaskedConv1D(keras.layers.Layer):
+    """A strided ``Conv1D`` (ReLU) whose Keras mask follows its stride.
+
+    Output step ``j`` reads the ``kernel_size`` input steps from
+    ``j * strides - (kernel_size - 1) // 2`` (zeros outside the sequence),
+    whatever the length of the batch, and is valid when input step
+    ``j * strides`` is; a sequence of ``n`` steps gives ``ceil(n / strides)``.
+    Invalid outputs are set to zero, so the next layer sees what a sequence
+    alone sees past its end: a sequence gives the same output alone or
+    padded in a batch of longer ones. (Keras's "same" padding would not: it
+    shifts the windows with the parity of the batch's length.)
+
+    Parameters
+    ----------
+    filters, kernel_size, strides : int
+        As in ``keras.layers.Conv1D``.
+    seed : int, default=None
+        Seed of the initial kernel (None: Keras's unseeded default).
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size = int(filters), int(kernel_size)
+        self.strides = int(strides)
+        self.seed = None if seed is None else int(seed)
+        init = "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed)
+        self.conv = keras.layers.Conv1D(
+            self.filters,
+            self.kernel_size,
+            strides=self.strides,
+            padding="valid",
+            activation="relu",
+            kernel_initializer=init,
+            name="conv",
+        )
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.conv.build((input_shape[0], None, input_shape[-1]))
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            inputs = inputs * ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        left = (self.kernel_size - 1) // 2
+        out = self.conv(ops.pad(inputs, [[0, 0], [left, self.kernel_size - 1 - left], [0, 0]]))
+        if mask is not None:
+            out = out * ops.expand_dims(ops.cast(self.compute_mask(inputs, mask), out.dtype), -1)
+        return out
+
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is None else mask[:, :: self.strides]
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[1]
+        steps = None if steps is None else -(-steps // self.strides)
+        return (input_shape[0], steps, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "seed": self.seed,
+        }
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)

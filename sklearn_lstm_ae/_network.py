@@ -3,6 +3,7 @@
 import keras
 
 from ._layers import (
+    MaskedConv1D,
     MaskedPooling,
     NaNPaddingMask,
     RestoreMask,
@@ -48,6 +49,9 @@ def build_autoencoder(
     cell="lstm",
     bidirectional=False,
     pooling="last",
+    conv_filters=(),
+    conv_kernel_size=5,
+    conv_stride=2,
     seed=None,
 ):
     """Build the LSTM autoencoder of the classic Keras tutorials, as a training graph.
@@ -94,6 +98,15 @@ def build_autoencoder(
         many-to-one encoder of the classic Keras LSTM-autoencoder tutorials),
         or its states pooled over the valid steps
         (:class:`~sklearn_lstm_ae._layers.MaskedPooling`).
+    conv_filters : tuple of int, default=()
+        Filters of strided ``Conv1D`` layers (ReLU) read before the first
+        LSTM, a convolutional front end (:class:`~sklearn_lstm_ae._layers.MaskedConv1D`):
+        local-shape detectors that also shorten the sequence by
+        ``conv_stride`` per layer. The decoders then run their LSTMs over the
+        shortened time axis and write ``conv_stride ** len(conv_filters)``
+        steps from each. Empty: the network of the tutorials.
+    conv_kernel_size, conv_stride : int, default=5, 2
+        Window and stride of every front-end convolution.
     seed : int, default=None
         Seed of every initial weight and dropout mask, each layer getting a
         seed of its own derived from it; no global random state is read or
@@ -108,7 +121,14 @@ def build_autoencoder(
     """
     n_layers = len(encoder_units)
     seeds = iter(sub_seeds(seed, 2 * n_layers + 3))
-    encoder = []
+    # The front end's seeds come from a stream of their own, so that the
+    # network without it keeps the weights it always had.
+    conv_seeds = sub_seeds(None if seed is None else seed + 1, len(conv_filters))
+    encoder = [
+        MaskedConv1D(f, conv_kernel_size, conv_stride, seed=s, name=f"{ENCODER}conv_{i}")
+        for i, (f, s) in enumerate(zip(conv_filters, conv_seeds, strict=True))
+    ]
+    upsample = conv_stride ** len(conv_filters)
     for i, n in enumerate(encoder_units):
         options = dict(
             activation=activation,
@@ -152,6 +172,7 @@ def build_autoencoder(
             conditional=conditional,
             cell=cell,
             seed=next(seeds),
+            upsample=upsample,
             name=head,
         )
         length = None if head == FUTURE else steps

@@ -25,6 +25,9 @@ PARAMETER_CONSTRAINTS = {
     "cell": [StrOptions({"lstm", "gru"})],
     "bidirectional": ["boolean"],
     "pooling": [StrOptions({"last", "mean", "max", "meanmax", "lastmax"})],
+    "conv_filters": ["array-like"],
+    "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
+    "conv_stride": [Interval(Integral, 1, None, closed="left")],
     "activation": [str],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "data_format": [StrOptions({"channels_last", "channels_first"})],
@@ -96,15 +99,14 @@ def keras_params(est):
     return params
 
 
-def _check_units(name, units):
+def _check_units(name, units, what="units of the stacked LSTM layers"):
     if units is None:
         return
     if len(units) == 0 or not all(
         isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units
     ):
         raise ValueError(
-            f"{name} must be a non-empty tuple of positive ints (units of "
-            f"the stacked LSTM layers), got {units!r}."
+            f"{name} must be a non-empty tuple of positive ints ({what}), got {units!r}."
         )
 
 
@@ -152,6 +154,15 @@ def check_params(est):
     _check_routed_inference(vars(est))
     _check_units("encoder_units", est.encoder_units)
     _check_units("decoder_units", est.decoder_units)
+    if len(est.conv_filters):
+        _check_units("conv_filters", est.conv_filters, "filters of the Conv1D layers")
+        if est.conditional:
+            raise ValueError(
+                "conditional=True cannot be combined with conv_filters: a "
+                "conditional decoder feeds back each step it writes, and the "
+                "convolutional front end's decoder writes several steps at "
+                "once. Set conv_filters=() or conditional=False."
+            )
     scaler = est.scaler
     if isinstance(scaler, str) and scaler not in ("standard", "minmax"):
         raise ValueError(

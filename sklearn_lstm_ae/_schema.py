@@ -279,6 +279,14 @@ def parameter_bound(params, fitted):
         return gates * (width * units + units * units + 2 * units)
 
     total, width = 0, n_features
+    filters = params.get("conv_filters") or []
+    filters = _units(filters, "conv_filters") if filters else []
+    kernel, stride = params.get("conv_kernel_size", 5), params.get("conv_stride", 2)
+    require(is_int(kernel, 1) and is_int(stride, 1), "conv sizes must be positive ints")
+    for f in filters:  # the convolutional front end
+        total += kernel * width * f + f
+        width = f
+    upsample = stride ** len(filters)
     for units in encoder:
         total += ways * recurrent(width, units)
         width = ways * units
@@ -290,5 +298,5 @@ def parameter_bound(params, fitted):
         for units in decoder:
             total += recurrent(width, units)
             width = units
-        total += width * n_features + n_features
+        total += (width * n_features + n_features) * upsample
     return total

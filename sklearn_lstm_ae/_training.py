@@ -128,6 +128,9 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
             cell=est.cell,
             bidirectional=est.bidirectional,
             pooling=est.pooling,
+            conv_filters=_units(est.conv_filters),
+            conv_kernel_size=est.conv_kernel_size,
+            conv_stride=est.conv_stride,
             seed=seed,
         )
         metrics = compile_kwargs.pop("metrics", None)

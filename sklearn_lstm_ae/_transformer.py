@@ -35,8 +35,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         Units of the stacked encoder LSTM layers, first layer first; the
         classic tutorials' stacked encoder is ``(128, 64)``.
     decoder_units : tuple of int, default=None
-        Units of the stacked decoder LSTM layers. None mirrors the encoder
-        (``(128, 64)`` gives a ``(64, 128)`` decoder).
+        Units of the stacked decoder LSTM layers; None mirrors the encoder.
     mode : {"reconstruct", "predict", "composite"}, default="reconstruct"
         Training objective. "reconstruct": the decoder rebuilds the input.
         "predict": the decoder predicts the ``n_future`` steps that follow the
@@ -54,19 +53,16 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         Weight of the future loss in "composite" mode; the reconstruction
         loss gets ``1 - future_weight``.
     reverse_target : bool, default=False
-        Train the reconstruction decoder to output the input in reverse
-        order, so the first step it writes is the last one the encoder read
-        (the paper's trick to ease optimisation). ``reconstruct`` and
-        ``inverse_transform`` still return sequences in forward order.
-        Ignored in "predict" mode.
+        Train the reconstruction decoder to write the input in reverse order
+        (the paper's trick to ease optimisation); ``reconstruct`` and
+        ``inverse_transform`` still return forward order. Not in "predict".
     conditional : bool, default=False
         Feed each decoder step the previous output: the true previous step
         while training (teacher forcing), the decoder's own output at
         inference. False is the unconditioned RepeatVector decoder of the
         classic Keras LSTM-autoencoder tutorials.
     cell : {"lstm", "gru"}, default="lstm"
-        Recurrent cell of the encoder and decoder layers (aeon's autoencoder
-        networks use GRUs). Both stay on cuDNN on a GPU with ``tanh``.
+        Recurrent cell of the encoder and decoder layers.
     bidirectional : bool, default=False
         Read each sequence forwards and backwards in every encoder layer.
     pooling : {"lastmax", "max", "mean", "meanmax", "last"}, default="lastmax"
@@ -78,6 +74,17 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         the classic Keras LSTM-autoencoder tutorials, a poor summary of long
         sequences. The default was chosen by cross-validation on training
         splits (``benchmarks/select_defaults.py``).
+    conv_filters : tuple of int, default=()
+        Filters of ``Conv1D`` layers (ReLU) read before the LSTM, a
+        convolutional front end: local-shape detectors, each shortening the
+        sequence by ``conv_stride`` (padding stays masked), so long sequences
+        train faster; the decoders write ``conv_stride ** len(conv_filters)``
+        steps per LSTM step. Empty: the tutorials' network. Not with
+        ``conditional``.
+    conv_kernel_size : int, default=5
+        Window of every front-end convolution, in steps.
+    conv_stride : int, default=2
+        Stride of every front-end convolution.
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
         cuDNN on a GPU; "relu", as in the classic tutorials, also works.
@@ -110,11 +117,9 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         given or ``optimizer`` is an instance.
     clipnorm : float or None, default=1.0
         Clip each gradient to this norm before the update, a standard guard
-        for recurrent networks: without it, training on long sequences
-        (ArrowHead, 251 steps) blew up early and never recovered. None
-        disables it. Ignored when ``optimizer`` is an instance or a routed
-        ``optimizer__clipnorm``, ``optimizer__clipvalue`` or
-        ``optimizer__global_clipnorm`` is given.
+        for recurrent networks on long sequences. None disables it. Ignored
+        when ``optimizer`` is an instance or ``optimizer__clipnorm``,
+        ``optimizer__clipvalue`` or ``optimizer__global_clipnorm`` is routed.
     metrics : list of str or keras.metrics.Metric, default=None
         Extra metrics recorded per epoch in ``history_``.
     epochs : int or "auto", default="auto"
@@ -153,30 +158,24 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, the order of the training
         batches and the length buckets, each from a seed of the estimator's
-        own: no process-wide seed (Python's, NumPy's, TensorFlow's, Keras's)
-        is read or set, so fits running at once in threads give what they
-        give one after the other, and the caller's own random draws are left
-        as they were. An int gives identical results on refits on the same
-        machine and software. Not covered: a GPU's cuDNN kernels, which are
-        not bitwise repeatable unless you call
-        ``tf.config.experimental.enable_op_determinism()`` (process-wide, so
-        left to you), and other CPUs or TensorFlow builds, whose oneDNN
-        kernels may round differently. None leaves every draw to Keras, which
-        then follows the global seed your own script may set through Keras.
+        own: no process-wide seed is read or set, so fits in threads give
+        what they give one after the other. An int gives identical refits on
+        the same machine and software (GPUs: only after your own
+        ``tf.config.experimental.enable_op_determinism()``; see
+        "Reliability" in the user guide). None leaves every draw to Keras,
+        which then follows the global seed your script may set through Keras.
     verbose : int, default=0
         0 is silent, 1 shows the Keras progress bar, 2 one line per epoch.
     distribution_strategy : {"mirrored", "multi_worker"}, tf.distribute.Strategy \
             or None, default=None
         Train under a ``tf.distribute`` strategy: "mirrored" makes a
         ``MirroredStrategy`` over all visible GPUs (the CPU when there are
-        none) at each fit, splitting every batch across them. "multi_worker"
-        trains one model synchronously across the processes that
-        ``TF_CONFIG`` names (``MultiWorkerMirroredStrategy``, made once per
-        process): every worker calls ``fit`` on the same data with the same
-        ``random_state`` and trains its share of every batch (see "Beyond one
-        machine" in the user guide). An instance is used as given (it is not
-        cloned and not saved by :meth:`save`). None uses TensorFlow's default
-        strategy.
+        none), splitting every batch across them. "multi_worker" trains one
+        model across the processes ``TF_CONFIG`` names
+        (``MultiWorkerMirroredStrategy``): each calls ``fit`` on the same data
+        and ``random_state`` and trains its share of every batch (see "Beyond
+        one machine" in the user guide). An instance is used as given (not
+        cloned, not saved). None: TensorFlow's default strategy.
     **kwargs
         Routed parameters such as ``optimizer__beta_1=0.8``,
         ``fit__validation_batch_size=256``,
@@ -201,15 +200,12 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
     scaler_ : transformer or None
         The fitted scaler.
     n_timesteps_ : int
-        Length of the longest training sequence. Information, not a limit:
-        the encoder reads, and the reconstruction decoder writes, sequences
-        of any length; ``inverse_transform`` without ``lengths`` writes this
-        many steps, and shorter inputs are padded to it.
+        Length of the longest training sequence; not a limit (sequences of
+        any length are read), but what ``inverse_transform`` writes by default.
     n_features_ : int
         Number of features (channels) per time step.
     n_features_in_ : int
-        Number of columns seen in ``fit`` for 2D input (that is, time steps),
-        else ``n_features_``.
+        Columns seen in ``fit`` for 2D input (time steps), else ``n_features_``.
     feature_names_in_ : ndarray of shape (n_features_in,)
         Column names of a DataFrame passed to ``fit``.
 
@@ -264,6 +260,9 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         cell="lstm",
         bidirectional=False,
         pooling="lastmax",
+        conv_filters=(),
+        conv_kernel_size=5,
+        conv_stride=2,
         activation="tanh",
         dropout=0.0,
         data_format="channels_last",
@@ -297,6 +296,9 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         self.cell = cell
         self.bidirectional = bidirectional
         self.pooling = pooling
+        self.conv_filters = conv_filters
+        self.conv_kernel_size = conv_kernel_size
+        self.conv_stride = conv_stride
         self.activation = activation
         self.dropout = dropout
         self.data_format = data_format
@@ -329,12 +331,10 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
                 or keras.utils.PyDataset
             Training sequences: 2D (univariate), 3D with optional trailing NaN
             padding, or a list of ``(length_i, n_features)`` arrays. For data
-            that do not fit in memory, a ``keras.utils.PyDataset`` whose items
-            are batches of sequences (in any of these forms): the scaler is
-            fitted incrementally in a first pass, then each epoch reads,
-            scales and trains on one batch at a time (``batch_size``,
-            ``shuffle`` and ``validation_split`` then do not apply; shuffle
-            inside the PyDataset).
+            that do not fit in memory, a ``keras.utils.PyDataset`` of batches
+            of sequences: the scaler is fitted in a first pass, then each
+            epoch trains on one batch at a time (``batch_size``, ``shuffle``
+            and ``validation_split`` do not apply).
         y : None
             Ignored; accepted so the transformer fits inside a Pipeline.
 

@@ -1,0 +1,103 @@
+"""The convolutional front end: strided Conv1D before the LSTM, masks that follow the stride."""
+
+import keras
+import numpy as np
+import pytest
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._layers import MaskedConv1D
+from sklearn_lstm_ae._schema import parameter_bound
+
+from .conftest import tiny
+
+FRONT = dict(conv_filters=(4, 6), conv_kernel_size=3, conv_stride=2)
+
+
+def test_the_mask_follows_the_stride_and_padding_never_leaks():
+    layer = MaskedConv1D(3, 3, strides=2, seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 7, 2)).astype("float32")
+    mask = np.array([[True] * 7, [True] * 3 + [False] * 4])
+    x[1, 3:] = 0.0  # padding reaches the layer as zeros
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    # Output step j is valid when input step 2j is: lengths 7 -> 4, 3 -> 2.
+    got = keras.ops.convert_to_numpy(layer.compute_mask(x, mask))
+    np.testing.assert_array_equal(got, [[1, 1, 1, 1], [1, 1, 0, 0]])
+    assert np.all(out[1, 2:] == 0)
+    # The valid steps are those of the short sequence alone, at any batch length.
+    alone = keras.ops.convert_to_numpy(layer(x[1:, :3]))
+    assert alone.shape == (1, 2, 3)
+    assert keras.ops.convert_to_numpy(layer(x[:, :6])).shape == (2, 3, 3)
+    np.testing.assert_allclose(out[1, :2], alone[0], rtol=1e-6, atol=1e-6)
+    # A hand-computed step: ReLU(sum over the window of kernel . x + bias).
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in layer.conv.weights)
+    window = np.concatenate([np.zeros((1, 2)), x[0, :2]])  # step 0 reads steps -1, 0, 1
+    expected = np.maximum(np.einsum("kc,kcf->f", window, kernel) + bias, 0)
+    np.testing.assert_allclose(out[0, 0], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"cell": "gru"}, {"bidirectional": True}, {"mode": "composite", "n_future": 2}],
+    ids=["lstm", "gru", "bidirectional", "composite"],
+)
+def test_a_front_end_model_encodes_decodes_and_saves(sines, tmp_path, params):
+    X = sines[:, :11]  # 11 steps: not a multiple of the stride
+    ae = tiny(**FRONT, **params).fit(X)
+    codes = ae.transform(X)
+    assert codes.shape == (60, 2) and np.isfinite(codes).all()
+    assert ae.reconstruct(X).shape == X.shape
+    assert ae.inverse_transform(codes[:3]).shape == (3, 11, 2)
+    assert [layer.name for layer in ae.encoder_.layers[2:4]] == ["encoder_conv_0", "encoder_conv_1"]
+    ae.save(tmp_path / "front.lstmae")
+    back = LSTMAutoencoderTransformer.load(tmp_path / "front.lstmae")
+    np.testing.assert_array_equal(back.transform(X), codes)
+    assert back.get_params()["conv_filters"] == (4, 6)
+
+
+def test_unequal_lengths_give_the_codes_of_each_sequence_alone(sines):
+    lists = [x[: 5 + i % 8] for i, x in enumerate(sines)]
+    for bucketing in (True, False):
+        ae = tiny(**FRONT, bucketing=bucketing).fit(lists)
+        codes = ae.transform(lists)
+        for i in (0, 3, 7):  # lengths 5, 8 and 12
+            np.testing.assert_allclose(ae.transform([lists[i]])[0], codes[i], rtol=1e-5, atol=1e-6)
+        recon = ae.reconstruct(lists[:8])
+        valid = (~np.isnan(recon).all(axis=-1)).sum(axis=1)
+        np.testing.assert_array_equal(valid, [len(s) for s in lists[:8]])
+
+
+def test_a_trained_front_end_reconstructs_better_than_the_mean():
+    rng = np.random.default_rng(1)
+    t = np.linspace(0, 2 * np.pi, 12)
+    phase = rng.uniform(0, 2 * np.pi, (200, 1))
+    X = np.stack([np.sin(t + phase), 3 * np.cos(t + phase) + 10], axis=-1).astype(np.float32)
+    ae = tiny(**FRONT, encoder_units=(16,), epochs=40).fit(X)
+    error = np.mean((ae.reconstruct(X) - X) ** 2)
+    baseline = np.mean((X - X.mean(axis=0)) ** 2)  # the best constant sequence
+    assert error < 0.2 * baseline, (error, baseline)  # about 0.06 measured
+
+
+def test_the_front_end_is_seeded_by_the_estimator_and_off_by_default(sines):
+    a = tiny(**FRONT).fit(sines).transform(sines)
+    np.testing.assert_array_equal(tiny(**FRONT).fit(sines).transform(sines), a)
+    assert not np.allclose(tiny(**FRONT, random_state=1).fit(sines).transform(sines), a)
+    plain = tiny().fit(sines)
+    kinds = {type(layer).__name__ for layer in plain.model_.layers}
+    assert "MaskedConv1D" not in kinds
+    assert plain.model_.get_layer("reconstruction").output_layer.units == 2
+
+
+def test_the_front_end_refuses_what_it_cannot_do(sines):
+    with pytest.raises(ValueError, match="conditional=True cannot be combined with conv_filters"):
+        tiny(**FRONT, conditional=True).fit(sines)
+    with pytest.raises(ValueError, match=r"conv_filters must be a non-empty tuple of positive"):
+        tiny(conv_filters=(4, 0)).fit(sines)
+    with pytest.raises(ValueError, match="'conv_stride' parameter"):
+        tiny(conv_filters=(4,), conv_stride=0).fit(sines)
+
+
+def test_the_load_bound_counts_the_front_end(sines):
+    ae = tiny(**FRONT, mode="composite").fit(sines)
+    fitted = {"n_features_": 2, "_fit_spec": {"mode": "composite"}}
+    bound = parameter_bound(ae.get_params(), fitted)
+    assert ae.model_.count_params() <= bound < 2 * ae.model_.count_params()
