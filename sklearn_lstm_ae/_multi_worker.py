@@ -193,50 +193,47 @@ class _EpochMeans:
         return {k: float(v) for k, v in self.logs().items()}
 
 
-def _dataset(x, y, batch_size):
-    """Global batches as a ``tf.data.Dataset`` (a PyDataset is read batch by batch)."""
+def _epochs_of(x, y, batch_size, n_epochs):
+    """``(dataset, batches per epoch)``: the global batches of ``n_epochs`` epochs in one dataset.
+
+    One iterator then reads the whole training: under this strategy, ending
+    an iterator (reaching the end of the data, or dropping it) made the
+    workers wait for each other for up to several seconds (TensorFlow 2.21,
+    2 workers on one machine), so it happens once per fit, not per epoch.
+    """
     if isinstance(x, tf.data.Dataset):
-        return x
+        # Ordered batches of all the epochs (sklearn_lstm_ae._random.shuffled_batches).
+        return x, int(x.cardinality()) // n_epochs
     if isinstance(x, keras.utils.PyDataset):
-        first = x[0]
         signature = tf.nest.map_structure(
             lambda a: tf.TensorSpec((None,) * (np.ndim(a) - 1) + np.shape(a)[-1:], tf.float32),
-            first,
+            x[0],
         )
 
         def batches():
-            for i in range(len(x)):
-                yield tf.nest.map_structure(lambda a: np.asarray(a, np.float32), x[i])
+            for _ in range(n_epochs):
+                for i in range(len(x)):
+                    yield tf.nest.map_structure(lambda a: np.asarray(a, np.float32), x[i])
+                x.on_epoch_end()
 
-        dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
-        return dataset.apply(tf.data.experimental.assert_cardinality(len(x)))
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+        return tf.data.Dataset.from_generator(batches, output_signature=signature), len(x)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    return dataset.repeat(n_epochs), int(dataset.cardinality())
 
 
 class _Distributed:
-    """One epoch at a time of a dataset's global batches, split over the workers.
+    """The global batches of a fit, split over the workers, handed out one epoch at a time."""
 
-    When the number of batches is known, an epoch takes exactly that many
-    from a fresh iterator: waiting for the end of the data instead costs
-    about two seconds per epoch under this strategy (measured with
-    TensorFlow 2.21), as the workers agree that all of them are done.
-    """
-
-    def __init__(self, strategy, dataset):
+    def __init__(self, strategy, dataset, steps):
         options = tf.data.Options()
         policy = tf.data.experimental.AutoShardPolicy.DATA
         options.experimental_distribute.auto_shard_policy = policy
-        count = int(dataset.cardinality())
-        self.steps = count if count >= 0 else None
-        self.batches = strategy.experimental_distribute_dataset(dataset.with_options(options))
+        self.steps = steps
+        self.batches = iter(strategy.experimental_distribute_dataset(dataset.with_options(options)))
 
     def epoch(self):
-        if self.steps is None:
-            yield from self.batches
-            return
-        iterator = iter(self.batches)
         for _ in range(self.steps):
-            yield next(iterator)
+            yield next(self.batches)
 
 
 def _hold_out(x, y, validation_split):
@@ -299,11 +296,12 @@ def fit_multi_worker(
         and not isinstance(x, (tf.data.Dataset, keras.utils.PyDataset))
     ):
         (x, y), validation_data = _hold_out(x, y, validation_split)
-    train = _Distributed(strategy, _dataset(x, y, batch_size))
+    n_epochs = epochs - initial_epoch
+    train = _Distributed(strategy, *_epochs_of(x, y, batch_size, n_epochs))
     held_out = None
     if validation_data is not None:
-        batches = _dataset(*validation_data[:2], validation_batch_size or batch_size)
-        held_out = _Distributed(strategy, batches)
+        batches = _epochs_of(*validation_data[:2], validation_batch_size or batch_size, n_epochs)
+        held_out = _Distributed(strategy, *batches)
     step = _Step(model, strategy, heads)
     history = keras.callbacks.History()
     calls = keras.callbacks.CallbackList(
@@ -329,8 +327,6 @@ def fit_multi_worker(
             for batch in held_out.epoch():
                 val.add(step.evaluate(batch))
             logs.update(val.values())
-        if isinstance(x, keras.utils.PyDataset):
-            x.on_epoch_end()
         calls.on_epoch_end(epoch, logs)
         if model.stop_training:
             break

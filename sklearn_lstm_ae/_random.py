@@ -61,7 +61,7 @@ class EpochShuffle(keras.callbacks.Callback):
         self.epoch.assign(epoch)
 
 
-def shuffled_batches(x, y, batch_size, seed):
+def shuffled_batches(x, y, batch_size, seed, epochs=None):
     """Batches of the arrays ``x`` and ``y`` in a new order every epoch, drawn from ``seed`` alone.
 
     The order of epoch ``e`` is the argsort of ``stateless_uniform(seed=(seed,
@@ -77,38 +77,48 @@ def shuffled_batches(x, y, batch_size, seed):
         Sequences per batch (the last batch may be smaller).
     seed : int
         Seed of the orders.
+    epochs : (int, int), default=None
+        The epochs ``[start, stop)`` to train: the dataset then holds all of
+        their batches, each epoch's order keyed on its number, and needs no
+        callback (the multi-worker step reads it with one iterator).
 
     Returns
     -------
     dataset : tf.data.Dataset
-        One epoch of ``(x, y)`` batches per iteration.
-    callback : EpochShuffle
-        Must run in ``Model.fit``: it sets the epoch the next order is keyed on.
+        One epoch of ``(x, y)`` batches per iteration, or all ``epochs``.
+    callback : EpochShuffle or None
+        Must run in ``Model.fit``: it sets the epoch the next order is keyed
+        on. None with ``epochs``.
     """
     data = tf.nest.map_structure(tf.convert_to_tensor, (x, y))
     n = int(tf.nest.flatten(data)[0].shape[0])
-    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
     key = tf.constant(int(seed), dtype=tf.int64)
+    if epochs is None:
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
+        numbers = tf.data.Dataset.range(1).map(lambda _: epoch.read_value())
+        callback = EpochShuffle(epoch)
+    else:
+        numbers, callback = tf.data.Dataset.range(*epochs), None
 
-    def order(_):
-        draws = tf.random.stateless_uniform([n], seed=tf.stack([key, epoch.read_value()]))
+    def order(e):
+        draws = tf.random.stateless_uniform([n], seed=tf.stack([key, e]))
         return tf.argsort(draws)
 
     def gather(indices):
         return tf.nest.map_structure(lambda t: tf.gather(t, indices), data)
 
+    count = -(-n // batch_size) * (1 if epochs is None else epochs[1] - epochs[0])
     dataset = (
-        tf.data.Dataset.range(1)
-        .map(order)
+        numbers.map(order)
         .flat_map(lambda idx: tf.data.Dataset.from_tensor_slices(idx).batch(batch_size))
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-        .apply(tf.data.experimental.assert_cardinality(-(-n // batch_size)))
+        .apply(tf.data.experimental.assert_cardinality(count))
         .prefetch(tf.data.AUTOTUNE)
     )
-    return dataset, EpochShuffle(epoch)
+    return dataset, callback
 
 
-def ordered_training(x, y, *, batch_size, validation_split, seed):
+def ordered_training(x, y, *, batch_size, validation_split, seed, epochs=None):
     """What ``Model.fit`` needs to train on arrays in batches ordered from ``seed``.
 
     Call it outside any ``tf.distribute`` scope (its epoch counter is a plain
@@ -121,8 +131,9 @@ def ordered_training(x, y, *, batch_size, validation_split, seed):
         The training batches (:func:`shuffled_batches`).
     fit_kwargs : dict
         ``shuffle=False``, and the held-out ``validation_data`` if any.
-    callback : EpochShuffle
-        To run in ``Model.fit``.
+    callback : EpochShuffle or None
+        To run in ``Model.fit`` (None when ``epochs`` spans the training,
+        see :func:`shuffled_batches`).
     """
     fit_kwargs = {"shuffle": False}
     if validation_split:
@@ -134,5 +145,5 @@ def ordered_training(x, y, *, batch_size, validation_split, seed):
 
         (x, y), held_out = cut(slice(None, at)), cut(slice(at, None))
         fit_kwargs.update(validation_split=0.0, validation_data=held_out)
-    dataset, callback = shuffled_batches(x, y, batch_size, seed)
+    dataset, callback = shuffled_batches(x, y, batch_size, seed, epochs)
     return dataset, fit_kwargs, callback

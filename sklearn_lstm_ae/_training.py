@@ -226,8 +226,13 @@ def _train(est, spec, batches, *, build, strategy=None, model=None, initial_epoc
     return model, history
 
 
-def _array_batches(est, seqs, spec, order_seed):
-    """Batches of in-memory scaled sequences; returns ``(Batches, padded)``."""
+def _array_batches(est, seqs, spec, order_seed, span=None):
+    """Batches of in-memory scaled sequences; returns ``(Batches, padded)``.
+
+    ``span=(initial_epoch, epochs)`` (multi-worker training) or ``None`` (one
+    more epoch from ``initial_epoch``) asks for ordered batches of all the
+    epochs trained, in one dataset read by one iterator.
+    """
     x, targets, padded = make_targets(seqs.values, seqs.lengths, spec)
     steps = steps_per_epoch(est, len(seqs.values))
     if seqs.is_padded and not est.validation_split and est.bucketing:
@@ -242,14 +247,20 @@ def _array_batches(est, seqs, spec, order_seed):
         return Batches(bucketed, None, steps), padded
     if est.shuffle and order_seed is not None:
         params = keras_params(est)
+        epochs = None
+        if span is not None:
+            start, stop = span
+            epochs = (start, start + budget(est, steps) if stop is None else stop)
         dataset, fit_kwargs, ordering = ordered_training(
             x,
             targets,
             batch_size=est.batch_size,
             validation_split=0.0 if "fit__validation_data" in params else est.validation_split,
             seed=order_seed,
+            epochs=epochs,
         )
-        return Batches(dataset, None, steps, fit_kwargs, [ordering]), padded
+        callbacks = [] if ordering is None else [ordering]
+        return Batches(dataset, None, steps, fit_kwargs, callbacks), padded
     return Batches(x, targets, steps), padded
 
 
@@ -269,7 +280,8 @@ def fit_sequences(est, X, *, epochs=None, masked=False):
     # Every random part draws from the estimator's own seeds, in this order.
     seeds = Seeds(est.random_state)
     build_seed, order_seed = seeds(), seeds()
-    batches, padded = _array_batches(est, seqs, spec, order_seed)
+    span = (0, epochs) if is_multi_worker(strategy) else None
+    batches, padded = _array_batches(est, seqs, spec, order_seed, span)
     masked = masked or padded
     build = _build_fn(est, spec, n_timesteps, n_features, masked, build_seed)
     model, history = _train(est, spec, batches, build=build, strategy=strategy, epochs=epochs)
@@ -342,7 +354,11 @@ def train_more(est, fitted, X):
     seqs = scaled(est, X, fitted)
     seeds = Seeds(est.random_state)
     seeds()  # the build seed, unused by a warm start
-    batches, _ = _array_batches(est, seqs, fitted.spec, seeds())
+    initial_epoch = len(fitted.history.get("loss", []))
+    span = None
+    if is_multi_worker(fitted.model.distribute_strategy):
+        span = (initial_epoch, initial_epoch + 1)
+    batches, _ = _array_batches(est, seqs, fitted.spec, seeds(), span)
     weights = fitted.model.get_weights()
     try:
         _, history = _train(
@@ -351,7 +367,7 @@ def train_more(est, fitted, X):
             batches,
             build=None,
             model=fitted.model,
-            initial_epoch=len(fitted.history.get("loss", [])),
+            initial_epoch=initial_epoch,
             epochs=1,
         )
     except BaseException:

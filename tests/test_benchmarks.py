@@ -4,6 +4,7 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("psutil")
@@ -99,17 +100,26 @@ def test_seed_data_and_padding_helpers():
 
 def test_quick_representation_benchmark_prints_every_column(capsys):
     bench = _load("bench_representation")
-    rows = bench.main(["--quick", "--datasets", "ItalyPowerDemand", "PickupGestureWiimoteZ"])
+    rows = bench.main(
+        ["--quick", "--datasets", "ItalyPowerDemand", "PickupGestureWiimoteZ", "--seeds", "0", "1"]
+        + ["--variants", "defaults", "front end"]
+    )
     printed = capsys.readouterr().out
-    for column in ("LSTM codes + logreg", "PCA(16) + 1-NN", "MiniRocket + ridge", "TS2Vec"):
+    for column in ("LSTM codes + SVM", "PCA(16) + 1-NN", "MiniRocket + ridge", "T-Loss K=10"):
         assert column in printed
+    assert "| ItalyPowerDemand | front end |" in printed and "results_ucr.csv" in printed
     assert rows["ItalyPowerDemand"]["equal"] and not rows["PickupGestureWiimoteZ"]["equal"]
     assert rows["PickupGestureWiimoteZ"]["raw"] is None  # unequal lengths: no raw row
     for row in rows.values():
         for kind in ("lstm", "pca"):
-            assert set(row[kind]) == {"logreg", "1nn"}
+            assert set(row[kind]) == {"logreg", "svm", "1nn"}
             assert all(0 <= acc <= 1 for acc in row[kind].values())
         assert 0 <= row["rocket"] <= 1 and row["lstm_fit_s"] > 0
+        for runs in row["library"].values():  # one entry per seed
+            assert len(runs["svm"]) == len(runs["fit_s"]) == 2
+        # The first table's LSTM columns are the defaults' mean over the seeds.
+        assert row["lstm"]["svm"] == np.mean(row["library"]["defaults"]["svm"])
+    assert bench.spread([0.5, 0.75, 1.0]) == "0.750 (0.500-1.000)"
 
 
 def test_quick_bucketing_benchmark_runs(capsys):
@@ -146,7 +156,14 @@ def test_quick_default_selection_reads_only_training_splits(capsys, monkeypatch)
     monkeypatch.setattr(
         bench, "load_classification", lambda name, split: splits.append(split) or real(name, split)
     )
-    scores = bench.main(["--quick", "--datasets", "ItalyPowerDemand", "--candidates", "lastmax"])
+    scores = bench.main(
+        ["--quick", "--datasets", "ItalyPowerDemand", "--seeds", "0"]
+        + ["--candidates", "lastmax", "front end (32, 64) / 2"]
+    )
     assert set(splits) == {"train"}  # never the test split
-    assert 0 <= scores["lastmax", "ItalyPowerDemand"] <= 1
-    assert "CV accuracy on the training split" in capsys.readouterr().out
+    for candidate in ("lastmax", "front end (32, 64) / 2"):
+        got = scores[candidate, "ItalyPowerDemand"]
+        assert 0 <= got["logreg"] <= 1 and 0 <= got["svm"] <= 1 and got["fit_s"] > 0
+    printed = capsys.readouterr().out
+    assert "CV accuracy on the training split" in printed
+    assert "| front end (32, 64) / 2 |" in printed
