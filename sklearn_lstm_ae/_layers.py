@@ -14,6 +14,7 @@ __all__ = [
     "recurrent_layer",
     "dense_layer",
     "sub_seeds",
+    "valid_steps",
 ]
 
 _PACKAGE = "sklearn_lstm_ae"
@@ -55,7 +56,7 @@ def dense_layer(units, *, seed=None, **kwargs):
     return keras.layers.Dense(units, **kwargs)
 
 
-def _valid_steps(inputs):
+def valid_steps(inputs):
     """Boolean (batch, time): True where a time step holds no NaN."""
     return ops.logical_not(ops.any(ops.isnan(inputs), axis=-1))
 
@@ -77,7 +78,7 @@ class NaNPaddingMask(keras.layers.Layer):
         return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
 
     def compute_mask(self, inputs, mask=None):
-        return _valid_steps(inputs)
+        return valid_steps(inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -95,7 +96,7 @@ class RestoreMask(keras.layers.Layer):
         return inputs[0]
 
     def compute_mask(self, inputs, mask=None):
-        return _valid_steps(inputs[1])
+        return valid_steps(inputs[1])
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]

@@ -27,6 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ._layers import valid_steps
 from ._network import RECONSTRUCTION, SEQUENCES
 
 __all__ = ["is_multi_worker", "multi_worker_strategy", "check_multi_worker", "fit_multi_worker"]
@@ -68,11 +69,12 @@ def multi_worker_strategy():
 
 def check_multi_worker(est):
     """Refuse, before any work, what the multi-worker step cannot do."""
-    if est.random_state is None and est.shuffle:
+    if est.random_state is None:
         raise ValueError(
-            "Training across workers needs random_state set to an int (or "
-            "shuffle=False): every worker must draw the same batches, of which "
-            "it trains its share. Pass the same random_state on every worker."
+            "Training across workers needs random_state set to an int: every "
+            "worker must start from the same weights and draw the same batches, "
+            "of which it trains its share. Pass the same random_state on every "
+            "worker."
         )
     if est.metrics:
         raise ValueError(
@@ -89,12 +91,6 @@ def _per_step(loss):
     if isinstance(loss, keras.losses.Loss):
         return loss.call
     return loss
-
-
-def _valid_steps(x):
-    """Steps of the encoder's input that are not all-NaN padding, ``(batch, steps)``."""
-    seqs = x[SEQUENCES] if isinstance(x, dict) else x
-    return tf.logical_not(tf.reduce_all(tf.math.is_nan(seqs), axis=-1))
 
 
 class _Step:
@@ -123,7 +119,8 @@ class _Step:
         ``[loss, sequences, sum per decoder..., count per decoder...]``.
         """
         pred = self.model(x, training=training)
-        valid = tf.cast(_valid_steps(x), tf.float32)
+        # The steps Keras's loss counts: those of the reconstruction's mask.
+        valid = tf.cast(valid_steps(x[SEQUENCES] if isinstance(x, dict) else x), tf.float32)
         sums, counts = [], []
         for head, fn in zip(self.heads, self.losses, strict=True):
             per = tf.cast(fn(y[head], pred[head]), tf.float32)

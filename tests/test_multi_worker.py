@@ -211,9 +211,8 @@ def test_what_cannot_be_shared_across_workers_is_refused_before_any_work(sines):
         tiny(random_state=None, distribution_strategy="multi_worker").fit(sines)
     with pytest.raises(ValueError, match="metrics are not computed"):
         tiny(metrics=["mae"], distribution_strategy="multi_worker").fit(sines)
-    # Unshuffled batches are the same on every worker without a seed.
-    ae = tiny(distribution_strategy="multi_worker", random_state=None, shuffle=False)
-    assert ae.get_params()["distribution_strategy"] == "multi_worker"
+    with pytest.raises(ValueError, match="start from the same weights"):
+        tiny(random_state=None, shuffle=False, distribution_strategy="multi_worker").fit(sines)
 
 
 _ONE_WORKER = r"""
