@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from ._layers import valid_steps
 from ._network import RECONSTRUCTION, SEQUENCES
+from ._random import hold_out
 
 __all__ = ["is_multi_worker", "multi_worker_strategy", "check_multi_worker", "fit_multi_worker"]
 
@@ -233,17 +234,6 @@ class _Distributed:
             yield next(self.batches)
 
 
-def _hold_out(x, y, validation_split):
-    """Keras's ``validation_split`` on arrays: the last sequences, never shuffled."""
-    n = len(keras.tree.flatten(x)[0])
-    at = int(np.floor(n * (1.0 - validation_split)))
-
-    def cut(part):
-        return keras.tree.map_structure(lambda a: a[part], (x, y))
-
-    return cut(slice(None, at)), cut(slice(at, None))
-
-
 def fit_multi_worker(
     model,
     x,
@@ -292,7 +282,7 @@ def fit_multi_worker(
         and validation_data is None
         and not isinstance(x, (tf.data.Dataset, keras.utils.PyDataset))
     ):
-        (x, y), validation_data = _hold_out(x, y, validation_split)
+        (x, y), validation_data = hold_out(x, y, validation_split)
     n_epochs = epochs - initial_epoch
     train = _Distributed(strategy, *_epochs_of(x, y, batch_size, n_epochs))
     held_out = None

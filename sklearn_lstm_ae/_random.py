@@ -23,7 +23,14 @@ import numpy as np
 import tensorflow as tf
 from sklearn.utils import check_random_state
 
-__all__ = ["int_seed", "Seeds", "EpochShuffle", "shuffled_batches", "ordered_training"]
+__all__ = [
+    "int_seed",
+    "Seeds",
+    "EpochShuffle",
+    "shuffled_batches",
+    "hold_out",
+    "ordered_training",
+]
 
 _MAX_SEED = 2**31 - 1
 
@@ -118,6 +125,20 @@ def shuffled_batches(x, y, batch_size, seed, epochs=None):
     return dataset, callback
 
 
+def hold_out(x, y, validation_split):
+    """Keras's ``validation_split`` on arrays: ``((x, y) kept, (x, y) held out)``.
+
+    The last sequences are held out, never shuffled, as Keras splits them.
+    """
+    n = len(keras.tree.flatten(x)[0])
+    at = int(math.floor(n * (1.0 - validation_split)))
+
+    def cut(part):
+        return keras.tree.map_structure(lambda a: a[part], (x, y))
+
+    return cut(slice(None, at)), cut(slice(at, None))
+
+
 def ordered_training(x, y, *, batch_size, validation_split, seed, epochs=None):
     """What ``Model.fit`` needs to train on arrays in batches ordered from ``seed``.
 
@@ -137,13 +158,7 @@ def ordered_training(x, y, *, batch_size, validation_split, seed, epochs=None):
     """
     fit_kwargs = {"shuffle": False}
     if validation_split:
-        n = len(keras.tree.flatten(x)[0])
-        at = int(math.floor(n * (1.0 - validation_split)))  # as Keras splits
-
-        def cut(part):
-            return keras.tree.map_structure(lambda a: a[part], (x, y))
-
-        (x, y), held_out = cut(slice(None, at)), cut(slice(at, None))
+        (x, y), held_out = hold_out(x, y, validation_split)
         fit_kwargs.update(validation_split=0.0, validation_data=held_out)
     dataset, callback = shuffled_batches(x, y, batch_size, seed, epochs)
     return dataset, fit_kwargs, callback
