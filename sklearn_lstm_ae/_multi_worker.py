@@ -83,6 +83,14 @@ def check_multi_worker(est):
             "metrics=None and measure after fitting, for example with "
             "score_samples or reconstruction_errors."
         )
+    if est.subseries_weight or est.mask_ratio:
+        raise ValueError(
+            "subseries_weight and mask_ratio are not supported when training "
+            "across workers: each worker would contrast its sequences with its "
+            "own share of the batch only, so the loss would not be the one a "
+            "single process trains. Set subseries_weight=0 and mask_ratio=0, or "
+            "train in one process (distribution_strategy=None or 'mirrored')."
+        )
 
 
 def _per_step(loss):

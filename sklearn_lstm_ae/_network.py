@@ -12,8 +12,9 @@ from ._layers import (
     recurrent_layer,
     sub_seeds,
 )
+from ._objectives import SUBSERIES, SpanMasking, SubseriesContrast, SubseriesCrops
 
-__all__ = ["build_autoencoder", "AutoencoderGraphs", "RECONSTRUCTION", "FUTURE"]
+__all__ = ["build_autoencoder", "AutoencoderGraphs", "RECONSTRUCTION", "FUTURE", "SUBSERIES"]
 
 LATENT = "latent"
 RECONSTRUCTION = "reconstruction"
@@ -52,6 +53,8 @@ def build_autoencoder(
     conv_filters=(),
     conv_kernel_size=5,
     conv_stride=2,
+    mask_ratio=0.0,
+    subseries=False,
     seed=None,
 ):
     """Build the LSTM autoencoder of the classic Keras tutorials, as a training graph.
@@ -107,15 +110,26 @@ def build_autoencoder(
         steps from each. Empty: the network of the tutorials.
     conv_kernel_size, conv_stride : int, default=5, 2
         Window and stride of every front-end convolution.
+    mask_ratio : float, default=0.0
+        Fraction of the valid input steps the encoder reads zeroed while
+        training, in spans (:class:`~sklearn_lstm_ae._objectives.SpanMasking`);
+        the decoders' targets stay the clean sequence. 0: no masking.
+    subseries : bool, default=False
+        Add the output ``"subseries"``: each sequence's contrastive loss
+        between its code and the code of a random subseries of it, against
+        the subseries of the other sequences of the batch
+        (:mod:`sklearn_lstm_ae._objectives`).
     seed : int, default=None
-        Seed of every initial weight and dropout mask, each layer getting a
-        seed of its own derived from it; no global random state is read or
-        changed. None leaves Keras's unseeded defaults.
+        Seed of every initial weight, dropout mask, masked span and
+        subseries, each layer getting a seed of its own derived from it; no
+        global random state is read or changed. None leaves Keras's unseeded
+        defaults.
 
     Returns
     -------
     keras.Model
-        Uncompiled model with a dict of outputs keyed by decoder name. Its
+        Uncompiled model with a dict of outputs keyed by decoder name (and
+        ``"subseries"``, a loss per sequence, with ``subseries``). Its
         input is the sequences array, or a dict ``{"sequences": ...,
         "<head>_teacher": ...}`` when ``conditional``.
     """
@@ -158,7 +172,13 @@ def build_autoencoder(
     # writes, sequences of any length (n_timesteps only sizes the decoder
     # model that decodes codes alone).
     inputs = {SEQUENCES: keras.Input((None, n_features), name=SEQUENCES)}
-    x = NaNPaddingMask(name="padding_mask")(inputs[SEQUENCES]) if masked else inputs[SEQUENCES]
+    # The self-supervised terms draw from a stream of their own, so that the
+    # network without them keeps the weights it always had.
+    mask_seed, crop_seed = sub_seeds(None if seed is None else seed + 2, 2)
+    x = inputs[SEQUENCES]
+    if mask_ratio:
+        x = SpanMasking(mask_ratio, seed=mask_seed, name="span_masking")(x)
+    x = NaNPaddingMask(name="padding_mask")(x) if masked else x
     code = _apply(encoder, x)
     outputs = {}
     for head, steps in heads.items():
@@ -189,16 +209,23 @@ def build_autoencoder(
         outputs[RECONSTRUCTION] = RestoreMask(name="reconstruction_mask")(
             [outputs[RECONSTRUCTION], inputs[SEQUENCES]]
         )
+    if subseries:
+        # The same encoder layers (the same weights) read one random
+        # subseries of each sequence; crops are NaN-padded, so always masked.
+        crops = SubseriesCrops(seed=crop_seed, name="subseries_crops")(inputs[SEQUENCES])
+        crop_code = _apply(encoder, NaNPaddingMask(name="subseries_mask")(crops))
+        outputs[SUBSERIES] = SubseriesContrast(name=SUBSERIES)([code, crop_code])
     return keras.Model(
         inputs if conditional else inputs[SEQUENCES], outputs, name="lstm_autoencoder"
     )
 
 
 def training_inputs(values, targets, conditional):
-    """The ``x`` that ``model.fit`` needs: the sequences, plus teachers if conditional."""
+    """The ``x`` that ``model.fit`` needs: the sequences, plus decoder teachers if conditional."""
     if not conditional:
         return values
-    return {SEQUENCES: values, **{_teacher(head): t for head, t in targets.items()}}
+    teachers = {_teacher(h): t for h, t in targets.items() if h in (RECONSTRUCTION, FUTURE)}
+    return {SEQUENCES: values, **teachers}
 
 
 class AutoencoderGraphs:

@@ -6,10 +6,18 @@ import keras
 import tensorflow as tf
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._network import FUTURE, RECONSTRUCTION
+from ._network import FUTURE, RECONSTRUCTION, SUBSERIES
 from ._scikeras import is_routed
 
-__all__ = ["PARAMETER_CONSTRAINTS", "check_params", "heads", "is_bce", "keras_params", "is_routed"]
+__all__ = [
+    "PARAMETER_CONSTRAINTS",
+    "check_params",
+    "heads",
+    "loss_weights",
+    "is_bce",
+    "keras_params",
+    "is_routed",
+]
 
 _BCE = ("binary_crossentropy", "bce")
 
@@ -28,6 +36,8 @@ PARAMETER_CONSTRAINTS = {
     "conv_filters": ["array-like"],
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
     "conv_stride": [Interval(Integral, 1, None, closed="left")],
+    "mask_ratio": [Interval(Real, 0, 1, closed="left")],
+    "subseries_weight": [Interval(Real, 0, None, closed="left")],
     "activation": [str],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "data_format": [StrOptions({"channels_last", "channels_first"})],
@@ -81,6 +91,18 @@ def heads(mode, future_weight):
     if mode == "predict":
         return {FUTURE: 1.0}
     return {RECONSTRUCTION: 1.0 - future_weight, FUTURE: future_weight}
+
+
+def loss_weights(spec):
+    """Every loss term a model trained for ``spec`` compiles, with its weight.
+
+    The decoders of ``spec["mode"]`` (:func:`heads`), then the subseries
+    contrast when ``spec["subseries_weight"]`` is positive.
+    """
+    weights = heads(spec["mode"], spec["future_weight"])
+    if spec.get("subseries_weight"):
+        weights[SUBSERIES] = float(spec["subseries_weight"])
+    return weights
 
 
 def keras_params(est):

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ._archive import InvalidArchive
-from ._fitted import SPEC_FIELDS, STATE_FIELDS
+from ._fitted import SPEC_DEFAULTS, SPEC_FIELDS, STATE_FIELDS
 
 __all__ = [
     "SCALER_ARRAYS",
@@ -207,7 +207,11 @@ def check_fitted(fitted):
         require(isinstance(fitted[name], bool), f"{name} must be true or false")
     spec = fitted["_fit_spec"]
     keys = set(SPEC_FIELDS)
-    require(isinstance(spec, dict) and set(spec) == keys, f"_fit_spec must hold {sorted(keys)}")
+    require(
+        isinstance(spec, dict) and keys - set(SPEC_DEFAULTS) <= set(spec) <= keys,
+        f"_fit_spec must hold {sorted(keys)}",
+    )
+    spec = {**SPEC_DEFAULTS, **spec}
     require(spec["mode"] in _SPEC_MODES, f"_fit_spec names the unknown mode {spec['mode']!r}")
     require(is_int(spec["n_future"]), "_fit_spec n_future must be an int >= 0")
     for name in ("reverse_target", "conditional"):
@@ -216,6 +220,11 @@ def check_fitted(fitted):
     require(
         isinstance(weight, (int, float)) and 0 <= weight <= 1,
         "_fit_spec future_weight must be in [0, 1]",
+    )
+    weight = spec["subseries_weight"]
+    require(
+        isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < 1e6,
+        "_fit_spec subseries_weight must be a number >= 0",
     )
     names = fitted["feature_names_in_"]
     require(
@@ -299,4 +308,5 @@ def parameter_bound(params, fitted):
             total += recurrent(width, units)
             width = units
         total += (width * n_features + n_features) * upsample
-    return total
+    # The seed states of the span masking and the subseries crops (2 each).
+    return total + 4

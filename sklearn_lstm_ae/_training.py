@@ -26,8 +26,9 @@ from ._multi_worker import (
     is_multi_worker,
     multi_worker_strategy,
 )
-from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
-from ._params import heads, is_bce, keras_params
+from ._network import FUTURE, RECONSTRUCTION, SUBSERIES, build_autoencoder, training_inputs
+from ._objectives import TermLoss
+from ._params import heads, is_bce, keras_params, loss_weights
 from ._random import Seeds, ordered_training
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
@@ -58,6 +59,7 @@ def fit_spec(est):
         "reverse_target": bool(est.reverse_target) and est.mode != "predict",
         "conditional": bool(est.conditional),
         "future_weight": float(weights.get(FUTURE, 0.0)),
+        "subseries_weight": float(est.subseries_weight),
     }
 
 
@@ -81,6 +83,9 @@ def make_targets(values, lengths, spec):
         if spec["reverse_target"]:
             target = reverse_steps(target, input_lengths)
         targets[RECONSTRUCTION] = nan_to_zero(target)
+    if spec.get("subseries_weight"):
+        # The contrast's output is its own loss: Keras wants a target all the same.
+        targets[SUBSERIES] = np.zeros(len(values), np.float32)
     padded = int(input_lengths.min()) < values.shape[1]
     return training_inputs(encoder_input, targets, spec["conditional"]), targets, padded
 
@@ -111,7 +116,7 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
     def build(compile_kwargs):
         encoder = _units(est.encoder_units)
         decoder = encoder[::-1] if est.decoder_units is None else _units(est.decoder_units)
-        weights = heads(spec["mode"], est.future_weight)
+        weights = loss_weights(spec)
         model = build_autoencoder(
             n_timesteps=n_timesteps,
             n_features=n_features,
@@ -131,6 +136,8 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
             conv_filters=_units(est.conv_filters),
             conv_kernel_size=est.conv_kernel_size,
             conv_stride=est.conv_stride,
+            mask_ratio=est.mask_ratio,
+            subseries=SUBSERIES in weights,
             seed=seed,
         )
         metrics = compile_kwargs.pop("metrics", None)
@@ -144,10 +151,12 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
                     for m in metrics
                 ]
                 for head in weights
+                if head != SUBSERIES
             }
         loss = compile_kwargs.pop("loss")
+        losses = {head: TermLoss() if head == SUBSERIES else loss for head in weights}
         compile_kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
-        model.compile(loss={head: loss for head in weights}, loss_weights=weights, **compile_kwargs)
+        model.compile(loss=losses, loss_weights=weights, **compile_kwargs)
         return model
 
     return build
@@ -208,7 +217,7 @@ def _train(est, spec, batches, *, build, strategy=None, model=None, initial_epoc
     run = None
     if is_multi_worker(strategy):
         # Keras's fit fails under this strategy (keras-team/keras#20585).
-        run = functools.partial(fit_multi_worker, heads=heads(spec["mode"], est.future_weight))
+        run = functools.partial(fit_multi_worker, heads=loss_weights(spec))
     with strategy.scope(), quiet_retracing():
         model, history = fit_keras_model(
             build,

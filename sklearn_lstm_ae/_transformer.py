@@ -85,6 +85,26 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         Window of every front-end convolution, in steps.
     conv_stride : int, default=2
         Stride of every front-end convolution.
+    mask_ratio : float, default=0.0
+        Masked (denoising) reconstruction: while training, the encoder reads
+        each sequence with about this fraction of its valid steps set to
+        zero, in spans of 3 steps drawn anew for every batch, and the
+        decoders must still rebuild the clean sequence (as TST does). Codes,
+        ``transform`` and every scoring method read the sequences as they
+        are. 0 trains on clean input. Not with
+        ``distribution_strategy="multi_worker"``.
+    subseries_weight : float, default=0.0
+        Weight of a contrastive loss beside the decoders' (whose weights sum
+        to 1): the code of each training sequence must be closer to the code
+        of one random subseries of it (a quarter to all of its valid steps,
+        anywhere in it) than to the subseries of the other sequences of the
+        batch, an InfoNCE loss on cosine similarities (the subseries
+        sampling of T-Loss). It rewards codes for what tells sequences
+        apart rather than for what rebuilds them. ``history_`` logs it as
+        ``"subseries_loss"`` (``ln(batch_size)`` for codes that tell nothing
+        apart, 0 at best). It is not part of ``score_samples``, which stays
+        the decoders' error. 0 trains the decoders alone. Not with
+        ``distribution_strategy="multi_worker"``.
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
         cuDNN on a GPU; "relu", as in the classic tutorials, also works.
@@ -196,7 +216,9 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
     decoder_ : keras.Model
         Codes to sequences (scaled units); shares weights with ``model_``.
     history_ : dict of list of float
-        Per-epoch ``loss`` (and ``val_loss``, metrics) of the training run.
+        Per-epoch ``loss`` (and ``val_loss``, metrics) of the training run;
+        with several loss terms, each one's as well (``"reconstruction_loss"``,
+        ``"future_loss"``, ``"subseries_loss"``).
     scaler_ : transformer or None
         The fitted scaler.
     n_timesteps_ : int
@@ -263,6 +285,8 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         conv_filters=(),
         conv_kernel_size=5,
         conv_stride=2,
+        mask_ratio=0.0,
+        subseries_weight=0.0,
         activation="tanh",
         dropout=0.0,
         data_format="channels_last",
@@ -299,6 +323,8 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
         self.conv_stride = conv_stride
+        self.mask_ratio = mask_ratio
+        self.subseries_weight = subseries_weight
         self.activation = activation
         self.dropout = dropout
         self.data_format = data_format

@@ -1,0 +1,212 @@
+"""Self-supervised training terms beside reconstruction: masked spans and subseries contrast.
+
+Both act in the training graph only; the encoder that ``transform`` runs is
+untouched, so codes, decoders, saving and every input form work as without
+them.
+
+- :class:`SpanMasking` (``mask_ratio``) zeroes random spans of the valid
+  input steps while training, so the decoders must rebuild the clean
+  sequence from a corrupted one (masked, or denoising, reconstruction as in
+  TST, Zerveas et al., KDD 2021).
+- :class:`SubseriesCrops` and :class:`SubseriesContrast`
+  (``subseries_weight``) teach the code to tell sequences apart: the code of
+  a whole sequence must be closer to the code of one of its own random
+  subseries than to the subseries of the other sequences of the batch (the
+  subseries sampling of T-Loss, Franceschi et al., NeurIPS 2019, with a
+  softmax over the batch, InfoNCE, in place of T-Loss's sampled negatives).
+
+All random draws come from Keras ``SeedGenerator`` objects seeded by the
+estimator, so no process-wide random state is read or changed.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from ._layers import valid_steps
+
+__all__ = [
+    "SpanMasking",
+    "SubseriesCrops",
+    "SubseriesContrast",
+    "TermLoss",
+    "SUBSERIES",
+    "MASK_SPAN",
+    "MIN_CROP",
+    "TEMPERATURE",
+]
+
+_PACKAGE = "sklearn_lstm_ae"
+
+#: Name of the subseries contrast's output and of its loss in ``history_``.
+SUBSERIES = "subseries"
+#: Length, in steps, of each masked span (TST's mean span length is 3).
+MASK_SPAN = 3
+#: Shortest subseries, as a fraction of its sequence's valid length.
+MIN_CROP = 0.25
+#: Temperature of the contrast's cosine similarities.
+TEMPERATURE = 0.1
+
+
+def _generator(seed):
+    # A Keras SeedGenerator draws statelessly from its own state variable:
+    # seeded, it reads nothing global; None follows Keras's global seed.
+    return keras.random.SeedGenerator(seed)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SpanMasking(keras.layers.Layer):
+    """Zero random spans of ``span`` valid steps while training; identity otherwise.
+
+    Each valid step starts a span with probability ``p``, chosen so that
+    ``1 - (1 - p) ** span == ratio``: away from a sequence's first steps,
+    each valid step is masked with probability ``ratio``. NaN padding stays
+    NaN, so the padding mask downstream is unchanged. All features of a
+    masked step are zeroed, the mean of standard-scaled data.
+
+    Parameters
+    ----------
+    ratio : float
+        Expected fraction of valid steps masked, in [0, 1).
+    span : int, default=MASK_SPAN
+        Length of each span.
+    seed : int, default=None
+        Seed of the draws (None: Keras's global seed).
+    """
+
+    def __init__(self, ratio, span=MASK_SPAN, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.ratio, self.span = float(ratio), int(span)
+        self.seed = None if seed is None else int(seed)
+        self.start_probability = 1.0 - (1.0 - self.ratio) ** (1.0 / self.span)
+        self.generator = _generator(self.seed)
+
+    def masked_steps(self, inputs):
+        """Boolean ``(batch, time)``: the steps this call masks (padding excluded)."""
+        starts = keras.random.uniform(ops.shape(inputs)[:2], seed=self.generator)
+        starts = ops.cast(starts < self.start_probability, "float32")
+        # Step t is masked when a span starts in (t - span, t].
+        count = ops.cumsum(starts, axis=1)
+        shifted = ops.pad(count, [[0, 0], [self.span, 0]])[:, : ops.shape(count)[1]]
+        return ops.logical_and(count - shifted > 0, valid_steps(inputs))
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        hidden = ops.expand_dims(self.masked_steps(inputs), -1)
+        return ops.where(hidden, ops.zeros_like(inputs), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "ratio": self.ratio, "span": self.span, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SubseriesCrops(keras.layers.Layer):
+    """One random subseries of each sequence, NaN-padded to the longest of the batch.
+
+    A sequence of ``L`` valid steps gets a crop of ``ceil(u * L)`` steps,
+    ``u`` uniform in ``[min_fraction, 1]``, at a uniform start within it;
+    the crop begins at step 0 of the output and NaN fills the rest, so the
+    encoder reads it with the padding mask. A new draw at every call.
+
+    Parameters
+    ----------
+    min_fraction : float, default=MIN_CROP
+        Shortest crop, as a fraction of the sequence's valid length.
+    seed : int, default=None
+        Seed of the draws (None: Keras's global seed).
+    """
+
+    def __init__(self, min_fraction=MIN_CROP, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.min_fraction = float(min_fraction)
+        self.seed = None if seed is None else int(seed)
+        self.generator = _generator(self.seed)
+
+    def crop_bounds(self, inputs):
+        """``(start, length)`` of each sequence's crop, int32 ``(batch,)`` each."""
+        lengths = ops.sum(ops.cast(valid_steps(inputs), "float32"), axis=1)
+        draws = keras.random.uniform((ops.shape(inputs)[0], 2), seed=self.generator)
+        fraction = self.min_fraction + (1.0 - self.min_fraction) * draws[:, 0]
+        length = ops.clip(ops.ceil(fraction * lengths), 1.0, ops.maximum(lengths, 1.0))
+        start = ops.floor(draws[:, 1] * (lengths - length + 1.0))
+        start = ops.clip(start, 0.0, ops.maximum(lengths - length, 0.0))
+        return ops.cast(start, "int32"), ops.cast(length, "int32")
+
+    def call(self, inputs):
+        start, length = self.crop_bounds(inputs)
+        steps = ops.arange(ops.shape(inputs)[1], dtype="int32")[None, :]
+        index = ops.minimum(start[:, None] + steps, ops.shape(inputs)[1] - 1)
+        crops = ops.take_along_axis(inputs, ops.expand_dims(index, -1), axis=1)
+        inside = ops.expand_dims(steps < length[:, None], -1)
+        crops = ops.where(inside, crops, ops.full_like(crops, math.nan))
+        return crops[:, : ops.max(length)]
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], None, input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "min_fraction": self.min_fraction, "seed": self.seed}
+
+
+def contrast_losses(codes, crop_codes, temperature=TEMPERATURE):
+    """Per-sequence InfoNCE loss between codes and the codes of their crops.
+
+    ``s[i, j]`` is the cosine similarity of code ``i`` and crop code ``j``
+    over ``temperature``; the loss of sequence ``i`` averages the
+    cross-entropies of picking its own crop among the batch's crops (row
+    ``i``) and its own code among the batch's codes (column ``i``). A batch
+    of ``B`` unrelated codes scores about ``ln B``; 0 is perfect.
+    """
+    a = codes / ops.maximum(ops.norm(codes, axis=1, keepdims=True), 1e-8)
+    b = crop_codes / ops.maximum(ops.norm(crop_codes, axis=1, keepdims=True), 1e-8)
+    s = ops.matmul(a, ops.transpose(b)) / temperature
+    diagonal = ops.diagonal(s)
+    rows = ops.logsumexp(s, axis=1) - diagonal
+    columns = ops.logsumexp(s, axis=0) - diagonal
+    return 0.5 * (rows + columns)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SubseriesContrast(keras.layers.Layer):
+    """The per-sequence loss of :func:`contrast_losses`: ``[codes, crop codes] -> (batch,)``.
+
+    Parameters
+    ----------
+    temperature : float, default=TEMPERATURE
+        Temperature of the cosine similarities.
+    """
+
+    def __init__(self, temperature=TEMPERATURE, **kwargs):
+        super().__init__(**kwargs)
+        self.temperature = float(temperature)
+
+    def call(self, inputs):
+        codes, crop_codes = inputs
+        return contrast_losses(codes, crop_codes, self.temperature)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0],)
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class TermLoss(keras.losses.Loss):
+    """The loss of an output that already is a per-sequence loss: its mean.
+
+    Compiled for the :data:`SUBSERIES` output, so that Keras weighs it with
+    ``loss_weights`` and logs it as ``subseries_loss`` beside the decoders'.
+    The target is ignored (a placeholder of zeros).
+    """
+
+    def __init__(self, name="term_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        return ops.cast(y_pred, "float32") + 0.0 * ops.cast(y_true, "float32")
