@@ -105,9 +105,10 @@ def build_autoencoder(
         Filters of strided ``Conv1D`` layers (ReLU) read before the first
         LSTM, a convolutional front end (:class:`~sklearn_lstm_ae._layers.MaskedConv1D`):
         local-shape detectors that also shorten the sequence by
-        ``conv_stride`` per layer. The decoders then run their LSTMs over the
-        shortened time axis and write ``conv_stride ** len(conv_filters)``
-        steps from each. Empty: the network of the tutorials.
+        ``conv_stride`` per layer. Unconditioned decoders then run their
+        LSTMs over the shortened time axis and write ``conv_stride **
+        len(conv_filters)`` steps from each; conditional decoders run at the
+        input's rate. Empty: the network of the tutorials.
     conv_kernel_size, conv_stride : int, default=5, 2
         Window and stride of every front-end convolution.
     mask_ratio : float, default=0.0
@@ -142,7 +143,10 @@ def build_autoencoder(
         MaskedConv1D(f, conv_kernel_size, conv_stride, seed=s, name=f"{ENCODER}conv_{i}")
         for i, (f, s) in enumerate(zip(conv_filters, conv_seeds, strict=True))
     ]
-    upsample = conv_stride ** len(conv_filters)
+    # Unconditioned decoders run their LSTMs over the shortened time axis and
+    # write several steps from each; a conditional decoder reads its previous
+    # step, so it runs at the input's own rate (its input is the code).
+    upsample = 1 if conditional else conv_stride ** len(conv_filters)
     for i, n in enumerate(encoder_units):
         options = dict(
             activation=activation,

@@ -178,13 +178,6 @@ def check_params(est):
     _check_units("decoder_units", est.decoder_units)
     if len(est.conv_filters):
         _check_units("conv_filters", est.conv_filters, "filters of the Conv1D layers")
-        if est.conditional:
-            raise ValueError(
-                "conditional=True cannot be combined with conv_filters: a "
-                "conditional decoder feeds back each step it writes, and the "
-                "convolutional front end's decoder writes several steps at "
-                "once. Set conv_filters=() or conditional=False."
-            )
     scaler = est.scaler
     if isinstance(scaler, str) and scaler not in ("standard", "minmax"):
         raise ValueError(

@@ -295,7 +295,7 @@ def parameter_bound(params, fitted):
     for f in filters:  # the convolutional front end
         total += kernel * width * f + f
         width = f
-    upsample = stride ** len(filters)
+    upsample = 1 if params.get("conditional") else stride ** len(filters)
     for units in encoder:
         total += ways * recurrent(width, units)
         width = ways * units

@@ -78,9 +78,9 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         Filters of ``Conv1D`` layers (ReLU) read before the LSTM, a
         convolutional front end: local-shape detectors, each shortening the
         sequence by ``conv_stride`` (padding stays masked), so long sequences
-        train faster; the decoders write ``conv_stride ** len(conv_filters)``
-        steps per LSTM step. Empty: the tutorials' network. Not with
-        ``conditional``.
+        train faster; unconditioned decoders write ``conv_stride **
+        len(conv_filters)`` steps per LSTM step (conditional ones one step
+        each, reading the previous). Empty: the tutorials' network.
     conv_kernel_size : int, default=5
         Window of every front-end convolution, in steps.
     conv_stride : int, default=2

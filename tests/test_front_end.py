@@ -37,8 +37,14 @@ def test_the_mask_follows_the_stride_and_padding_never_leaks():
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"cell": "gru"}, {"bidirectional": True}, {"mode": "composite", "n_future": 2}],
-    ids=["lstm", "gru", "bidirectional", "composite"],
+    [
+        {},
+        {"cell": "gru"},
+        {"bidirectional": True},
+        {"mode": "composite", "n_future": 2},
+        {"conditional": True, "mode": "composite", "n_future": 2},
+    ],
+    ids=["lstm", "gru", "bidirectional", "composite", "conditional"],
 )
 def test_a_front_end_model_encodes_decodes_and_saves(sines, tmp_path, params):
     X = sines[:, :11]  # 11 steps: not a multiple of the stride
@@ -87,17 +93,27 @@ def test_the_front_end_is_seeded_by_the_estimator_and_off_by_default(sines):
     assert plain.model_.get_layer("reconstruction").output_layer.units == 2
 
 
-def test_the_front_end_refuses_what_it_cannot_do(sines):
-    with pytest.raises(ValueError, match="conditional=True cannot be combined with conv_filters"):
-        tiny(**FRONT, conditional=True).fit(sines)
+def test_the_front_end_refuses_bad_sizes(sines):
     with pytest.raises(ValueError, match=r"conv_filters must be a non-empty tuple of positive"):
         tiny(conv_filters=(4, 0)).fit(sines)
     with pytest.raises(ValueError, match="'conv_stride' parameter"):
         tiny(conv_filters=(4,), conv_stride=0).fit(sines)
 
 
-def test_the_load_bound_counts_the_front_end(sines):
-    ae = tiny(**FRONT, mode="composite").fit(sines)
+@pytest.mark.parametrize("conditional", [False, True])
+def test_the_load_bound_counts_the_front_end(sines, conditional):
+    ae = tiny(**FRONT, mode="composite", conditional=conditional).fit(sines)
     fitted = {"n_features_": 2, "_fit_spec": {"mode": "composite"}}
     bound = parameter_bound(ae.get_params(), fitted)
     assert ae.model_.count_params() <= bound < 2 * ae.model_.count_params()
+
+
+def test_a_conditional_decoder_runs_at_the_inputs_rate_behind_a_front_end(sines):
+    ae = tiny(**FRONT, conditional=True).fit(sines[:, :11])
+    decoder = ae.model_.get_layer("reconstruction")
+    assert decoder.upsample == 1 and decoder.conditional
+    # It writes every step from the code and its own previous output.
+    assert decoder.output_layer.units == 2
+    assert ae.reconstruct(sines[:4, :11]).shape == (4, 11, 2)
+    plain = tiny(**FRONT).fit(sines[:, :11]).model_.get_layer("reconstruction")
+    assert plain.upsample == 4 and plain.output_layer.units == 8
