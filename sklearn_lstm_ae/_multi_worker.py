@@ -15,7 +15,11 @@ by the number of valid steps of the global batch, the decoders weighted as
 compiled. The epoch's loss, the plateaus, early stopping with best weights,
 the NaN stop, the progress bar and the user's callbacks run through the very
 Keras callbacks ``fit`` runs (:mod:`sklearn_lstm_ae._callbacks`), fed with the
-loss all workers agree on, so every worker takes the same decisions.
+loss all workers agree on, so every worker takes the same decisions. The
+subseries contrast (``subseries_weight``) is a loss per sequence, averaged
+over the global batch like the others; its negatives are the other sequences
+of the worker's own share of the batch, so it differs from one process's
+contrast, as a contrast over each GPU's share does.
 
 Every worker must call ``fit`` with the same data (for example one
 memory-mapped ``.npy`` file on shared storage) and the same ``random_state``:
@@ -83,14 +87,7 @@ def check_multi_worker(est):
             "metrics=None and measure after fitting, for example with "
             "score_samples or reconstruction_errors."
         )
-    if est.subseries_weight or est.mask_ratio:
-        raise ValueError(
-            "subseries_weight and mask_ratio are not supported when training "
-            "across workers: each worker would contrast its sequences with its "
-            "own share of the batch only, so the loss would not be the one a "
-            "single process trains. Set subseries_weight=0 and mask_ratio=0, or "
-            "train in one process (distribution_strategy=None or 'mirrored')."
-        )
+
 
 
 def _per_step(loss):

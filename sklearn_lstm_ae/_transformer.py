@@ -91,8 +91,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         zero, in spans of 3 steps drawn anew for every batch, and the
         decoders must still rebuild the clean sequence (as TST does). Codes,
         ``transform`` and every scoring method read the sequences as they
-        are. 0 trains on clean input. Not with
-        ``distribution_strategy="multi_worker"``.
+        are. 0 trains on clean input.
     subseries_weight : float, default=0.0
         Weight of a contrastive loss beside the decoders' (whose weights sum
         to 1): the code of each training sequence must be closer to the code
@@ -103,8 +102,9 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         apart rather than for what rebuilds them. ``history_`` logs it as
         ``"subseries_loss"`` (``ln(batch_size)`` for codes that tell nothing
         apart, 0 at best). It is not part of ``score_samples``, which stays
-        the decoders' error. 0 trains the decoders alone. Not with
-        ``distribution_strategy="multi_worker"``.
+        the decoders' error. 0 trains the decoders alone. Across workers
+        (``distribution_strategy="multi_worker"``), each worker contrasts its
+        share of the batch within itself.
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
         cuDNN on a GPU; "relu", as in the classic tutorials, also works.

@@ -117,6 +117,12 @@ def test_quick_representation_benchmark_prints_every_column(capsys):
         assert 0 <= row["rocket"] <= 1 and row["lstm_fit_s"] > 0
         for runs in row["library"].values():  # one entry per seed
             assert len(runs["svm"]) == len(runs["fit_s"]) == 2
+        # The transfer row: one pooled fit per seed, the same seconds for every dataset.
+        assert set(row["library"]) == {"defaults", "front end", bench.TRANSFER}
+    pooled = [rows[n]["library"][bench.TRANSFER]["fit_s"] for n in rows]
+    assert pooled[0] == pooled[1] and all(s > 0 for s in pooled[0])
+    assert "| PickupGestureWiimoteZ | transfer (pooled) |" in printed
+    for row in rows.values():
         # The first table's LSTM columns are the defaults' mean over the seeds.
         assert row["lstm"]["svm"] == np.mean(row["library"]["defaults"]["svm"])
     assert bench.spread([0.5, 0.75, 1.0]) == "0.750 (0.500-1.000)"
@@ -149,17 +155,23 @@ def test_roofline_counts_on_a_hand_computed_network():
     assert roofline.percent(2e9, 1.0, 4.0) == (2.0, 50.0)
 
 
-def test_quick_default_selection_reads_only_training_splits(capsys, monkeypatch):
+def test_quick_default_selection_reads_only_training_splits(capsys, monkeypatch, tmp_path):
     bench = _load("select_defaults")
     splits = []
     real = bench.load_classification
     monkeypatch.setattr(
         bench, "load_classification", lambda name, split: splits.append(split) or real(name, split)
     )
-    scores = bench.main(
-        ["--quick", "--datasets", "ItalyPowerDemand", "--seeds", "0"]
-        + ["--candidates", "lastmax", "front end (32, 64) / 2"]
-    )
+    out = tmp_path / "results.jsonl"
+    argv = ["--quick", "--datasets", "ItalyPowerDemand", "--seeds", "0", "--out", str(out)]
+    argv += ["--candidates", "lastmax", "front end (32, 64) / 2"]
+    scores = bench.main(argv)
+    # Every result is recorded as measured, and a second run reads them back.
+    lines = out.read_text().splitlines()
+    assert len(lines) == 2 and '"candidate": "lastmax"' in lines[0]
+    monkeypatch.setattr(bench, "cv_score", lambda *a: pytest.fail("measured again"))
+    assert bench.main(argv) == scores
+    assert len(out.read_text().splitlines()) == 2
     assert set(splits) == {"train"}  # never the test split
     for candidate in ("lastmax", "front end (32, 64) / 2"):
         got = scores[candidate, "ItalyPowerDemand"]

@@ -213,11 +213,3 @@ def test_score_samples_stays_the_decoders_error(sines):
 def test_bad_weights_are_refused_with_the_parameter_named(sines, params, message):
     with pytest.raises(ValueError, match=message):
         tiny(**params).fit(sines)
-
-
-def test_training_across_workers_refuses_the_terms(sines):
-    for params in (dict(subseries_weight=1.0), dict(mask_ratio=0.1)):
-        ae = tiny(distribution_strategy="multi_worker", **params)
-        with pytest.raises(ValueError, match="not supported when training across workers"):
-            ae.fit(sines)
-        assert not hasattr(ae, "_fitted_")
