@@ -55,10 +55,13 @@ def main():
         seconds = time.perf_counter() - start
         rows.append((name, model.score(X_te, y_test), seconds))
     ae = lstm[0]
+    # Each loss term of the last epoch: the decoder's and the subseries contrast's.
+    terms = {k[: -len("_loss")]: v[-1] for k, v in ae.history_.items() if k.endswith("_loss")}
     print(
-        f"autoencoder: {len(ae.history_['loss'])} epochs, final loss "
-        f"{ae.history_['loss'][-1]:.4f}, test reconstruction score "
-        f"{ae.score(X_test):.4f} (minus mean squared error, scaled units)"
+        f"autoencoder: {len(ae.history_['loss'])} epochs, final losses "
+        + ", ".join(f"{k} {v:.4f}" for k, v in terms.items())
+        + f"; test reconstruction score {ae.score(X_test):.4f} (minus mean squared "
+        "error, scaled units)"
     )
     header = f"features ({N_COMPONENTS} components)"
     print(f"\n{header:<32}{'test accuracy':>14}{'fit s':>8}")

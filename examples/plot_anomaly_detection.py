@@ -34,7 +34,14 @@ print(f"train {train.shape}, test {test.shape}, labelled anomaly at {start}..{en
 # the threshold: it sets how many false alarms to expect.
 windows = SlidingWindows(window=64)
 detector = LSTMAutoencoderOutlierDetector(
-    LSTMAutoencoderTransformer(latent_dim=8, encoder_units=(32,), epochs=30, random_state=0),
+    LSTMAutoencoderTransformer(
+        latent_dim=8,
+        encoder_units=(32,),
+        epochs=30,
+        random_state=0,
+        conv_filters=(),  # the tutorial's network: LSTMs only,
+        subseries_weight=0.0,  # trained to reconstruct alone
+    ),
     contamination=0.001,
 )
 detector.fit(windows.fit_transform(train))

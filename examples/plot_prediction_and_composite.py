@@ -26,6 +26,8 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
 sequence = np.arange(1, 10)[None, :, None] / 10  # 0.1 .. 0.9, shape (1, 9, 1)
 tutorial_like = dict(
+    conv_filters=(),  # the tutorials' network: no convolutional front end,
+    subseries_weight=0.0,  # and the decoders' loss alone
     latent_dim=8,
     encoder_units=(32,),
     scaler=None,

@@ -24,7 +24,13 @@ sequence = np.arange(1, 10)[None, :] / 10  # one univariate sequence: shape (1, 
 # the input; the library's default ``tanh`` cells and standard scaling come
 # back within 0.01 (the test suite checks it).
 ae = LSTMAutoencoderTransformer(
-    latent_dim=8, encoder_units=(100,), epochs=300, batch_size=1, random_state=0
+    latent_dim=8,
+    encoder_units=(100,),
+    epochs=300,
+    batch_size=1,
+    random_state=0,
+    conv_filters=(),  # the tutorials' network: no convolutional front end,
+    subseries_weight=0.0,  # and the decoder's loss alone
 )
 code = ae.fit_transform(sequence)
 print("code shape:", code.shape)  # the standalone encoder's fixed-length vector

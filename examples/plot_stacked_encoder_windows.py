@@ -38,6 +38,8 @@ print("training windows:", X.shape)
 # %%
 ae = LSTMAutoencoderTransformer(
     encoder_units=(128, 64),  # the tutorial's stack; decoder (64, 128)
+    conv_filters=(),  # the tutorial's network: no convolutional front end,
+    subseries_weight=0.0,  # and the decoder's loss alone
     latent_dim=16,
     epochs=20,
     batch_size=64,

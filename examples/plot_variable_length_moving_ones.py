@@ -33,6 +33,8 @@ print("lengths:", sorted({len(s) for s in sequences}))
 ae = LSTMAutoencoderTransformer(
     latent_dim=4,
     encoder_units=(32,),
+    conv_filters=(),  # the thread's network: LSTMs only,
+    subseries_weight=0.0,  # trained to reconstruct alone
     loss="binary_crossentropy",
     scaler=None,
     epochs=40,

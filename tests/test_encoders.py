@@ -7,7 +7,7 @@ import pytest
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._layers import MaskedPooling
 
-from .conftest import tiny
+from .conftest import TUTORIAL, tiny
 
 
 def test_masked_pooling_on_a_hand_computed_example():
@@ -80,7 +80,12 @@ def test_pooled_codes_beat_last_state_codes_on_gunpoint():
     scores = {}
     for pooling in ("last", "max"):
         ae = LSTMAutoencoderTransformer(
-            latent_dim=8, encoder_units=(16,), pooling=pooling, max_updates=150, random_state=0
+            latent_dim=8,
+            encoder_units=(16,),
+            pooling=pooling,
+            max_updates=150,
+            random_state=0,
+            **TUTORIAL,
         )
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         clf.fit(ae.fit_transform(X), y)
@@ -92,7 +97,7 @@ def test_the_first_tutorials_sequence_comes_back_within_001():
     """The first tutorial: 0.1..0.9, LSTM(100), 300 epochs; it printed errors near 0.004."""
     seq = np.arange(1, 10, dtype=np.float32)[None, :, None] / 10
     ae = LSTMAutoencoderTransformer(
-        latent_dim=8, encoder_units=(100,), epochs=300, batch_size=1, random_state=0
+        latent_dim=8, encoder_units=(100,), epochs=300, batch_size=1, random_state=0, **TUTORIAL
     ).fit(seq)
     err = np.abs(ae.reconstruct(seq) - seq).max()
     assert err < 0.01, err

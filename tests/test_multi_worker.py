@@ -12,7 +12,7 @@ import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .conftest import tiny
+from .conftest import TUTORIAL, tiny
 
 #: One worker process: every training path in turn, each under the one
 #: strategy of the process, saving what the test compares.
@@ -41,6 +41,7 @@ class Batches(keras.utils.PyDataset):
 
 def make(**params):
     base = dict(encoder_units=(8,), latent_dim=3, epochs=6, batch_size=16, random_state=0)
+    base.update(conv_filters=(), subseries_weight=0.0)  # the tutorials' network
     return LSTMAutoencoderTransformer(**{**base, **params}, distribution_strategy="multi_worker")
 
 
@@ -210,6 +211,7 @@ def test_two_workers_train_the_model_one_process_trains(two_workers):
         random_state=0,
         mode="composite",
         n_future=2,
+        **TUTORIAL,
     ).fit(X)
     np.testing.assert_allclose(alone.history_["loss"], histories[0]["composite"]["loss"], rtol=1e-5)
     for a, b in zip(alone.model_.get_weights(), _weights(out / "composite0.npz"), strict=True):
@@ -231,7 +233,8 @@ strategy = tf.distribute.MultiWorkerMirroredStrategy()  # first: before any TF o
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 rng = np.random.default_rng(0)
 X = rng.normal(size=(40, 7, 2)).astype("float32")
-params = dict(encoder_units=(4,), latent_dim=2, epochs=3, batch_size=8, random_state=0)
+params = dict(encoder_units=(4,), latent_dim=2, epochs=3, batch_size=8, random_state=0,
+              conv_filters=(), subseries_weight=0.0)
 given = LSTMAutoencoderTransformer(distribution_strategy=strategy, **params).fit(X)
 alone = LSTMAutoencoderTransformer(**params).fit(X)
 assert given.model_.distribute_strategy is strategy

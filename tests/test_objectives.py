@@ -213,3 +213,30 @@ def test_score_samples_stays_the_decoders_error(sines):
 def test_bad_weights_are_refused_with_the_parameter_named(sines, params, message):
     with pytest.raises(ValueError, match=message):
         tiny(**params).fit(sines)
+
+
+def test_the_defaults_are_the_cross_validated_network(sines):
+    params = LSTMAutoencoderTransformer().get_params()
+    assert params["conv_filters"] == (32, 64) and params["subseries_weight"] == 1.0
+    assert params["conv_kernel_size"] == 5 and params["conv_stride"] == 2
+    ae = LSTMAutoencoderTransformer(latent_dim=2, encoder_units=(8,), epochs=2, random_state=0)
+    ae.fit(sines)
+    kinds = {type(layer).__name__ for layer in ae.model_.layers}
+    assert {"MaskedConv1D", "SubseriesCrops", "SubseriesContrast"} <= kinds
+    assert {"reconstruction_loss", "subseries_loss"} <= set(ae.history_)
+    assert ae.transform(sines).shape == (60, 2)
+    # Every mode still works on the defaults, the conditional decoder included.
+    composite = LSTMAutoencoderTransformer(
+        latent_dim=2,
+        encoder_units=(8,),
+        epochs=1,
+        random_state=0,
+        mode="composite",
+        n_future=2,
+        conditional=True,
+    ).fit(sines)
+    assert composite.forecast(sines[:3]).shape == (3, 2, 2)
+    # The tutorials' network is two parameters away.
+    tutorial = tiny().fit(sines)
+    assert "MaskedConv1D" not in {type(layer).__name__ for layer in tutorial.model_.layers}
+    assert set(tutorial.history_) == {"loss"}

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._steps import reverse_steps, split_future
 
-from .conftest import tiny
+from .conftest import TUTORIAL, tiny
 
 SEED_SEQUENCE = np.arange(1, 10, dtype=np.float32)[None, :, None] / 10  # 0.1 .. 0.9
 
@@ -27,6 +27,7 @@ def _seed_model(**params):
         epochs=150,
         learning_rate=0.01,
         random_state=0,
+        **TUTORIAL,
     )
     return LSTMAutoencoderTransformer(**{**base, **params})
 
@@ -103,6 +104,7 @@ def test_predict_mode_beats_a_persistence_forecast():
         epochs=40,
         batch_size=16,
         random_state=0,
+        **TUTORIAL,
     ).fit(X)
     past, future = X[:, :12], X[:, 12:]
     model_error = np.mean((ae.forecast(past) - future) ** 2)
