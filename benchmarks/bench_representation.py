@@ -3,11 +3,17 @@
 One run, on aeon's bundled datasets with their default train/test splits:
 
 - the library's codes (``latent_dim=16``) of every variant in ``VARIANTS``
-  (the defaults, the convolutional front end, a larger code), fitted with
+  (the defaults; the front end without the subseries contrast; the LSTM
+  encoder trained on reconstruction alone, the defaults before the
+  contrast; a larger code), fitted with
   each of ``--seeds``, then three heads: a logistic regression (after
   standardising), an RBF SVM with C chosen by 3-fold cross-validation on the
   training codes (the head T-Loss and TS2Vec report), and a 1-NN; the mean
   and the range over the seeds, and the fit seconds;
+- a transfer row: one transformer per seed fitted once, without labels, on
+  the pooled training splits of all the datasets run (their lengths differ:
+  length buckets), then used to encode each dataset (TimeNet and T-Loss
+  report that an encoder trained on many datasets serves others);
 - PCA(16), then the same three heads;
 - the same two classifiers on the raw series (equal lengths only);
 - MiniRocket (aeon) with a ridge classifier, the ceiling, measured here;
@@ -59,9 +65,10 @@ TLOSS = {
 TLOSS_SOURCE = "T-Loss: Franceschi et al., NeurIPS 2019, official repository, results_ucr.csv, K=10"
 #: The library's rows: name -> parameters beside latent_dim=16.
 VARIANTS = {
-    "defaults": {},
-    "front end": dict(conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2),
-    "latent 64": dict(latent_dim=64),
+    "defaults": {},  # the front end and the subseries contrast
+    "front end": dict(subseries_weight=0.0),  # without the contrast
+    "reconstruction only": dict(conv_filters=(), subseries_weight=0.0),  # LSTM encoder
+    "latent 128": dict(latent_dim=128),
 }
 
 
@@ -120,6 +127,38 @@ def library_rows(train, test, y, y_test, *, variants, seeds, quick):
             for head, acc in evaluate(Z, ae.transform(test), y, y_test).items():
                 runs[head].append(acc)
         rows[variant] = runs
+    return rows
+
+
+TRANSFER = "transfer (pooled)"
+
+
+def transfer_rows(datasets, *, seeds, quick, params=None):
+    """One transformer per seed fitted on the pooled training splits, scored on each dataset.
+
+    Returns ``{dataset: runs}`` in the layout of :func:`library_rows`; the
+    fit seconds are those of the one pooled fit.
+    """
+    limit = 20 if quick else None
+    splits = {name: (load(name, "train", limit), load(name, "test", limit)) for name in datasets}
+    pooled = [s for (train, _), _ in splits.values() for s in train]
+    keys = ("logreg", "svm", "1nn", "fit_s", "epochs")
+    rows = {name: {key: [] for key in keys} for name in splits}
+    for seed in seeds:
+        ae = LSTMAutoencoderTransformer(
+            **{"latent_dim": N_COMPONENTS, **(params or {})}, random_state=seed
+        )
+        if quick:
+            ae.set_params(max_updates=4)
+        start = time.perf_counter()
+        ae.fit(pooled)
+        seconds = time.perf_counter() - start
+        for name, ((train, y), (test, y_test)) in splits.items():
+            runs = rows[name]
+            runs["fit_s"].append(seconds)
+            runs["epochs"].append(len(ae.history_["loss"]))
+            for head, acc in evaluate(ae.transform(train), ae.transform(test), y, y_test).items():
+                runs[head].append(acc)
     return rows
 
 
@@ -216,11 +255,19 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="*", default=DATASETS)
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--no-transfer", action="store_true", help="skip the pooled-training transfer row"
+    )
     args = parser.parse_args(argv)
     rows = {}
     for name in args.datasets:
         rows[name] = run_dataset(name, args.quick, tuple(args.variants), tuple(args.seeds))
         print(f"{name}: done", flush=True)
+    if not args.no_transfer:
+        transfer = transfer_rows(args.datasets, seeds=tuple(args.seeds), quick=args.quick)
+        for name, runs in transfer.items():
+            rows[name]["library"][TRANSFER] = runs
+        print("transfer: done", flush=True)
     print()
     print(table(rows))
     print()
@@ -231,7 +278,9 @@ def main(argv=None):
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores. "
         f"LSTM columns of the first table: '{args.variants[0]}', mean over the seeds. "
         "PickupGestureWiimoteZ: resampled to its longest training length for PCA, "
-        "MiniRocket and raw classifiers; the LSTM reads the sequences as they are."
+        "MiniRocket and raw classifiers; the LSTM reads the sequences as they are. "
+        f"'{TRANSFER}': the defaults fitted once per seed on the training splits of "
+        f"{', '.join(args.datasets)} together, fit seconds of that one fit."
     )
     return rows
 

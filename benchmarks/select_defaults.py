@@ -7,10 +7,14 @@ logistic regression, and an RBF SVM whose C is chosen by an inner 3-fold
 search within each training fold. Scores are means over the seeds. Test
 splits are never read here.
 
-Run: ``python benchmarks/select_defaults.py [--quick] [--candidates ...] [--seeds 0 1 2]``.
+Run: ``python benchmarks/select_defaults.py [--quick] [--candidates ...] [--seeds 0 1 2]
+[--out results.jsonl]``; with ``--out`` every (candidate, dataset, seed) result
+is appended to that file as soon as it is measured, so a long run can be read
+(or resumed: results already in the file are not measured again) while it goes.
 """
 
 import argparse
+import json
 import os
 import time
 
@@ -39,6 +43,23 @@ CANDIDATES = {
     "lastmax, bidirectional GRU": dict(pooling="lastmax", cell="gru", bidirectional=True),
     "front end (32, 64) / 2": dict(conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2),
     "front end (32,) / 4": dict(conv_filters=(32,), conv_kernel_size=7, conv_stride=4),
+    # Self-supervised terms beside reconstruction, on the defaults and on the front end.
+    "lastmax + masked spans 0.15": dict(mask_ratio=0.15),
+    "lastmax + subseries 0.25": dict(subseries_weight=0.25),
+    "lastmax + subseries 1": dict(subseries_weight=1.0),
+    "front end + subseries 1": dict(
+        conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2, subseries_weight=1.0
+    ),
+    "front end + subseries 1, 500 updates": dict(
+        conv_filters=(32, 64),
+        conv_kernel_size=5,
+        conv_stride=2,
+        subseries_weight=1.0,
+        max_updates=500,
+    ),
+    "front end + masked spans 0.15": dict(
+        conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2, mask_ratio=0.15
+    ),
 }
 
 
@@ -73,13 +94,36 @@ def cv_score(X, y, params, seed, quick):
     return scores, seconds, len(ae.history_["loss"])
 
 
+def _recorded(path):
+    """Results already in ``path``: ``{(candidate, dataset, seed): result}``."""
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return {(r["candidate"], r["dataset"], r["seed"]): r for r in rows}
+
+
+def measured(label, name, X, y, seed, args, done):
+    """One (candidate, dataset, seed) result, read from ``--out`` if it is there."""
+    if (label, name, seed) in done:
+        return done[label, name, seed]
+    scores, seconds, epochs = cv_score(X, y, CANDIDATES[label], seed, args.quick)
+    result = dict(candidate=label, dataset=name, seed=seed, fit_s=seconds, epochs=epochs, **scores)
+    if args.out:
+        with open(args.out, "a") as f:  # one line per result, appended as measured
+            f.write(json.dumps(result) + "\n")
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     parser.add_argument("--datasets", nargs="*", default=DATASETS)
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--out", help="append each result to this JSON-lines file")
     args = parser.parse_args(argv)
+    done = _recorded(args.out)
     data = {name: train_split(name) for name in args.datasets}
     if args.quick:
         data = {name: (X[:30], y[:30]) for name, (X, y) in data.items()}
@@ -93,10 +137,10 @@ def main(argv=None):
     for label in args.candidates:
         cells, means = [], []
         for name, (X, y) in data.items():
-            runs = [cv_score(X, y, CANDIDATES[label], seed, args.quick) for seed in args.seeds]
-            lr = float(np.mean([r[0]["logreg"] for r in runs]))
-            svm = float(np.mean([r[0]["svm"] for r in runs]))
-            seconds = float(np.mean([r[1] for r in runs]))
+            runs = [measured(label, name, X, y, seed, args, done) for seed in args.seeds]
+            lr = float(np.mean([r["logreg"] for r in runs]))
+            svm = float(np.mean([r["svm"] for r in runs]))
+            seconds = float(np.mean([r["fit_s"] for r in runs]))
             scores[label, name] = {"logreg": lr, "svm": svm, "fit_s": seconds}
             cells.append(f"{lr:.3f} / {svm:.3f} ({seconds:.0f} s)")
             means.append((lr, svm))
