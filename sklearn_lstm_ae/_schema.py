@@ -181,7 +181,17 @@ def _decode_param(value, where):
 
 
 _SPEC_MODES = ("reconstruct", "predict", "composite")
-BEFORE_ENCODER_OPTIONS = {"pooling": "last", "cell": "lstm", "bidirectional": False}
+#: What a file saved before a parameter existed was built with: the network
+#: of the classic tutorials (no front end, the decoders' loss alone), which
+#: the later defaults no longer are.
+BEFORE_ENCODER_OPTIONS = {
+    "pooling": "last",
+    "cell": "lstm",
+    "bidirectional": False,
+    "conv_filters": (),
+    "mask_ratio": 0.0,
+    "subseries_weight": 0.0,
+}
 
 
 def check_fitted(fitted):

@@ -208,10 +208,15 @@ def test_truncated_or_foreign_model_is_refused(saved, sines, tmp_path):
 
 def test_files_saved_before_the_encoder_options_load_as_the_seeds_encoder(saved, tmp_path):
     def drop_new_params(state):
-        for name in ("pooling", "cell", "bidirectional", "max_updates"):
+        names = ("pooling", "cell", "bidirectional", "max_updates", "conv_filters")
+        for name in (*names, "mask_ratio", "subseries_weight"):
             del state["params"][name]
+        del state["fitted"]["_fit_spec"]["subseries_weight"]
 
     old = _tamper(saved, tmp_path / "old.lstmae", drop_new_params)
     loaded = LSTMAutoencoderTransformer.load(old)
     assert (loaded.pooling, loaded.cell, loaded.bidirectional) == ("last", "lstm", False)
     assert loaded.max_updates == 1000
+    # Built before the front end and the contrast, and before they were defaults.
+    assert (loaded.conv_filters, loaded.mask_ratio, loaded.subseries_weight) == ((), 0.0, 0.0)
+    assert loaded._fitted_.spec["subseries_weight"] == 0.0
