@@ -212,5 +212,5 @@ class FittedAutoencoder:
         return inference.reconstruction_errors(self, seqs, options)
 
     def objectives(self, seqs, options):
-        """Each sequence's training loss (minus ``score_samples``)."""
+        """Each sequence's decoder loss (minus ``score_samples``)."""
         return inference.objectives(self, seqs, options)

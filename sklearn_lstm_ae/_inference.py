@@ -357,7 +357,7 @@ def reconstruction_errors(fitted, seqs, options):
 
 
 def _objective(fitted, batch, options):
-    """Per-sequence training loss (mean squared error) on one scaled batch."""
+    """Per-sequence decoder loss (mean squared error) on one scaled batch."""
     spec = fitted.spec
     if spec["mode"] == "reconstruct":
         return _reconstruction_error(fitted, batch, options)
@@ -372,5 +372,5 @@ def _objective(fitted, batch, options):
 
 
 def objectives(fitted, seqs, options):
-    """Per-sequence training loss (the negative of ``score_samples``)."""
+    """Per-sequence decoder loss (the negative of ``score_samples``)."""
     return map_sequences(lambda batch: _objective(fitted, batch, options), seqs, options)

@@ -221,14 +221,16 @@ class FittedMethods(TransformerMixin):
         return to_layout(self, self._fitted.forecast(self._input(X), self._options()))
 
     def score_samples(self, X):
-        """Negative training loss of each sequence: how well the model explains it.
+        """Negative decoder loss of each sequence: how well the model explains it.
 
         In "reconstruct" mode this is minus the mean squared reconstruction
         error over valid steps and features; in "predict" mode minus the
         error of predicting each sequence's last ``n_future`` steps from the
         steps before; in "composite" mode the weighted sum of both, as in
         training. Errors are in the scaled units the network is trained in.
-        Lower means more abnormal (the scikit-learn outlier convention).
+        Lower means more abnormal (the scikit-learn outlier convention). The
+        subseries contrast (``subseries_weight``) is not part of it: it
+        compares a sequence with the others of its batch, not with itself.
 
         Parameters
         ----------
