@@ -18,9 +18,10 @@ SPEC_FIELDS = (
     "conditional",
     "future_weight",
     "subseries_weight",
+    "context_weight",
 )
 #: Spec fields added after files were first saved, with the value those files mean.
-SPEC_DEFAULTS = {"subseries_weight": 0.0}
+SPEC_DEFAULTS = {"subseries_weight": 0.0, "context_weight": 0.0}
 #: The one list of fitted fields: :meth:`FittedAutoencoder.to_state` writes
 #: exactly these, the saved file's schema checks them, ``from_state`` reads them.
 STATE_FIELDS = (

@@ -229,8 +229,9 @@ class FittedMethods(TransformerMixin):
         steps before; in "composite" mode the weighted sum of both, as in
         training. Errors are in the scaled units the network is trained in.
         Lower means more abnormal (the scikit-learn outlier convention). The
-        subseries contrast (``subseries_weight``) is not part of it: it
-        compares a sequence with the others of its batch, not with itself.
+        contrastive terms (``subseries_weight``, ``context_weight``) are not
+        part of it: they compare a sequence with the others of its batch,
+        not with itself.
 
         Parameters
         ----------

@@ -16,9 +16,9 @@ compiled. The epoch's loss, the plateaus, early stopping with best weights,
 the NaN stop, the progress bar and the user's callbacks run through the very
 Keras callbacks ``fit`` runs (:mod:`sklearn_lstm_ae._callbacks`), fed with the
 loss all workers agree on, so every worker takes the same decisions. The
-subseries contrast (``subseries_weight``) is a loss per sequence, averaged
-over the global batch like the others; its negatives are the other sequences
-of the worker's own share of the batch, so it differs from one process's
+contrastive terms (``subseries_weight``, ``context_weight``) are losses per
+sequence, averaged over the global batch like the others; their negatives
+are the other sequences of the worker's own share of the batch, so it differs from one process's
 contrast, as a contrast over each GPU's share does.
 
 Every worker must call ``fit`` with the same data (for example one
@@ -87,7 +87,6 @@ def check_multi_worker(est):
             "metrics=None and measure after fitting, for example with "
             "score_samples or reconstruction_errors."
         )
-
 
 
 def _per_step(loss):

@@ -12,9 +12,24 @@ from ._layers import (
     recurrent_layer,
     sub_seeds,
 )
-from ._objectives import SUBSERIES, SpanMasking, SubseriesContrast, SubseriesCrops
+from ._objectives import (
+    CONTEXT,
+    SUBSERIES,
+    ContextCrops,
+    ContextualContrast,
+    SpanMasking,
+    SubseriesContrast,
+    SubseriesCrops,
+)
 
-__all__ = ["build_autoencoder", "AutoencoderGraphs", "RECONSTRUCTION", "FUTURE", "SUBSERIES"]
+__all__ = [
+    "build_autoencoder",
+    "AutoencoderGraphs",
+    "RECONSTRUCTION",
+    "FUTURE",
+    "SUBSERIES",
+    "CONTEXT",
+]
 
 LATENT = "latent"
 RECONSTRUCTION = "reconstruction"
@@ -55,6 +70,7 @@ def build_autoencoder(
     conv_stride=2,
     mask_ratio=0.0,
     subseries=False,
+    context=False,
     seed=None,
 ):
     """Build the LSTM autoencoder of the classic Keras tutorials, as a training graph.
@@ -120,9 +136,15 @@ def build_autoencoder(
         between its code and the code of a random subseries of it, against
         the subseries of the other sequences of the batch
         (:mod:`sklearn_lstm_ae._objectives`).
+    context : bool, default=False
+        Add the output ``"context"``: each sequence's hierarchical
+        contrastive loss between the encoder's per-step states of a random
+        crop of it and the states of the same steps within the whole
+        sequence (:class:`~sklearn_lstm_ae._objectives.ContextualContrast`).
+        Needs per-step states: ``pooling`` other than "last".
     seed : int, default=None
-        Seed of every initial weight, dropout mask, masked span and
-        subseries, each layer getting a seed of its own derived from it; no
+        Seed of every initial weight, dropout mask, masked span, subseries
+        and context crop, each layer getting a seed of its own derived from it; no
         global random state is read or changed. None leaves Keras's unseeded
         defaults.
 
@@ -130,11 +152,14 @@ def build_autoencoder(
     -------
     keras.Model
         Uncompiled model with a dict of outputs keyed by decoder name (and
-        ``"subseries"``, a loss per sequence, with ``subseries``). Its
+        ``"subseries"`` and ``"context"``, losses per sequence, with
+        ``subseries`` and ``context``). Its
         input is the sequences array, or a dict ``{"sequences": ...,
         "<head>_teacher": ...}`` when ``conditional``.
     """
     n_layers = len(encoder_units)
+    if context and pooling == "last":
+        raise ValueError("context needs the encoder's per-step states: pooling must not be 'last'.")
     seeds = iter(sub_seeds(seed, 2 * n_layers + 3))
     # The front end's seeds come from a stream of their own, so that the
     # network without it keeps the weights it always had.
@@ -166,9 +191,9 @@ def build_autoencoder(
                 name=f"{ENCODER}bi{cell}_{i}",
             )
         encoder.append(layer)
-    if pooling != "last":
-        encoder.append(MaskedPooling(pooling, name=f"{ENCODER}pooling"))
-    encoder.append(dense_layer(latent_dim, seed=next(seeds), name=LATENT))
+    # The layers after the per-step states: pooling (if any) and the code.
+    summary = [MaskedPooling(pooling, name=f"{ENCODER}pooling")] if pooling != "last" else []
+    summary.append(dense_layer(latent_dim, seed=next(seeds), name=LATENT))
     heads = {RECONSTRUCTION: n_timesteps} if reconstruct else {}
     if n_future:
         heads[FUTURE] = n_future
@@ -179,11 +204,14 @@ def build_autoencoder(
     # The self-supervised terms draw from a stream of their own, so that the
     # network without them keeps the weights it always had.
     mask_seed, crop_seed = sub_seeds(None if seed is None else seed + 2, 2)
+    (context_seed,) = sub_seeds(None if seed is None else seed + 3, 1)
     x = inputs[SEQUENCES]
     if mask_ratio:
         x = SpanMasking(mask_ratio, seed=mask_seed, name="span_masking")(x)
     x = NaNPaddingMask(name="padding_mask")(x) if masked else x
-    code = _apply(encoder, x)
+    states = _apply(encoder, x)
+    code = _apply(summary, states)
+    stepwise, encoder = encoder, encoder + summary
     outputs = {}
     for head, steps in heads.items():
         decoder = SequenceDecoder(
@@ -219,6 +247,15 @@ def build_autoencoder(
         crops = SubseriesCrops(seed=crop_seed, name="subseries_crops")(inputs[SEQUENCES])
         crop_code = _apply(encoder, NaNPaddingMask(name="subseries_mask")(crops))
         outputs[SUBSERIES] = SubseriesContrast(name=SUBSERIES)([code, crop_code])
+    if context:
+        # The encoder's states on a random crop of each sequence, against
+        # its states on the same steps read within the whole sequence.
+        stride = conv_stride ** len(conv_filters)
+        crops, index = ContextCrops(stride, seed=context_seed, name="context_crops")(
+            inputs[SEQUENCES]
+        )
+        crop_states = _apply(stepwise, NaNPaddingMask(name="context_mask")(crops))
+        outputs[CONTEXT] = ContextualContrast(name=CONTEXT)([states, crop_states, index])
     return keras.Model(
         inputs if conditional else inputs[SEQUENCES], outputs, name="lstm_autoencoder"
     )

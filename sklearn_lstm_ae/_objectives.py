@@ -1,6 +1,6 @@
-"""Self-supervised training terms beside reconstruction: masked spans and subseries contrast.
+"""Self-supervised training terms beside reconstruction: masked spans and two contrasts.
 
-Both act in the training graph only; the encoder that ``transform`` runs is
+All act in the training graph only; the encoder that ``transform`` runs is
 untouched, so codes, decoders, saving and every input form work as without
 them.
 
@@ -14,6 +14,14 @@ them.
   subseries than to the subseries of the other sequences of the batch (the
   subseries sampling of T-Loss, Franceschi et al., NeurIPS 2019, with a
   softmax over the batch, InfoNCE, in place of T-Loss's sampled negatives).
+- :class:`ContextCrops` and :class:`ContextualContrast` (``context_weight``)
+  teach the encoder's per-step states to be consistent across contexts and
+  to tell sequences and moments apart: the states of a random crop must
+  match the states of the same steps read within the whole sequence, against
+  the other sequences at the same step and the other steps of the same
+  sequence, at every time scale (the hierarchical contrastive loss of
+  TS2Vec, Yue et al., AAAI 2022, with the whole sequence as one of its two
+  overlapping views, so that one extra encoder pass suffices).
 
 All random draws come from Keras ``SeedGenerator`` objects seeded by the
 estimator, so no process-wide random state is read or changed.
@@ -30,8 +38,14 @@ __all__ = [
     "SpanMasking",
     "SubseriesCrops",
     "SubseriesContrast",
+    "ContextCrops",
+    "ContextualContrast",
+    "hierarchical_losses",
     "TermLoss",
+    "TERMS",
     "SUBSERIES",
+    "CONTEXT",
+    "MAX_CONTEXT_STEPS",
     "MASK_SPAN",
     "MIN_CROP",
     "TEMPERATURE",
@@ -41,6 +55,16 @@ _PACKAGE = "sklearn_lstm_ae"
 
 #: Name of the subseries contrast's output and of its loss in ``history_``.
 SUBSERIES = "subseries"
+#: Name of the context contrast's output and of its loss in ``history_``.
+CONTEXT = "context"
+#: The self-supervised terms: model output -> the parameter that weighs it.
+TERMS = {SUBSERIES: "subseries_weight", CONTEXT: "context_weight"}
+#: Longest crop of the context contrast, in steps of the encoder's states
+#: (its temporal term compares every pair of them: batch x 256 x 256 here).
+MAX_CONTEXT_STEPS = 128
+#: Time scales the context contrast's loss can reach: enough halvings to
+#: bring MAX_CONTEXT_STEPS states to one.
+CONTEXT_LEVELS = 1 + math.ceil(math.log2(MAX_CONTEXT_STEPS))
 #: Length, in steps, of each masked span (TST's mean span length is 3).
 MASK_SPAN = 3
 #: Shortest subseries, as a fraction of its sequence's valid length.
@@ -104,6 +128,20 @@ class SpanMasking(keras.layers.Layer):
         return {**super().get_config(), "ratio": self.ratio, "span": self.span, "seed": self.seed}
 
 
+def windows(inputs, start, length):
+    """``inputs[i, start[i] : start[i] + length[i]]`` for every ``i``, NaN-padded.
+
+    Each window begins at step 0 of the output, NaN fills the rest, and the
+    time axis is cut to the longest window.
+    """
+    steps = ops.arange(ops.shape(inputs)[1], dtype="int32")[None, :]
+    index = ops.minimum(start[:, None] + steps, ops.shape(inputs)[1] - 1)
+    crops = ops.take_along_axis(inputs, ops.expand_dims(index, -1), axis=1)
+    inside = ops.expand_dims(steps < length[:, None], -1)
+    crops = ops.where(inside, crops, ops.full_like(crops, math.nan))
+    return crops[:, : ops.max(length)]
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class SubseriesCrops(keras.layers.Layer):
     """One random subseries of each sequence, NaN-padded to the longest of the batch.
@@ -138,13 +176,7 @@ class SubseriesCrops(keras.layers.Layer):
         return ops.cast(start, "int32"), ops.cast(length, "int32")
 
     def call(self, inputs):
-        start, length = self.crop_bounds(inputs)
-        steps = ops.arange(ops.shape(inputs)[1], dtype="int32")[None, :]
-        index = ops.minimum(start[:, None] + steps, ops.shape(inputs)[1] - 1)
-        crops = ops.take_along_axis(inputs, ops.expand_dims(index, -1), axis=1)
-        inside = ops.expand_dims(steps < length[:, None], -1)
-        crops = ops.where(inside, crops, ops.full_like(crops, math.nan))
-        return crops[:, : ops.max(length)]
+        return windows(inputs, *self.crop_bounds(inputs))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], None, input_shape[2])
@@ -197,11 +229,148 @@ class SubseriesContrast(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
+class ContextCrops(keras.layers.Layer):
+    """One random crop per sequence, aligned with the encoder's states, and where they lie.
+
+    All crops of a batch have the same length, ``ceil(u * m)`` steps with
+    ``u`` uniform in ``[min_fraction, 1]`` and ``m`` the batch's shortest
+    valid length (at most ``max_steps * stride`` steps); each starts at a
+    uniform multiple of ``stride`` within its own sequence's valid steps, so
+    that state ``k`` of a crop and state ``start / stride + k`` of its whole
+    sequence are centred on the same input step. Returns ``[crops, index]``:
+    the NaN-padded crops and, ``(batch, ceil(length / stride))``, the
+    positions of each crop's states among its sequence's states.
+
+    Parameters
+    ----------
+    stride : int, default=1
+        Input steps per state of the encoder (the front end's total stride).
+    min_fraction : float, default=MIN_CROP
+        Shortest crop, as a fraction of the batch's shortest valid length.
+    max_steps : int, default=MAX_CONTEXT_STEPS
+        Longest crop, in states.
+    seed : int, default=None
+        Seed of the draws (None: Keras's global seed).
+    """
+
+    def __init__(
+        self, stride=1, min_fraction=MIN_CROP, max_steps=MAX_CONTEXT_STEPS, seed=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.stride, self.max_steps = int(stride), int(max_steps)
+        self.min_fraction = float(min_fraction)
+        self.seed = None if seed is None else int(seed)
+        self.generator = _generator(self.seed)
+
+    def crop_bounds(self, inputs):
+        """``(start, length)``: int32 ``(batch,)`` starts and the batch's int32 crop length."""
+        lengths = ops.sum(ops.cast(valid_steps(inputs), "float32"), axis=1)
+        draws = keras.random.uniform((ops.shape(inputs)[0] + 1,), seed=self.generator)
+        longest = ops.minimum(ops.maximum(ops.min(lengths), 1.0), self.max_steps * self.stride)
+        fraction = self.min_fraction + (1.0 - self.min_fraction) * draws[0]
+        length = ops.clip(ops.ceil(fraction * longest), 1.0, longest)
+        # Starts 0, stride, 2 * stride, ... that keep the crop within the sequence.
+        starts = ops.floor(ops.maximum(lengths - length, 0.0) / self.stride) + 1.0
+        start = ops.minimum(ops.floor(draws[1:] * starts), starts - 1.0) * self.stride
+        return ops.cast(start, "int32"), ops.cast(length, "int32")
+
+    def call(self, inputs):
+        start, length = self.crop_bounds(inputs)
+        crops = windows(inputs, start, ops.full_like(start, length))
+        states = (length + self.stride - 1) // self.stride
+        index = start[:, None] // self.stride + ops.arange(states, dtype="int32")[None, :]
+        return [crops, index]
+
+    def compute_output_shape(self, input_shape):
+        return [(input_shape[0], None, input_shape[2]), (input_shape[0], None)]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "stride": self.stride,
+            "min_fraction": self.min_fraction,
+            "max_steps": self.max_steps,
+            "seed": self.seed,
+        }
+
+
+def _pair_losses(z1, z2):
+    """Cross-entropy of picking each vector's partner, ``(groups, n)``, for two ``(groups, n, d)``.
+
+    Within a group, the ``2n`` vectors of both views score each other by dot
+    product; vector ``i`` of one view must pick vector ``i`` of the other
+    among the ``2n - 1`` others. Returns the mean of both directions.
+    """
+    n = ops.shape(z1)[1]
+    z = ops.concatenate([z1, z2], axis=1)
+    s = ops.matmul(z, ops.transpose(z, (0, 2, 1)))
+    self_pairs = ops.eye(2 * n, dtype="bool")[None]
+    lse = ops.logsumexp(ops.where(self_pairs, ops.full_like(s, -1e9), s), axis=-1)
+    partner = ops.sum(z1 * z2, axis=-1)
+    return 0.5 * (lse[:, :n] + lse[:, n:]) - partner
+
+
+def hierarchical_losses(z1, z2, levels=CONTEXT_LEVELS):
+    """Per-sequence hierarchical contrastive loss of two views' states, ``(batch, steps, d)`` each.
+
+    At each time scale (the states, then max-pooled by 2, halving until one
+    step is left), the instance term asks each state to pick its partner in
+    the other view among the batch's states at that step, and the temporal
+    term among the states of its own sequence at the other steps. Each
+    scale adds half of each term (the one-step scale, half its instance
+    term: TS2Vec's ``alpha=0.5``), and the sum is divided by the number of
+    scales; its mean over the batch is TS2Vec's loss. Odd lengths
+    keep their last step when halved (TS2Vec drops it); scales beyond
+    ``levels`` are folded into the last one by a max over all steps.
+    """
+    total = ops.zeros(ops.shape(z1)[:1])
+    count = ops.zeros(())
+    for _ in range(levels):
+        steps = ops.shape(z1)[1]
+        active = ops.cast(steps > 1, "float32")
+        instance = ops.mean(_pair_losses(*(ops.transpose(z, (1, 0, 2)) for z in (z1, z2))), 0)
+        temporal = ops.mean(_pair_losses(z1, z2), axis=1)
+        total = total + active * 0.5 * (instance + temporal)
+        count = count + active
+        z1, z2 = (ops.max_pool(z, 2, 2, padding="same") for z in (z1, z2))
+    z1, z2 = (ops.max(z, axis=1, keepdims=True) for z in (z1, z2))
+    instance = _pair_losses(*(ops.transpose(z, (1, 0, 2)) for z in (z1, z2)))[0]
+    return (total + 0.5 * instance) / (count + 1.0)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class ContextualContrast(keras.layers.Layer):
+    """``[states, crop states, index] -> (batch,)``: :func:`hierarchical_losses` of the crop.
+
+    ``states`` are the encoder's per-step states of the whole sequences,
+    ``crop states`` those of the crops of :class:`ContextCrops`, and
+    ``index`` where each crop's states lie among its sequence's. The
+    padding masks stop here: every state it reads is valid.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def call(self, inputs, mask=None):
+        states, crop_states, index = inputs
+        whole = ops.take_along_axis(states, ops.expand_dims(index, -1), axis=1)
+        return hierarchical_losses(whole, crop_states[:, : ops.shape(index)[1]])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0],)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
 class TermLoss(keras.losses.Loss):
     """The loss of an output that already is a per-sequence loss: its mean.
 
-    Compiled for the :data:`SUBSERIES` output, so that Keras weighs it with
-    ``loss_weights`` and logs it as ``subseries_loss`` beside the decoders'.
+    Compiled for the :data:`TERMS` outputs, so that Keras weighs them with
+    ``loss_weights`` and logs them as ``subseries_loss`` and
+    ``context_loss`` beside the decoders'.
     The target is ignored (a placeholder of zeros).
     """
 

@@ -6,7 +6,8 @@ import keras
 import tensorflow as tf
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._network import FUTURE, RECONSTRUCTION, SUBSERIES
+from ._network import FUTURE, RECONSTRUCTION
+from ._objectives import TERMS
 from ._scikeras import is_routed
 
 __all__ = [
@@ -38,6 +39,7 @@ PARAMETER_CONSTRAINTS = {
     "conv_stride": [Interval(Integral, 1, None, closed="left")],
     "mask_ratio": [Interval(Real, 0, 1, closed="left")],
     "subseries_weight": [Interval(Real, 0, None, closed="left")],
+    "context_weight": [Interval(Real, 0, None, closed="left")],
     "activation": [str],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "data_format": [StrOptions({"channels_last", "channels_first"})],
@@ -96,12 +98,12 @@ def heads(mode, future_weight):
 def loss_weights(spec):
     """Every loss term a model trained for ``spec`` compiles, with its weight.
 
-    The decoders of ``spec["mode"]`` (:func:`heads`), then the subseries
-    contrast when ``spec["subseries_weight"]`` is positive.
+    The decoders of ``spec["mode"]`` (:func:`heads`), then each
+    self-supervised term (:data:`~sklearn_lstm_ae._objectives.TERMS`) whose
+    weight in ``spec`` is positive.
     """
     weights = heads(spec["mode"], spec["future_weight"])
-    if spec.get("subseries_weight"):
-        weights[SUBSERIES] = float(spec["subseries_weight"])
+    weights.update((term, float(spec[name])) for term, name in TERMS.items() if spec[name] > 0)
     return weights
 
 
@@ -192,6 +194,12 @@ def check_params(est):
         raise ValueError(
             "scaler must be 'standard', 'minmax', None or a transformer with "
             f"fit, transform and inverse_transform; got {scaler!r}."
+        )
+    if est.context_weight > 0 and est.pooling == "last":
+        raise ValueError(
+            "context_weight > 0 contrasts the encoder's states at every step, but "
+            "pooling='last' keeps only the final one. Use pooling='lastmax', 'max', "
+            "'mean' or 'meanmax', or context_weight=0."
         )
     if is_bce(est.loss) and scaler == "standard":
         raise ValueError(

@@ -191,6 +191,7 @@ BEFORE_ENCODER_OPTIONS = {
     "conv_filters": (),
     "mask_ratio": 0.0,
     "subseries_weight": 0.0,
+    "context_weight": 0.0,
 }
 
 
@@ -231,11 +232,12 @@ def check_fitted(fitted):
         isinstance(weight, (int, float)) and 0 <= weight <= 1,
         "_fit_spec future_weight must be in [0, 1]",
     )
-    weight = spec["subseries_weight"]
-    require(
-        isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < 1e6,
-        "_fit_spec subseries_weight must be a number >= 0",
-    )
+    for name in ("subseries_weight", "context_weight"):
+        weight = spec[name]
+        require(
+            isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < 1e6,
+            f"_fit_spec {name} must be a number >= 0",
+        )
     names = fitted["feature_names_in_"]
     require(
         names is None
@@ -318,5 +320,5 @@ def parameter_bound(params, fitted):
             total += recurrent(width, units)
             width = units
         total += (width * n_features + n_features) * upsample
-    # The seed states of the span masking and the subseries crops (2 each).
-    return total + 4
+    # The seed states of the span masking, the subseries and the context crops (2 each).
+    return total + 6

@@ -26,8 +26,8 @@ from ._multi_worker import (
     is_multi_worker,
     multi_worker_strategy,
 )
-from ._network import FUTURE, RECONSTRUCTION, SUBSERIES, build_autoencoder, training_inputs
-from ._objectives import TermLoss
+from ._network import CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, build_autoencoder, training_inputs
+from ._objectives import TERMS, TermLoss
 from ._params import heads, is_bce, keras_params, loss_weights
 from ._random import Seeds, ordered_training
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
@@ -60,6 +60,7 @@ def fit_spec(est):
         "conditional": bool(est.conditional),
         "future_weight": float(weights.get(FUTURE, 0.0)),
         "subseries_weight": float(est.subseries_weight),
+        "context_weight": float(est.context_weight),
     }
 
 
@@ -83,9 +84,10 @@ def make_targets(values, lengths, spec):
         if spec["reverse_target"]:
             target = reverse_steps(target, input_lengths)
         targets[RECONSTRUCTION] = nan_to_zero(target)
-    if spec.get("subseries_weight"):
-        # The contrast's output is its own loss: Keras wants a target all the same.
-        targets[SUBSERIES] = np.zeros(len(values), np.float32)
+    for term, name in TERMS.items():
+        if spec[name] > 0:
+            # A term's output is its own loss: Keras wants a target all the same.
+            targets[term] = np.zeros(len(values), np.float32)
     padded = int(input_lengths.min()) < values.shape[1]
     return training_inputs(encoder_input, targets, spec["conditional"]), targets, padded
 
@@ -138,6 +140,7 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
             conv_stride=est.conv_stride,
             mask_ratio=est.mask_ratio,
             subseries=SUBSERIES in weights,
+            context=CONTEXT in weights,
             seed=seed,
         )
         metrics = compile_kwargs.pop("metrics", None)
@@ -151,10 +154,10 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
                     for m in metrics
                 ]
                 for head in weights
-                if head != SUBSERIES
+                if head not in TERMS
             }
         loss = compile_kwargs.pop("loss")
-        losses = {head: TermLoss() if head == SUBSERIES else loss for head in weights}
+        losses = {head: TermLoss() if head in TERMS else loss for head in weights}
         compile_kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
         model.compile(loss=losses, loss_weights=weights, **compile_kwargs)
         return model

@@ -113,6 +113,19 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         Keras tutorials do. Across workers
         (``distribution_strategy="multi_worker"``), each worker contrasts its
         share of the batch within itself.
+    context_weight : float, default=0.0
+        Weight of a second contrastive loss, on the encoder's states at
+        every step rather than on the code (the contextual contrast of
+        TS2Vec): the states of a random crop of each sequence (the same
+        length for the whole batch, at most 128 encoder steps) must match
+        the states of the same steps read within the whole sequence, against
+        the other sequences' states at that step and the states of the
+        other steps of the same sequence, at every time scale from single
+        steps to the whole crop (max-pooled by 2 each time). It rewards
+        states that depend on the local shape more than on what came before
+        it. ``history_`` logs it as ``"context_loss"``; like the subseries
+        term it stays out of ``score_samples``. Needs ``pooling`` other than
+        "last". 0: off.
     activation : str, default="tanh"
         Activation of the LSTM cells. "tanh" trains stably and lets Keras use
         cuDNN on a GPU; "relu", as in the classic tutorials, also works.
@@ -226,7 +239,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
     history_ : dict of list of float
         Per-epoch ``loss`` (and ``val_loss``, metrics) of the training run;
         with several loss terms, each one's as well (``"reconstruction_loss"``,
-        ``"future_loss"``, ``"subseries_loss"``).
+        ``"future_loss"``, ``"subseries_loss"``, ``"context_loss"``).
     scaler_ : transformer or None
         The fitted scaler.
     n_timesteps_ : int
@@ -295,6 +308,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         conv_stride=2,
         mask_ratio=0.0,
         subseries_weight=1.0,
+        context_weight=0.0,
         activation="tanh",
         dropout=0.0,
         data_format="channels_last",
@@ -333,6 +347,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         self.conv_stride = conv_stride
         self.mask_ratio = mask_ratio
         self.subseries_weight = subseries_weight
+        self.context_weight = context_weight
         self.activation = activation
         self.dropout = dropout
         self.data_format = data_format

@@ -50,7 +50,7 @@ fits = {
     "composite": (make(mode="composite", n_future=2), X),
     "buckets": (make(), lists),
     "pydataset": (make(), Batches()),
-    "terms": (make(subseries_weight=1.0, mask_ratio=0.2), X),
+    "terms": (make(subseries_weight=1.0, context_weight=0.5, mask_ratio=0.2), X),
 }
 result = {}
 for name, (ae, data) in fits.items():
@@ -176,11 +176,12 @@ def test_each_term_and_the_held_out_loss_are_logged(two_workers):
     np.testing.assert_allclose(composite["loss"], terms, rtol=1e-5)
     assert not np.allclose(composite["reconstruction_loss"], composite["future_loss"])
     assert len(histories[0]["arrays"]["val_loss"]) == 6
-    # The self-supervised terms: the contrast weighted 1 beside the reconstruction.
+    # The self-supervised terms: the contrasts weighted 1 and 0.5 beside the reconstruction.
     terms = histories[0]["terms"]
-    assert set(terms) == {"loss", "reconstruction_loss", "subseries_loss"}
+    assert set(terms) == {"loss", "reconstruction_loss", "subseries_loss", "context_loss"}
+    total = np.add(terms["reconstruction_loss"], terms["subseries_loss"])
     np.testing.assert_allclose(
-        terms["loss"], np.add(terms["reconstruction_loss"], terms["subseries_loss"]), rtol=1e-5
+        terms["loss"], total + 0.5 * np.asarray(terms["context_loss"]), rtol=1e-5
     )
 
 
