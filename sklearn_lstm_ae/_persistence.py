@@ -28,9 +28,9 @@ from ._archive import (
     check_size,
     read_member,
 )
-from ._fitted import FittedAutoencoder
+from ._fitted import SPEC_DEFAULTS, FittedAutoencoder
 from ._network import AutoencoderGraphs
-from ._params import is_routed
+from ._params import is_routed, loss_weights
 from ._schema import (
     BEFORE_ENCODER_OPTIONS,
     SCALER_ARRAYS,
@@ -204,5 +204,12 @@ def _load(zf, state, cls):
         and model_shape[1] == shape[1]
         and model_shape[0] in (None, shape[0]),  # None: a free time axis
         f"model.keras reads sequences of shape {model_shape}, but the fitted state says {shape}",
+    )
+    # What partial_fit compiles must be what the model outputs.
+    terms = sorted(loss_weights({**SPEC_DEFAULTS, **fitted["_fit_spec"]}))
+    outputs = sorted(model.output) if isinstance(model.output, dict) else terms
+    require(
+        outputs == terms,
+        f"model.keras outputs {outputs}, but the fitted state trains {terms}",
     )
     return params, FittedAutoencoder.from_state(model, scaler, fitted)

@@ -209,9 +209,10 @@ def test_truncated_or_foreign_model_is_refused(saved, sines, tmp_path):
 def test_files_saved_before_the_encoder_options_load_as_the_seeds_encoder(saved, tmp_path):
     def drop_new_params(state):
         names = ("pooling", "cell", "bidirectional", "max_updates", "conv_filters")
-        for name in (*names, "mask_ratio", "subseries_weight"):
+        for name in (*names, "mask_ratio", "subseries_weight", "context_weight"):
             del state["params"][name]
         del state["fitted"]["_fit_spec"]["subseries_weight"]
+        del state["fitted"]["_fit_spec"]["context_weight"]
 
     old = _tamper(saved, tmp_path / "old.lstmae", drop_new_params)
     loaded = LSTMAutoencoderTransformer.load(old)
@@ -220,3 +221,13 @@ def test_files_saved_before_the_encoder_options_load_as_the_seeds_encoder(saved,
     # Built before the front end and the contrast, and before they were defaults.
     assert (loaded.conv_filters, loaded.mask_ratio, loaded.subseries_weight) == ((), 0.0, 0.0)
     assert loaded._fitted_.spec["subseries_weight"] == 0.0
+    assert loaded.context_weight == 0.0 and loaded._fitted_.spec["context_weight"] == 0.0
+
+
+@pytest.mark.parametrize("term", ["subseries_weight", "context_weight"])
+def test_a_spec_that_trains_a_term_the_model_lacks_is_refused(saved, tmp_path, term):
+    # partial_fit would compile a loss for an output the model does not have.
+    bad = _tamper(saved, tmp_path / "bad.lstmae", _set("fitted", "_fit_spec", term, value=1.0))
+    message = rf"outputs \['reconstruction'\], but .* trains .*'{term.split('_')[0]}'"
+    with pytest.raises(ValueError, match=message):
+        LSTMAutoencoderTransformer.load(bad)
