@@ -164,9 +164,10 @@ def test_masked_reconstruction_still_rebuilds_the_clean_sequence(fitted_sines):
     assert "span_masking" not in [layer.name for layer in ae.encoder_.layers]
 
 
-def test_both_terms_are_seeded_by_the_estimator_alone(sines):
+def test_every_term_is_seeded_by_the_estimator_alone(sines):
     def weights(**params):
-        return tiny(subseries_weight=1.0, mask_ratio=0.3, **params).fit(sines).model_.get_weights()
+        terms = dict(subseries_weight=1.0, mask_ratio=0.3, context_weight=1.0)
+        return tiny(**terms, **params).fit(sines).model_.get_weights()
 
     tf.random.set_seed(1)
     a = weights()
@@ -177,21 +178,23 @@ def test_both_terms_are_seeded_by_the_estimator_alone(sines):
     assert not all(np.array_equal(x, y) for x, y in zip(a, weights(random_state=1), strict=True))
     # The network without the terms keeps the weights it always had.
     plain = tiny().fit(sines)
-    zero = tiny(subseries_weight=0.0, mask_ratio=0.0).fit(sines)
+    zero = tiny(subseries_weight=0.0, mask_ratio=0.0, context_weight=0.0).fit(sines)
     for x, y in zip(plain.model_.get_weights(), zero.model_.get_weights(), strict=True):
         np.testing.assert_array_equal(x, y)
     assert set(plain.model_.output_names) == {"reconstruction"}
 
 
-def test_a_model_with_both_terms_saves_loads_and_trains_on(sines, tmp_path):
-    ae = tiny(subseries_weight=1.0, mask_ratio=0.2, mode="composite", n_future=2).fit(sines)
+def test_a_model_with_every_term_saves_loads_and_trains_on(sines, tmp_path):
+    terms = dict(subseries_weight=1.0, mask_ratio=0.2, context_weight=0.5)
+    ae = tiny(**terms, mode="composite", n_future=2).fit(sines)
     ae.save(tmp_path / "terms.lstmae")
     back = LSTMAutoencoderTransformer.load(tmp_path / "terms.lstmae")
     np.testing.assert_array_equal(back.transform(sines), ae.transform(sines))
     np.testing.assert_array_equal(back.score_samples(sines), ae.score_samples(sines))
-    assert back.get_params()["subseries_weight"] == 1.0 and back.history_ == ae.history_
+    assert {k: back.get_params()[k] for k in terms} == terms and back.history_ == ae.history_
     back.partial_fit(sines)
-    assert len(back.history_["subseries_loss"]) == len(ae.history_["subseries_loss"]) + 1
+    for name in ("subseries_loss", "context_loss"):
+        assert len(back.history_[name]) == len(ae.history_[name]) + 1
     bound = parameter_bound(ae.get_params(), {"n_features_": 2, "_fit_spec": {"mode": "composite"}})
     assert ae.model_.count_params() <= bound < 2 * ae.model_.count_params()
 
