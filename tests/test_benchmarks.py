@@ -178,4 +178,8 @@ def test_quick_default_selection_reads_only_training_splits(capsys, monkeypatch,
         assert 0 <= got["logreg"] <= 1 and 0 <= got["svm"] <= 1 and got["fit_s"] > 0
     printed = capsys.readouterr().out
     assert "CV accuracy on the training split" in printed
-    assert "| front end (32, 64) / 2 |" in printed
+    assert "| front end (32, 64) / 2 |" in printed and " ± " in printed
+    # Results are resumed across library versions: each candidate names every
+    # parameter its network differs in from the recurrent one, never a default.
+    for params in bench.CANDIDATES.values():
+        assert set(bench.RECURRENT) <= set(params), params
