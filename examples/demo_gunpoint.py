@@ -55,8 +55,10 @@ def main():
         seconds = time.perf_counter() - start
         rows.append((name, model.score(X_te, y_test), seconds))
     ae = lstm[0]
-    # Each loss term of the last epoch: the decoder's and the subseries contrast's.
+    # Each loss term of the last epoch (Keras names them when there are several:
+    # the decoder's, and the contrasts' when subseries_weight or context_weight is set).
     terms = {k[: -len("_loss")]: v[-1] for k, v in ae.history_.items() if k.endswith("_loss")}
+    terms = terms or {"reconstruction": ae.history_["loss"][-1]}
     print(
         f"autoencoder: {len(ae.history_['loss'])} epochs, final losses "
         + ", ".join(f"{k} {v:.4f}" for k, v in terms.items())
