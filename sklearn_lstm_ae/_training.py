@@ -84,10 +84,9 @@ def make_targets(values, lengths, spec):
         if spec["reverse_target"]:
             target = reverse_steps(target, input_lengths)
         targets[RECONSTRUCTION] = nan_to_zero(target)
-    for term, name in TERMS.items():
-        if spec[name] > 0:
-            # A term's output is its own loss: Keras wants a target all the same.
-            targets[term] = np.zeros(len(values), np.float32)
+    for term in TERMS.keys() & loss_weights(spec).keys():
+        # A term's output is its own loss: Keras wants a target all the same.
+        targets[term] = np.zeros(len(values), np.float32)
     padded = int(input_lengths.min()) < values.shape[1]
     return training_inputs(encoder_input, targets, spec["conditional"]), targets, padded
 
