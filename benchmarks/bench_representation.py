@@ -2,10 +2,10 @@
 
 One run, on aeon's bundled datasets with their default train/test splits:
 
-- the library's codes (``latent_dim=16``) of every variant in ``VARIANTS``
+- the library's codes (``latent_dim=16`` unless a variant sets it) of every variant in ``VARIANTS``
   (the defaults; the front end, reconstruction only; the front end with the
-  subseries contrast; the LSTM encoder trained on reconstruction alone; a
-  larger code), fitted with
+  subseries contrast; the LSTM encoder trained on reconstruction alone; the
+  front end with and without the contrast at a larger code), fitted with
   each of ``--seeds``, then three heads: a logistic regression (after
   standardising), an RBF SVM with C chosen by 3-fold cross-validation on the
   training codes (the head T-Loss and TS2Vec report), and a 1-NN; the mean
@@ -74,7 +74,8 @@ VARIANTS = {
     "front end": FRONT_END,
     "front end + subseries": dict(FRONT_END, subseries_weight=1.0),
     "reconstruction only": RECURRENT,  # the LSTM encoder
-    "latent 128": dict(latent_dim=128),  # the defaults with a larger code
+    "latent 128": dict(FRONT_END, latent_dim=128),  # the front end with a larger code
+    "front end + subseries, latent 128": dict(FRONT_END, subseries_weight=1.0, latent_dim=128),
 }
 
 

@@ -55,6 +55,10 @@ CANDIDATES = {
     "lastmax + subseries 0.25": dict(RECURRENT, subseries_weight=0.25),
     "lastmax + subseries 1": dict(RECURRENT, subseries_weight=1.0),
     "front end + subseries 1": dict(FRONT_END, subseries_weight=1.0),
+    "front end + subseries 0.25": dict(FRONT_END, subseries_weight=0.25),
+    # A larger code (the benchmark's larger-code rows), chosen here, not on test splits.
+    "front end, latent 128": dict(FRONT_END, latent_dim=128),
+    "front end + subseries 1, latent 128": dict(FRONT_END, subseries_weight=1.0, latent_dim=128),
     "front end + subseries 1, 500 updates": dict(FRONT_END, subseries_weight=1.0, max_updates=500),
     "front end + masked spans 0.15": dict(FRONT_END, mask_ratio=0.15),
     "front end + context 1": dict(FRONT_END, context_weight=1.0),
