@@ -56,7 +56,7 @@ CANDIDATES = {
     "lastmax + subseries 1": dict(RECURRENT, subseries_weight=1.0),
     "front end + subseries 1": dict(FRONT_END, subseries_weight=1.0),
     "front end + subseries 0.25": dict(FRONT_END, subseries_weight=0.25),
-    # A larger code (the benchmark's larger-code rows), chosen here, not on test splits.
+    # Larger codes (the benchmark's "latent 128" row is chosen here, not on test splits).
     "front end, latent 32": dict(FRONT_END, latent_dim=32),
     "front end, latent 128": dict(FRONT_END, latent_dim=128),
     "front end + subseries 1, latent 128": dict(FRONT_END, subseries_weight=1.0, latent_dim=128),
