@@ -13,7 +13,9 @@ One run, on aeon's bundled datasets with their default train/test splits:
 - a transfer row: one transformer per seed fitted once, without labels, on
   the pooled training splits of all the datasets run (their lengths differ:
   length buckets), then used to encode each dataset (TimeNet and T-Loss
-  report that an encoder trained on many datasets serves others);
+  report that an encoder trained on many datasets serves others); the
+  network of this row is ``--transfer-variant`` (the defaults unless set),
+  and ``--transfer-only`` runs this row alone;
 - PCA(16), then the same three heads;
 - the same two classifiers on the raw series (equal lengths only);
 - MiniRocket (aeon) with a ridge classifier, the ceiling, measured here;
@@ -27,7 +29,8 @@ get the sequences resampled (linear interpolation) to the longest training
 length. Fit seconds are wall-clock on this machine. ``--quick`` is a smoke run
 (few sequences, few updates) whose numbers mean nothing.
 
-Run: ``python benchmarks/bench_representation.py [--quick]``.
+Run: ``python benchmarks/bench_representation.py [--quick] [--variants ...]
+[--seeds 0 1 2] [--no-transfer | --transfer-only] [--transfer-variant NAME]``.
 """
 
 import argparse
@@ -148,7 +151,7 @@ def transfer_rows(datasets, *, seeds, quick, params=None):
     limit = 20 if quick else None
     splits = {name: (load(name, "train", limit), load(name, "test", limit)) for name in datasets}
     pooled = [s for (train, _), _ in splits.values() for s in train]
-    keys = ("logreg", "svm", "1nn", "fit_s", "epochs")
+    keys = ("logreg", "svm", "1nn", "fit_s", "epochs", "n_codes")
     rows = {name: {key: [] for key in keys} for name in splits}
     for seed in seeds:
         ae = LSTMAutoencoderTransformer(
@@ -163,6 +166,7 @@ def transfer_rows(datasets, *, seeds, quick, params=None):
             runs = rows[name]
             runs["fit_s"].append(seconds)
             runs["epochs"].append(len(ae.history_["loss"]))
+            runs["n_codes"].append(len(ae.get_feature_names_out()))
             for head, acc in evaluate(ae.transform(train), ae.transform(test), y, y_test).items():
                 runs[head].append(acc)
     return rows
@@ -255,6 +259,21 @@ def seeds_table(rows, seeds):
     return "\n".join(lines)
 
 
+def transfer_table(transfer, variant, seeds):
+    """The transfer row alone: one line per dataset, mean and range over the seeds."""
+    lines = [
+        f"| dataset | {TRANSFER}: '{variant}' | logreg | SVM | 1-NN | pooled fit s |"
+        f" (mean and range over seeds {seeds})",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, runs in transfer.items():
+        lines.append(
+            f"| {name} | {TRANSFER} | {spread(runs['logreg'])} | {spread(runs['svm'])} "
+            f"| {spread(runs['1nn'])} | {np.mean(runs['fit_s']):.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: numbers mean nothing")
@@ -264,16 +283,39 @@ def main(argv=None):
     parser.add_argument(
         "--no-transfer", action="store_true", help="skip the pooled-training transfer row"
     )
+    parser.add_argument(
+        "--transfer-variant",
+        default="defaults",
+        choices=list(VARIANTS),
+        help="the network of the transfer row (default: the library's defaults)",
+    )
+    parser.add_argument(
+        "--transfer-only",
+        action="store_true",
+        help="only the transfer row (the other rows are seeded: an earlier run gives them)",
+    )
     args = parser.parse_args(argv)
+    if args.transfer_only and args.no_transfer:
+        parser.error("--transfer-only and --no-transfer leave nothing to run")
     rows = {}
+    if not args.no_transfer:
+        transfer = transfer_rows(
+            args.datasets,
+            seeds=tuple(args.seeds),
+            quick=args.quick,
+            params=VARIANTS[args.transfer_variant],
+        )
+        print("transfer: done", flush=True)
+    if args.transfer_only:
+        print()
+        print(transfer_table(transfer, args.transfer_variant, args.seeds))
+        return {name: {"library": {TRANSFER: runs}} for name, runs in transfer.items()}
     for name in args.datasets:
         rows[name] = run_dataset(name, args.quick, tuple(args.variants), tuple(args.seeds))
         print(f"{name}: done", flush=True)
     if not args.no_transfer:
-        transfer = transfer_rows(args.datasets, seeds=tuple(args.seeds), quick=args.quick)
         for name, runs in transfer.items():
             rows[name]["library"][TRANSFER] = runs
-        print("transfer: done", flush=True)
     print()
     print(table(rows))
     print()
@@ -285,7 +327,7 @@ def main(argv=None):
         f"LSTM columns of the first table: '{args.variants[0]}', mean over the seeds. "
         "PickupGestureWiimoteZ: resampled to its longest training length for PCA, "
         "MiniRocket and raw classifiers; the LSTM reads the sequences as they are. "
-        f"'{TRANSFER}': the defaults fitted once per seed on the training splits of "
+        f"'{TRANSFER}': '{args.transfer_variant}' fitted once per seed on the training splits of "
         f"{', '.join(args.datasets)} together, fit seconds of that one fit."
     )
     return rows

@@ -128,6 +128,24 @@ def test_quick_representation_benchmark_prints_every_column(capsys):
     assert bench.spread([0.5, 0.75, 1.0]) == "0.750 (0.500-1.000)"
 
 
+def test_quick_transfer_only_fits_the_chosen_variant(capsys):
+    bench = _load("bench_representation")
+    rows = bench.main(
+        ["--quick", "--datasets", "ItalyPowerDemand", "GunPoint", "--seeds", "0"]
+        + ["--transfer-only", "--transfer-variant", "latent 128"]
+    )
+    printed = capsys.readouterr().out
+    assert set(rows) == {"ItalyPowerDemand", "GunPoint"}
+    for row in rows.values():
+        assert set(row["library"]) == {bench.TRANSFER}  # no per-dataset rows, no baselines
+        assert row["library"][bench.TRANSFER]["n_codes"] == [128]  # the variant's code size
+    assert "transfer (pooled): 'latent 128'" in printed and "| GunPoint | transfer" in printed
+    assert "MiniRocket" not in printed
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--transfer-only", "--no-transfer"])
+    assert "leave nothing to run" in capsys.readouterr().err
+
+
 def test_quick_bucketing_benchmark_runs(capsys):
     bench = _load("bench_bucketing")
     fits, transforms, losses = bench.main(["--quick"])
