@@ -70,7 +70,9 @@ TLOSS_SOURCE = "T-Loss: Franceschi et al., NeurIPS 2019, official repository, re
 #: Each row but the defaults spells out every parameter in which it differs
 #: from the LSTM encoder trained on reconstruction alone, so that a row names
 #: the same network whatever the library's defaults are.
-RECURRENT = dict(conv_filters=(), mask_ratio=0.0, subseries_weight=0.0, context_weight=0.0)
+RECURRENT = dict(
+    conv_filters=(), mask_ratio=0.0, subseries_weight=0.0, context_weight=0.0, max_updates=1000
+)
 FRONT_END = dict(RECURRENT, conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2)
 VARIANTS = {
     "defaults": {},  # the library's defaults, whatever they are
