@@ -182,8 +182,8 @@ def _decode_param(value, where):
 
 _SPEC_MODES = ("reconstruct", "predict", "composite")
 #: What a file saved before a parameter existed was built with: the network
-#: of the classic tutorials (no front end, the decoders' loss alone), which
-#: the later defaults no longer are.
+#: of the classic tutorials (no front end, the decoders' loss alone) and the
+#: first budget of updates, which the later defaults no longer are.
 BEFORE_ENCODER_OPTIONS = {
     "pooling": "last",
     "cell": "lstm",
@@ -192,6 +192,7 @@ BEFORE_ENCODER_OPTIONS = {
     "mask_ratio": 0.0,
     "subseries_weight": 0.0,
     "context_weight": 0.0,
+    "max_updates": 1000,
 }
 
 

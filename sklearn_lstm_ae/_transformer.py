@@ -177,8 +177,12 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         about 60 updates, training stops after about 200 updates without
         improvement, and the best weights are kept. An int trains exactly
         that many epochs (with ``early_stopping`` only if given).
-    max_updates : int, default=1000
-        Gradient updates of a fit with ``epochs="auto"``.
+    max_updates : int, default=500
+        Gradient updates of a fit with ``epochs="auto"``. 500 keep the
+        fit on 50 sequences of 150 steps within a minute on 2 CPU cores;
+        in cross-validation on training splits, 1000 scored the same with
+        logistic regression and 2 points higher with an RBF SVM, and they
+        rebuild the sequences more closely.
     batch_size : int, default=32
         Sequences per gradient step.
     validation_split : float, default=0.0
@@ -326,7 +330,7 @@ class LSTMAutoencoderTransformer(FittedMethods, ClassNamePrefixFeaturesOutMixin,
         clipnorm=1.0,
         metrics=None,
         epochs="auto",
-        max_updates=1000,
+        max_updates=500,
         batch_size=32,
         validation_split=0.0,
         shuffle=True,

@@ -221,8 +221,10 @@ def test_bad_weights_are_refused_with_the_parameter_named(sines, params, message
 def test_the_defaults_are_the_cross_validated_network(sines):
     params = LSTMAutoencoderTransformer().get_params()
     # The front end, trained on reconstruction alone: the best mean CV accuracy
-    # with logistic regression, and the cheapest update (see the user guide).
+    # with logistic regression, and the cheapest update; 500 updates keep the
+    # GunPoint fit within the minute of the budget (see the user guide).
     assert params["conv_filters"] == (32, 64) and params["pooling"] == "lastmax"
+    assert params["epochs"] == "auto" and params["max_updates"] == 500
     assert params["conv_kernel_size"] == 5 and params["conv_stride"] == 2
     assert (params["subseries_weight"], params["context_weight"], params["mask_ratio"]) == (0, 0, 0)
     ae = LSTMAutoencoderTransformer(latent_dim=2, encoder_units=(8,), epochs=2, random_state=0)
