@@ -242,17 +242,21 @@ def spread(values):
     return f"{np.mean(values):.3f} ({np.min(values):.3f}-{np.max(values):.3f})"
 
 
+def seeds_line(name, variant, runs):
+    """One row of one network over the seeds: each head's mean and range, the mean fit seconds."""
+    return (
+        f"| {name} | {variant} | {spread(runs['logreg'])} | {spread(runs['svm'])} "
+        f"| {spread(runs['1nn'])} | {np.mean(runs['fit_s']):.1f} |"
+    )
+
+
 def seeds_table(rows, seeds):
     lines = [
         f"| dataset | codes | logreg | SVM | 1-NN | fit s | (mean and range over seeds {seeds})",
         "|---|---|---|---|---|---|",
     ]
     for name, r in rows.items():
-        for variant, runs in r["library"].items():
-            lines.append(
-                f"| {name} | {variant} | {spread(runs['logreg'])} | {spread(runs['svm'])} "
-                f"| {spread(runs['1nn'])} | {np.mean(runs['fit_s']):.1f} |"
-            )
+        lines += [seeds_line(name, variant, runs) for variant, runs in r["library"].items()]
         pca = r["pca"]
         lines.append(
             f"| {name} | PCA(16) | {pca['logreg']:.3f} | {pca['svm']:.3f} | {pca['1nn']:.3f} "
@@ -268,11 +272,7 @@ def transfer_table(transfer, variant, seeds):
         f" (mean and range over seeds {seeds})",
         "|---|---|---|---|---|---|",
     ]
-    for name, runs in transfer.items():
-        lines.append(
-            f"| {name} | {TRANSFER} | {spread(runs['logreg'])} | {spread(runs['svm'])} "
-            f"| {spread(runs['1nn'])} | {np.mean(runs['fit_s']):.1f} |"
-        )
+    lines += [seeds_line(name, TRANSFER, runs) for name, runs in transfer.items()]
     return "\n".join(lines)
 
 
