@@ -8,7 +8,7 @@ from . import _inference as inference
 from ._inference import InferenceFunction
 from ._network import AutoencoderGraphs
 
-__all__ = ["FittedAutoencoder", "InferenceOptions", "SPEC_FIELDS", "SPEC_DEFAULTS", "STATE_FIELDS"]
+__all__ = ["FittedAutoencoder", "InferenceOptions", "SPEC_FIELDS", "STATE_FIELDS"]
 
 #: What a model was trained for: the objective's fields saved with it.
 SPEC_FIELDS = (
@@ -20,8 +20,6 @@ SPEC_FIELDS = (
     "subseries_weight",
     "context_weight",
 )
-#: Spec fields added after files were first saved, with the value those files mean.
-SPEC_DEFAULTS = {"subseries_weight": 0.0, "context_weight": 0.0}
 #: The one list of fitted fields: :meth:`FittedAutoencoder.to_state` writes
 #: exactly these, the saved file's schema checks them, ``from_state`` reads them.
 STATE_FIELDS = (
@@ -103,7 +101,6 @@ class FittedAutoencoder:
         self.model = model
         self.graphs = AutoencoderGraphs(model)
         self.scaler = scaler
-        spec = {**SPEC_DEFAULTS, **spec}
         self.spec = {name: spec[name] for name in SPEC_FIELDS}
         self.n_timesteps, self.n_features = int(n_timesteps), int(n_features)
         self.masked, self.table = bool(masked), bool(table)

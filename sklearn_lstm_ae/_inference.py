@@ -297,7 +297,7 @@ def decode(fitted, X, lengths, options):
                 f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
             )
     steps = None  # the training length, n_timesteps
-    if lengths is not None and len(lengths) and fitted.graphs.free_length:
+    if lengths is not None and len(lengths):
         steps = max(int(lengths.max()), fitted.n_timesteps)
         steps = None if steps == fitted.n_timesteps else steps
     out = map_batches(

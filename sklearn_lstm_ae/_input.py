@@ -59,16 +59,10 @@ def check_input(est, X, fitted, first_index=0):
     """
     if fitted.table and is_table(X):
         validate_data(est, X, reset=False, skip_check_array=True)
-    free = fitted.model is None or fitted.graphs.free_length
     seqs = check_sequences(
-        X,
-        n_features=fitted.n_features,
-        # Models saved before the time axis was free read n_timesteps steps at most.
-        max_timesteps=None if free else fitted.n_timesteps,
-        first_index=first_index,
-        data_format=est.data_format,
+        X, n_features=fitted.n_features, first_index=first_index, data_format=est.data_format
     )
-    if free and seqs.values.shape[1] < fitted.n_timesteps:
+    if seqs.values.shape[1] < fitted.n_timesteps:
         # Shorter input keeps the shapes of the training data (n_timesteps steps).
         seqs = PaddedSequences(pad_sequences(seqs.values, fitted.n_timesteps), seqs.lengths)
     return seqs

@@ -340,12 +340,6 @@ class AutoencoderGraphs:
 
         return self._get(("decoder", head, steps), make)
 
-    @property
-    def free_length(self):
-        """True when the model reads sequences of any length (models saved
-        before the time axis was free have a fixed one)."""
-        return self.input_shape[0] is None
-
     def autoencoder(self, masked, head=RECONSTRUCTION):
         """Sequences -> decoder ``head``'s output, with or without padding masks."""
 

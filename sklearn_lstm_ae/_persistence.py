@@ -11,8 +11,10 @@ atomic and loading reads each member only within a size limit
 import io
 import json
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 
 import keras
 import numpy as np
@@ -28,13 +30,13 @@ from ._archive import (
     check_size,
     read_member,
 )
-from ._fitted import SPEC_DEFAULTS, FittedAutoencoder
-from ._network import AutoencoderGraphs
+from ._fitted import FittedAutoencoder
+from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs
 from ._params import is_routed, loss_weights
 from ._schema import (
-    BEFORE_ENCODER_OPTIONS,
     SCALER_ARRAYS,
     check_fitted,
+    check_saved_params,
     check_scaler,
     decode_params,
     encode_params,
@@ -44,7 +46,28 @@ from ._schema import (
 
 __all__ = ["save_transformer", "load_transformer"]
 
-FORMAT = "sklearn_lstm_ae/1"
+#: The file format this version writes and reads. Format 1 was written by
+#: development versions before 0.1.0 was released; those files are refused
+#: with an error that names their format.
+FORMAT = "sklearn_lstm_ae/2"
+#: What reading a damaged archive raises besides ``InvalidArchive``: a bad
+#: CRC or zip structure, a corrupt deflate stream, a cut-off member, bytes
+#: that are not UTF-8 or JSON, values of the wrong type deeper than the
+#: schema looks. Each becomes a ``ValueError`` naming the file, chained.
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    struct.error,
+    UnicodeDecodeError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    OSError,
+)
 
 
 def save_transformer(params, fitted, path, *, class_name):
@@ -129,36 +152,51 @@ def load_transformer(path, cls):
     none twice, no absolute or ``..`` names, and every member's declared size
     within its limit (:data:`STATE_LIMIT` for estimator.json; for the scaler
     and the model, what the saved state can explain). The content is then
-    checked against the schema before anything is built: known parameters
-    and fitted fields only, scalers from a fixed list, Keras objects from
-    Keras's own modules only, and the model read in Keras safe mode. Every
-    problem raises a ``ValueError`` that names it, and nothing is written to
-    disk before the checks on sizes pass.
+    checked against the schema before anything is built: every parameter
+    and fitted field present and of its type and range, scalers from a fixed
+    list, Keras objects from Keras's own modules only, and the model read in
+    Keras safe mode and checked against the fitted state. Every damaged or
+    foreign file raises a ``ValueError`` that names the file and the cause
+    (the original exception chained), and nothing is written to disk before
+    the checks on sizes pass.
     """
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except _DAMAGE as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+            raise  # no such file, no permission: not a damaged file
         raise ValueError(
             f"{path!r} is not a file written by {cls.__name__}.save() (not a zip archive: {exc})."
-        ) from None
+        ) from exc
     with zf:
         try:
-            check_names(zf)  # before any member is read: a duplicate could hide another
-            state = json.loads(read_member(zf, "estimator.json", STATE_LIMIT))
+            return _load_archive(zf, cls)
         except InvalidArchive as exc:
-            raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}.") from None
-        except (KeyError, ValueError):
-            state = {}  # no estimator.json, or not JSON: not one of our files
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}.") from exc
+        except _DAMAGE as exc:
             raise ValueError(
-                f"{path!r} is not a file written by {cls.__name__}.save() "
-                f"(format {state.get('format') if isinstance(state, dict) else None!r}, "
-                f"expected {FORMAT!r})."
-            )
-        try:
-            return _load(zf, state, cls)
-        except InvalidArchive as exc:
-            raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}.") from None
+                f"{path!r} is damaged and cannot be loaded as a saved {cls.__name__} "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
+
+
+def _load_archive(zf, cls):
+    check_names(zf)  # before any member is read: a duplicate could hide another
+    try:
+        state = json.loads(read_member(zf, "estimator.json", STATE_LIMIT))
+    except (KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        state = {}  # no estimator.json, or not JSON: not one of our files
+    found = state.get("format") if isinstance(state, dict) else None
+    if found != FORMAT:
+        older = isinstance(found, str) and found.startswith("sklearn_lstm_ae/")
+        raise InvalidArchive(
+            f"it is in the file format {found!r} of a development version before "
+            f"0.1.0, and this version reads {FORMAT!r} only; fit and save it again"
+            if older
+            else f"it is not a file written by {cls.__name__}.save() "
+            f"(format {found!r}, expected {FORMAT!r})"
+        )
+    return _load(zf, state, cls)
 
 
 def _load(zf, state, cls):
@@ -167,9 +205,7 @@ def _load(zf, state, cls):
     state = _read_state(zf, state, cls)
     names = set(cls._get_param_names())
     params = decode_params(state["params"], lambda n: n in names or is_routed(n))
-    # Files saved before these parameters existed hold a model built without
-    # them: give the loaded estimator the values that built it.
-    params = {**BEFORE_ENCODER_OPTIONS, **params}
+    check_saved_params(cls, params)
     fitted = state["fitted"]
     check_fitted(fitted)
     model_limit = _model_limit(params, fitted)
@@ -179,7 +215,7 @@ def _load(zf, state, cls):
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise InvalidArchive(f"scaler.npz cannot be read ({exc})") from None
+        raise InvalidArchive(f"scaler.npz cannot be read ({exc})") from exc
     scaler = check_scaler(state["scaler"], arrays, fitted["n_features_"])
     data = read_member(zf, "model.keras", model_limit)
     check_nested_zip(data, "model.keras", model_limit)
@@ -192,24 +228,47 @@ def _load(zf, state, cls):
         except _KERAS_LOAD_ERRORS as exc:
             raise InvalidArchive(
                 f"model.keras cannot be loaded in Keras safe mode ({exc})"
-            ) from None
+            ) from exc
+    _check_model(model, fitted)
+    return params, FittedAutoencoder.from_state(model, scaler, fitted)
+
+
+def _check_model(model, fitted):
+    """Refuse a model that is not the one the fitted state describes."""
     shape = (fitted["n_timesteps_"], fitted["n_features_"])
     try:
         graphs = AutoencoderGraphs(model)
         model_shape = graphs.input_shape if graphs.latent_dim and graphs.heads else None
-    except (ValueError, AttributeError, IndexError) as exc:
-        raise InvalidArchive(f"model.keras is not a model built by this package ({exc})") from None
+        decoders = {head: model.get_layer(head).get_config() for head in graphs.heads}
+        masked = any(layer.name == "padding_mask" for layer in model.layers)
+    except (ValueError, AttributeError, IndexError, KeyError) as exc:
+        raise InvalidArchive(f"model.keras is not a model built by this package ({exc})") from exc
     require(
-        model_shape is not None
-        and model_shape[1] == shape[1]
-        and model_shape[0] in (None, shape[0]),  # None: a free time axis
-        f"model.keras reads sequences of shape {model_shape}, but the fitted state says {shape}",
+        model_shape is not None and model_shape == (None, shape[1]),  # a free time axis
+        f"model.keras reads sequences of shape {model_shape}, but the fitted state says "
+        f"(None, {shape[1]})",
     )
+    spec = fitted["_fit_spec"]
     # What partial_fit compiles must be what the model outputs.
-    terms = sorted(loss_weights({**SPEC_DEFAULTS, **fitted["_fit_spec"]}))
+    terms = sorted(loss_weights(spec))
     outputs = sorted(model.output) if isinstance(model.output, dict) else terms
     require(
         outputs == terms,
         f"model.keras outputs {outputs}, but the fitted state trains {terms}",
     )
-    return params, FittedAutoencoder.from_state(model, scaler, fitted)
+    steps = {RECONSTRUCTION: fitted["n_timesteps_"], FUTURE: spec["n_future"]}
+    for head, config in decoders.items():
+        require(
+            config.get("n_timesteps") == steps[head]
+            and config.get("n_features") == shape[1]
+            and config.get("conditional") == spec["conditional"],
+            f"the {head} decoder of model.keras writes {config.get('n_timesteps')} steps of "
+            f"{config.get('n_features')} features (conditional: {config.get('conditional')}), "
+            f"but the fitted state says {steps[head]} of {shape[1]} "
+            f"(conditional: {spec['conditional']})",
+        )
+    require(
+        masked == fitted["_padded_fit"],
+        f"model.keras {'reads' if masked else 'has no'} padding masks, but the fitted "
+        f"state says _padded_fit={fitted['_padded_fit']}",
+    )

@@ -7,13 +7,14 @@ import numpy as np
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ._archive import InvalidArchive
-from ._fitted import SPEC_DEFAULTS, SPEC_FIELDS, STATE_FIELDS
+from ._fitted import SPEC_FIELDS, STATE_FIELDS
+from ._params import check_params
 
 __all__ = [
     "SCALER_ARRAYS",
-    "BEFORE_ENCODER_OPTIONS",
     "encode_params",
     "decode_params",
+    "check_saved_params",
     "check_fitted",
     "check_scaler",
     "parameter_bound",
@@ -141,6 +142,31 @@ def _check_keras_config(config, where):
         _check_keras_config(value, where)
 
 
+def _scaler(kind, params, where):
+    """A scikit-learn scaler of a known class, its saved parameters validated."""
+    require(
+        isinstance(kind, str) and kind in SCALERS, f"{where} names the unknown scaler class {kind!r}"
+    )
+    cls = SCALERS[kind]
+    scaler = cls(**decode_params(params, cls().get_params().__contains__, where))
+    try:
+        scaler._validate_params()  # with_std="" would silently scale differently
+    except (ValueError, TypeError) as exc:
+        raise InvalidArchive(f"{where} has an invalid parameter: {exc}") from exc
+    return scaler
+
+
+def check_saved_params(cls, params):
+    """Check saved parameters as ``fit`` would: every one present, each of its type and range."""
+    names = set(cls._get_param_names())
+    for name in sorted(names - set(params)):
+        require(False, f"params lacks the parameter {name!r}")
+    try:
+        check_params(cls(**params))
+    except (ValueError, TypeError) as exc:
+        raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
+
+
 def _decode_param(value, where):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -151,11 +177,7 @@ def _decode_param(value, where):
         items = [_decode_param(v, where) for v in value[kind]]
         return tuple(items) if kind == "__tuple__" else items
     if "__scaler__" in value:
-        kind = value["__scaler__"]
-        require(kind in SCALERS, f"{where} names the unknown scaler class {kind!r}")
-        cls = SCALERS[kind]
-        names = cls().get_params()
-        return cls(**decode_params(value.get("params"), names.__contains__, where))
+        return _scaler(value["__scaler__"], value.get("params"), where)
     kind = value.get("__keras__")
     require(
         kind in (*_KERAS_KINDS, "optimizer_class"),
@@ -175,29 +197,25 @@ def _decode_param(value, where):
     except InvalidArchive:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, ImportError) as exc:
-        raise InvalidArchive(f"{where} is not a valid Keras {kind}: {exc}") from None
+        raise InvalidArchive(f"{where} is not a valid Keras {kind}: {exc}") from exc
     require(isinstance(obj, base), f"{where} is not a Keras {kind}")
     return obj
 
 
 _SPEC_MODES = ("reconstruct", "predict", "composite")
-#: What a file saved before a parameter existed was built with: the network
-#: of the classic tutorials (no front end, the decoders' loss alone) and the
-#: first budget of updates, which the later defaults no longer are.
-BEFORE_ENCODER_OPTIONS = {
-    "pooling": "last",
-    "cell": "lstm",
-    "bidirectional": False,
-    "conv_filters": (),
-    "mask_ratio": 0.0,
-    "subseries_weight": 0.0,
-    "context_weight": 0.0,
-    "max_updates": 1000,
-}
+
+
+#: Longest sequence a saved state may declare: beyond it, padding inputs to
+#: ``n_timesteps_`` would cost more memory than any fit could have used.
+MAX_TIMESTEPS = 2**24
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def check_fitted(fitted):
-    """Check the fitted state against its schema (names, types, ranges)."""
+    """Check the fitted state against its schema: every field present, each of its type and range."""
     require(isinstance(fitted, dict), "'fitted' must be a JSON object")
     expected = set(STATE_FIELDS)
     for name in sorted(expected - set(fitted)):
@@ -205,40 +223,26 @@ def check_fitted(fitted):
     for name in sorted(set(fitted) - expected):
         require(False, f"'fitted' holds the unknown field {name!r}")
     for name in ("n_timesteps_", "n_features_", "n_features_in_"):
-        require(is_int(fitted[name], 1), f"{name} must be a positive int")
+        require(
+            is_int(fitted[name], 1) and fitted[name] <= MAX_TIMESTEPS,
+            f"{name} must be a positive int of at most {MAX_TIMESTEPS}",
+        )
     history = fitted["history_"]
     require(
         isinstance(history, dict)
-        and all(
-            isinstance(v, list) and all(isinstance(x, (int, float)) for x in v)
-            for v in history.values()
-        ),
+        and all(isinstance(v, list) and all(_is_number(x) for x in v) for v in history.values()),
         "history_ must map names to lists of numbers",
     )
     for name in ("_fit_on_table", "_padded_fit"):
         require(isinstance(fitted[name], bool), f"{name} must be true or false")
-    spec = fitted["_fit_spec"]
-    keys = set(SPEC_FIELDS)
-    require(
-        isinstance(spec, dict) and keys - set(SPEC_DEFAULTS) <= set(spec) <= keys,
-        f"_fit_spec must hold {sorted(keys)}",
-    )
-    spec = {**SPEC_DEFAULTS, **spec}
-    require(spec["mode"] in _SPEC_MODES, f"_fit_spec names the unknown mode {spec['mode']!r}")
-    require(is_int(spec["n_future"]), "_fit_spec n_future must be an int >= 0")
-    for name in ("reverse_target", "conditional"):
-        require(isinstance(spec[name], bool), f"_fit_spec {name} must be true or false")
-    weight = spec["future_weight"]
-    require(
-        isinstance(weight, (int, float)) and 0 <= weight <= 1,
-        "_fit_spec future_weight must be in [0, 1]",
-    )
-    for name in ("subseries_weight", "context_weight"):
-        weight = spec[name]
+    if fitted["_fit_on_table"]:
+        require(fitted["n_features_"] == 1, "a fit on a 2D table has n_features_ 1")
+    else:
         require(
-            isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < 1e6,
-            f"_fit_spec {name} must be a number >= 0",
+            fitted["n_features_in_"] == fitted["n_features_"],
+            "n_features_in_ must equal n_features_ (a fit on sequences)",
         )
+    _check_spec(fitted["_fit_spec"])
     names = fitted["feature_names_in_"]
     require(
         names is None
@@ -251,6 +255,34 @@ def check_fitted(fitted):
     )
 
 
+def _check_spec(spec):
+    """The objective a model was trained for: exactly :data:`SPEC_FIELDS`, each in range."""
+    keys = set(SPEC_FIELDS)
+    require(isinstance(spec, dict) and set(spec) == keys, f"_fit_spec must hold {sorted(keys)}")
+    mode = spec["mode"]
+    require(
+        isinstance(mode, str) and mode in _SPEC_MODES, f"_fit_spec names the unknown mode {mode!r}"
+    )
+    n_future = spec["n_future"]
+    require(
+        is_int(n_future, 0) and (n_future == 0) == (mode == "reconstruct"),
+        "_fit_spec n_future must be 0 in mode 'reconstruct' and a positive int otherwise",
+    )
+    for name in ("reverse_target", "conditional"):
+        require(isinstance(spec[name], bool), f"_fit_spec {name} must be true or false")
+    weight = spec["future_weight"]
+    require(
+        _is_number(weight) and 0 <= weight <= 1,
+        "_fit_spec future_weight must be in [0, 1]",
+    )
+    for name in ("subseries_weight", "context_weight"):
+        weight = spec[name]
+        require(
+            _is_number(weight) and 0 <= weight < 1e6,
+            f"_fit_spec {name} must be a number >= 0",
+        )
+
+
 def check_scaler(scaler, arrays, n_features):
     """Check the scaler's state and arrays; return the scaler, or None."""
     if scaler is None:
@@ -261,17 +293,18 @@ def check_scaler(scaler, arrays, n_features):
         "'scaler' must hold 'class', 'params' and 'n_features_in_'",
     )
     kind = scaler["class"]
-    require(kind in SCALERS, f"'scaler' names the unknown scaler class {kind!r}")
-    cls = SCALERS[kind]
-    est = cls(**decode_params(scaler["params"], cls().get_params().__contains__, "scaler"))
-    require(scaler["n_features_in_"] == n_features, "the scaler's n_features_in_ != n_features_")
+    est = _scaler(kind, scaler["params"], "scaler")
+    require(
+        is_int(scaler["n_features_in_"]) and scaler["n_features_in_"] == n_features,
+        "the scaler's n_features_in_ != n_features_",
+    )
     require(
         set(arrays) == set(SCALER_ARRAYS[kind]),
         f"scaler.npz must hold the arrays {sorted(SCALER_ARRAYS[kind])}",
     )
     for name, value in arrays.items():
         require(
-            value.dtype.kind in "fiu" and value.size in (1, n_features),
+            value.dtype.kind in "fiu" and value.ndim <= 1 and value.size in (1, n_features),
             f"the scaler array {name!r} has the wrong type or size",
         )
         setattr(est, name, value)

@@ -5,7 +5,7 @@ import pytest
 
 from sklearn_lstm_ae._buckets import BucketedTraining, bucket_batches, map_bucketed
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def test_bucket_batches_cover_every_sequence_once_with_close_lengths():

@@ -4,7 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lstm_ae import LSTMAutoencoderOutlierDetector
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 @parametrize_with_checks(

@@ -17,7 +17,7 @@ from sklearn_lstm_ae._objectives import (
     hierarchical_losses,
 )
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def _np(x):

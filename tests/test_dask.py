@@ -5,7 +5,7 @@ import pytest
 
 from sklearn_lstm_ae import dask_apply
 
-from .conftest import tiny
+from .helpers import tiny
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from sklearn.model_selection import GridSearchCV
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def test_mirrored_strategy_trains_and_predicts(sines):

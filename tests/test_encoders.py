@@ -7,7 +7,7 @@ import pytest
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._layers import MaskedPooling
 
-from .conftest import TUTORIAL, tiny
+from .helpers import TUTORIAL, tiny
 
 
 def test_masked_pooling_on_a_hand_computed_example():

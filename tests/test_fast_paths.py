@@ -13,7 +13,7 @@ from sklearn_lstm_ae import _inference
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._layers import MaskedConv1D
 from sklearn_lstm_ae._schema import parameter_bound
 
-from .conftest import tiny
+from .helpers import tiny
 
 FRONT = dict(conv_filters=(4, 6), conv_kernel_size=3, conv_stride=2)
 

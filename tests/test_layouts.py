@@ -7,7 +7,7 @@ import pytest
 
 from sklearn_lstm_ae import check_sequences
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .conftest import TUTORIAL, tiny
+from .helpers import TUTORIAL, tiny
 
 #: One worker process: every training path in turn, each under the one
 #: strategy of the process, saving what the test compares.

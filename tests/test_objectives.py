@@ -18,7 +18,7 @@ from sklearn_lstm_ae._objectives import (
 )
 from sklearn_lstm_ae._schema import parameter_bound
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def _np(x):

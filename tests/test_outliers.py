@@ -6,7 +6,7 @@ from sklearn.base import clone
 
 from sklearn_lstm_ae import LSTMAutoencoderOutlierDetector
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 @pytest.fixture(scope="module")

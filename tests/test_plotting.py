@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 
 from sklearn_lstm_ae import plot_history, plot_latent_space, plot_reconstruction  # noqa: E402
 
-from .conftest import tiny  # noqa: E402
+from .helpers import tiny  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_lstm_ae._random import Seeds, shuffled_batches
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 class _Batches(keras.utils.PyDataset):

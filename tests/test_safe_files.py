@@ -17,7 +17,7 @@ import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer, _persistence
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._input import scaled
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def _two_shapes(n=80, seed=0):

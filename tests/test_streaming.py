@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 class MemmapBatches(keras.utils.PyDataset):

@@ -9,7 +9,7 @@ from sklearn_lstm_ae._callbacks import budget, steps_per_epoch
 from sklearn_lstm_ae._fitted import STATE_FIELDS, FittedAutoencoder, InferenceOptions
 from sklearn_lstm_ae._sequences import check_sequences
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):

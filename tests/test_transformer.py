@@ -9,7 +9,7 @@ from sklearn.preprocessing import RobustScaler
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def _state(est):

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._steps import reverse_steps, split_future
 
-from .conftest import TUTORIAL, tiny
+from .helpers import TUTORIAL, tiny
 
 SEED_SEQUENCE = np.arange(1, 10, dtype=np.float32)[None, :, None] / 10  # 0.1 .. 0.9
 

@@ -6,7 +6,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_lstm_ae import SlidingWindows, sliding_windows, windows_to_series
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def test_window_boundaries_by_hand():

@@ -1,0 +1,34 @@
+"""Test helpers: tiny seeded networks and the data builders several test modules share."""
+
+import numpy as np
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+#: The network of the classic Keras tutorials: no convolutional front end, the
+#: decoders' loss alone. Most tests pin it, so that they test what they name;
+#: the cross-validated defaults have tests of their own.
+TUTORIAL = dict(conv_filters=(), subseries_weight=0.0)
+TINY = dict(latent_dim=2, encoder_units=(8,), epochs=2, batch_size=16, random_state=0, **TUTORIAL)
+
+
+def tiny(**params):
+    """A small, fast, seeded transformer; keyword arguments override."""
+    return LSTMAutoencoderTransformer(**{**TINY, **params})
+
+
+def sine_waves(n, n_steps=12, seed=0, noise=0.05):
+    """``n`` sine/cosine pairs of ``n_steps`` steps (2 features), random phases, float32."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 2 * np.pi, n_steps)
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    X = np.stack([np.sin(t + phase), 3 * np.cos(t + phase) + 10], axis=-1)
+    if noise:
+        X = X + rng.normal(0, noise, X.shape)
+    return X.astype(np.float32)
+
+
+def ragged(n, low, high, n_features=1, seed=0):
+    """``n`` random-walk sequences of lengths drawn from ``[low, high)``, a list of float32 arrays."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(low, high, n)
+    return [np.cumsum(rng.normal(size=(k, n_features)), axis=0).astype(np.float32) for k in lengths]
