@@ -59,29 +59,29 @@ PLATEAU_UPDATES = 60
 STOP_UPDATES = 200
 
 
-def steps_per_epoch(est, n_train):
+def steps_per_epoch(config, n_train):
     """Gradient updates per epoch on ``n_train`` in-memory sequences (less those held out)."""
-    n_fit = n_train - int(n_train * est.validation_split)  # Keras keeps the last ones out
-    return max(1, -(-max(n_fit, 1) // est.batch_size))
+    n_fit = n_train - int(n_train * config.validation_split)  # Keras keeps the last ones out
+    return max(1, -(-max(n_fit, 1) // config.batch_size))
 
 
-def budget(est, steps):
+def budget(config, steps):
     """Epochs of a fit that makes ``steps`` gradient updates per epoch.
 
     ``epochs="auto"`` counts the budget in gradient updates: as many epochs as
     ``max_updates`` updates take, so a dataset of 50 sequences gets as many
     updates as one of 50,000. An int is the number of epochs, as in Keras.
     """
-    if est.epochs != "auto":
-        return int(est.epochs)
-    return max(1, -(-est.max_updates // steps))
+    if config.epochs != "auto":
+        return int(config.epochs)
+    return max(1, -(-config.max_updates // steps))
 
 
-def training_callbacks(est, steps):
-    """The callbacks every fit of ``est`` runs, with ``steps`` updates per epoch."""
+def training_callbacks(config, steps):
+    """The callbacks every fit with ``config`` runs, with ``steps`` updates per epoch."""
     callbacks = [StopOnNaN()]
-    monitor = "val_loss" if est.validation_split else "loss"
-    if est.epochs == "auto":
+    monitor = "val_loss" if config.validation_split else "loss"
+    if config.epochs == "auto":
         # Converge by default: halve the learning rate on a plateau, stop once
         # the loss stops improving, and end on the best weights, never on a
         # loss that has blown back up.
@@ -90,10 +90,10 @@ def training_callbacks(est, steps):
                 monitor=monitor,
                 factor=0.5,
                 patience=max(1, -(-PLATEAU_UPDATES // steps)),
-                min_lr=est.learning_rate / 64,
+                min_lr=config.learning_rate / 64,
             )
         )
-        if est.early_stopping is None:
+        if config.early_stopping is None:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor=monitor,
@@ -101,11 +101,11 @@ def training_callbacks(est, steps):
                     restore_best_weights=True,
                 )
             )
-    if est.early_stopping is not None:
+    if config.early_stopping is not None:
         callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor=monitor,
-                patience=est.early_stopping,
+                patience=config.early_stopping,
                 restore_best_weights=True,
             )
         )

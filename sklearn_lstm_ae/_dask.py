@@ -46,16 +46,16 @@ def _transformer(payload, digest):
     return est
 
 
-def _fingerprint(estimator):
+def _fingerprint(params, scaler, model):
     """A digest of what a transformer computes: its parameters, scaler and weights.
 
     Saved files differ from save to save (they record the time), so the
     workers' cache is keyed on this instead: repeated calls with the same
     fitted transformer reuse the copy each worker loaded.
     """
-    digest = hashlib.sha256(repr(sorted(estimator.get_params(deep=False).items())).encode())
-    digest.update(pickle.dumps(estimator.scaler_))
-    for weights in estimator.model_.get_weights():
+    digest = hashlib.sha256(repr(sorted(params.items())).encode())
+    digest.update(pickle.dumps(scaler))
+    for weights in model.get_weights():
         digest.update(weights.tobytes())
     return digest.hexdigest()
 
@@ -80,7 +80,7 @@ def dask_apply(estimator, X, method="transform"):
     estimator : LSTMAutoencoderTransformer
         A fitted transformer (it must be savable: see ``save``).
     X : dask.array.Array of shape (n_samples, n_timesteps[, n_features])
-        Sequences in the estimator's ``data_format``, chunked along the
+        Sequences in the ``data_format`` the transformer was fitted with, chunked along the
         samples; chunks along the other axes are joined per task. NaN marks
         trailing padding, as for ``transform``.
     method : {"transform", "score_samples", "reconstruction_errors"}, \
@@ -135,14 +135,15 @@ def dask_apply(estimator, X, method="transform"):
             f"X must be 2D (univariate sequences) or 3D, got {X.ndim} dimensions "
             f"(shape {X.shape})."
         )
-    feature_axis = 1 if estimator.data_format == "channels_first" else 2
+    data_format = estimator._fitted.data_format  # as fitted, like transform
+    feature_axis = 1 if data_format == "channels_first" else 2
     n_features = 1 if X.ndim == 2 else X.shape[feature_axis]
     if n_features != estimator.n_features_:
         raise ValueError(
             f"X has {n_features} features per step, but the transformer was fitted "
-            f"on {estimator.n_features_} (data_format={estimator.data_format!r})."
+            f"on {estimator.n_features_} (data_format={data_format!r})."
         )
-    digest = _fingerprint(estimator)
+    digest = _fingerprint(estimator.get_params(deep=False), estimator.scaler_, estimator.model_)
     buffer = io.BytesIO()
     estimator.save(buffer)
     model = dask.delayed(buffer.getvalue(), name=f"sklearn-lstm-ae-{digest[:20]}")

@@ -5,21 +5,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _inference as inference
+from ._config import TrainingSpec
 from ._inference import InferenceFunction
 from ._network import AutoencoderGraphs
 
 __all__ = ["FittedAutoencoder", "InferenceOptions", "SPEC_FIELDS", "STATE_FIELDS"]
 
-#: What a model was trained for: the objective's fields saved with it.
-SPEC_FIELDS = (
-    "mode",
-    "n_future",
-    "reverse_target",
-    "conditional",
-    "future_weight",
-    "subseries_weight",
-    "context_weight",
-)
+#: What a model was trained for: the fields of the TrainingSpec saved with it.
+SPEC_FIELDS = tuple(TrainingSpec().to_dict())
 #: The one list of fitted fields: :meth:`FittedAutoencoder.to_state` writes
 #: exactly these, the saved file's schema checks them, ``from_state`` reads them.
 STATE_FIELDS = (
@@ -30,6 +23,7 @@ STATE_FIELDS = (
     "_fit_on_table",
     "_padded_fit",
     "_fit_spec",
+    "_data_format",
     "feature_names_in_",
 )
 
@@ -68,8 +62,10 @@ class FittedAutoencoder:
         The training graph made by :func:`~sklearn_lstm_ae._network.build_autoencoder`.
     scaler : transformer or None
         The fitted per-feature scaler.
-    spec : dict
-        What the model was trained for (:data:`SPEC_FIELDS`).
+    spec : TrainingSpec
+        What the model was trained for.
+    data_format : {"channels_last", "channels_first"}
+        The layout of the sequences fit read, which inference reads and writes.
     n_timesteps, n_features : int
         Longest training sequence and features per step.
     masked : bool
@@ -90,6 +86,7 @@ class FittedAutoencoder:
         scaler,
         spec,
         *,
+        data_format,
         n_timesteps,
         n_features,
         masked,
@@ -101,7 +98,8 @@ class FittedAutoencoder:
         self.model = model
         self.graphs = AutoencoderGraphs(model)
         self.scaler = scaler
-        self.spec = {name: spec[name] for name in SPEC_FIELDS}
+        self.spec = spec
+        self.data_format = data_format
         self.n_timesteps, self.n_features = int(n_timesteps), int(n_features)
         self.masked, self.table = bool(masked), bool(table)
         self.n_features_in = int(n_features_in)
@@ -126,7 +124,8 @@ class FittedAutoencoder:
             "history_": self.history,
             "_fit_on_table": self.table,
             "_padded_fit": self.masked,
-            "_fit_spec": dict(self.spec),
+            "_fit_spec": self.spec.to_dict(),
+            "_data_format": self.data_format,
             "feature_names_in_": None if names is None else [str(n) for n in names],
         }
 
@@ -137,7 +136,8 @@ class FittedAutoencoder:
         return cls(
             model,
             scaler,
-            state["_fit_spec"],
+            TrainingSpec.from_dict(state["_fit_spec"]),
+            data_format=state["_data_format"],
             n_timesteps=state["n_timesteps_"],
             n_features=state["n_features_"],
             masked=state["_padded_fit"],

@@ -253,7 +253,7 @@ def require(fitted, head, method):
     """Raise unless ``fitted`` was trained with decoder ``head``."""
     if head in fitted.heads:
         return
-    mode = fitted.spec["mode"]
+    mode = fitted.spec.mode
     if head == FUTURE:
         raise ValueError(
             f"{method} needs the future decoder of mode='predict' or "
@@ -269,7 +269,7 @@ def require(fitted, head, method):
 def _reconstruct_scaled(fitted, batch, options):
     """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
     out = np.asarray(predict(fitted, batch, options, RECONSTRUCTION))
-    if fitted.spec["reverse_target"]:
+    if fitted.spec.reverse_target:
         out = reverse_steps(out, valid_lengths(batch))
     out[np.isnan(batch)] = np.nan
     return out
@@ -306,7 +306,7 @@ def decode(fitted, X, lengths, options):
         Z,
         steps=steps or fitted.n_timesteps,
     )
-    if fitted.spec["reverse_target"]:
+    if fitted.spec.reverse_target:
         full = np.full(len(out), out.shape[1])
         out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
     unscale_inplace(fitted.scaler, out)
@@ -359,15 +359,15 @@ def reconstruction_errors(fitted, seqs, options):
 def _objective(fitted, batch, options):
     """Per-sequence decoder loss (mean squared error) on one scaled batch."""
     spec = fitted.spec
-    if spec["mode"] == "reconstruct":
+    if spec.mode == "reconstruct":
         return _reconstruction_error(fitted, batch, options)
     lengths = valid_lengths(batch)
     check_future_lengths(lengths, spec, "Scoring")
-    past, future = split_future(batch, lengths, spec["n_future"])
+    past, future = split_future(batch, lengths, spec.n_future)
     error = np.mean(np.square(predict(fitted, past, options, FUTURE) - future), axis=(1, 2))
-    if spec["mode"] == "predict":
+    if spec.mode == "predict":
         return error
-    weight = spec["future_weight"]
+    weight = spec.future_weight
     return (1 - weight) * _reconstruction_error(fitted, past, options) + weight * error
 
 

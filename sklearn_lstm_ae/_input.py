@@ -1,4 +1,4 @@
-"""Input checks of the estimator: X validated against the fitted state, padded and scaled."""
+"""Input checks: X validated against a fitted autoencoder, padded, scaled and laid out."""
 
 import warnings
 
@@ -52,15 +52,14 @@ def read_training(X, data_format):
     }
 
 
-def check_input(est, X, fitted, first_index=0):
-    """Validate X against ``fitted`` (features, names, length); return padded float32 sequences.
+def check_input(X, fitted, first_index=0):
+    """Validate X against ``fitted`` (features, length); return padded float32 sequences.
 
-    ``est`` is the fitted estimator whose name and feature names errors quote.
+    A table's column count and names are checked by the estimator first
+    (``validate_data``), so that errors quote its name.
     """
-    if fitted.table and is_table(X):
-        validate_data(est, X, reset=False, skip_check_array=True)
     seqs = check_sequences(
-        X, n_features=fitted.n_features, first_index=first_index, data_format=est.data_format
+        X, n_features=fitted.n_features, first_index=first_index, data_format=fitted.data_format
     )
     if seqs.values.shape[1] < fitted.n_timesteps:
         # Shorter input keeps the shapes of the training data (n_timesteps steps).
@@ -84,23 +83,23 @@ def _warn_if_transposed(seqs):
         )
 
 
-def to_layout(est, values):
-    """Sequences ``(n, n_timesteps, n_features)`` (array or list) in ``est``'s data_format."""
-    if est.data_format == "channels_last":
+def to_layout(data_format, values):
+    """Sequences ``(n, n_timesteps, n_features)`` (array or list) in ``data_format``."""
+    if data_format == "channels_last":
         return values
     if isinstance(values, list):
         return [v.T for v in values]
     return np.ascontiguousarray(values.transpose(0, 2, 1))
 
 
-def scaled(est, X, fitted, first_index=0):
+def scaled(X, fitted, first_index=0):
     """X validated against ``fitted``, padded and scaled by its scaler (a fresh copy)."""
-    seqs = check_input(est, X, fitted, first_index)
+    seqs = check_input(X, fitted, first_index)
     scale_inplace(fitted.scaler, seqs.values)
     return seqs
 
 
-def inference_input(est, X, fitted):
+def inference_input(X, fitted):
     """X as inference reads it: a numeric array batch by batch, anything else at once.
 
     A numeric NumPy array becomes :class:`~sklearn_lstm_ae._inference.LazySequences`,
@@ -108,10 +107,10 @@ def inference_input(est, X, fitted):
     only with the output; lists and DataFrames are converted in one padded copy.
     """
     if not (isinstance(X, np.ndarray) and X.ndim in (2, 3) and X.dtype.kind in "biuf"):
-        return scaled(est, X, fitted)
-    time_axis = 2 if est.data_format == "channels_first" else 1
+        return scaled(X, fitted)
+    time_axis = 2 if fitted.data_format == "channels_first" else 1
     return LazySequences(
         X,
-        lambda part, start: scaled(est, part, fitted, start).values,
+        lambda part, start: scaled(part, fitted, start).values,
         X.shape[time_axis] if X.ndim == 3 else fitted.n_timesteps,
     )

@@ -72,16 +72,16 @@ def multi_worker_strategy():
     return _STRATEGY
 
 
-def check_multi_worker(est):
+def check_multi_worker(random_state, metrics):
     """Refuse, before any work, what the multi-worker step cannot do."""
-    if est.random_state is None:
+    if random_state is None:
         raise ValueError(
             "Training across workers needs random_state set to an int: every "
             "worker must start from the same weights and draw the same batches, "
             "of which it trains its share. Pass the same random_state on every "
             "worker."
         )
-    if est.metrics:
+    if metrics:
         raise ValueError(
             "metrics are not computed when training across workers; set "
             "metrics=None and measure after fitting, for example with "

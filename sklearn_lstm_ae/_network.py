@@ -48,100 +48,40 @@ def _apply(layers, x):
     return x
 
 
-def build_autoencoder(
-    *,
-    n_timesteps,
-    n_features,
-    latent_dim,
-    encoder_units,
-    decoder_units,
-    activation="tanh",
-    dropout=0.0,
-    masked=True,
-    output_activation=None,
-    reconstruct=True,
-    n_future=0,
-    conditional=False,
-    cell="lstm",
-    bidirectional=False,
-    pooling="last",
-    conv_filters=(),
-    conv_kernel_size=5,
-    conv_stride=2,
-    mask_ratio=0.0,
-    subseries=False,
-    context=False,
-    seed=None,
-):
+def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, seed=None):
     """Build the LSTM autoencoder of the classic Keras tutorials, as a training graph.
 
-    The graph is: (NaN padding -> Keras mask), stacked LSTM encoder (many to
-    one), a linear ``Dense(latent_dim)`` code, then one or two decoders (one to
-    many): ``"reconstruction"`` rebuilds the ``n_timesteps`` input steps,
+    The graph is: (NaN padding -> Keras mask), an optional convolutional
+    front end, stacked LSTM encoder (many to one), a linear
+    ``Dense(latent_dim)`` code, then one or two decoders (one to many):
+    ``"reconstruction"`` rebuilds the ``n_timesteps`` input steps,
     ``"future"`` predicts ``n_future`` steps after them (Srivastava et al.,
     2015). Each decoder repeats the code over time, runs stacked LSTMs and a
     per-step ``Dense(n_features)``.
 
     Parameters
     ----------
+    network : NetworkConfig
+        The layers (:class:`~sklearn_lstm_ae._config.NetworkConfig`): code
+        size, encoder and decoder units, cell, pooling, front end, dropout,
+        masked spans and the output's activation. The front end's strided
+        ``Conv1D`` layers (:class:`~sklearn_lstm_ae._layers.MaskedConv1D`)
+        shorten the sequence; unconditioned decoders then run their LSTMs
+        over the shortened time axis and write ``conv_stride **
+        len(conv_filters)`` steps from each.
+    spec : TrainingSpec
+        What the model is trained for
+        (:class:`~sklearn_lstm_ae._config.TrainingSpec`): its decoders
+        (``"reconstruction"``, ``"future"`` of ``n_future`` steps), whether
+        they are conditional (the training graph then takes the targets as
+        extra inputs ``"<head>_teacher"``), and the self-supervised outputs
+        ``"subseries"`` and ``"context"`` (:mod:`sklearn_lstm_ae._objectives`).
     n_timesteps, n_features : int
-        Shape of one (padded) input sequence.
-    latent_dim : int
-        Size of the encoded vector.
-    encoder_units, decoder_units : tuple of int
-        Units of the stacked LSTM layers, first layer first.
-    activation : str, default="tanh"
-        Activation of the LSTM cells; "tanh" keeps Keras on its cuDNN kernel.
-    dropout : float, default=0.0
-        Dropout on the inputs of every LSTM layer while training.
+        Shape of one (padded) training sequence; the time axis stays free.
     masked : bool, default=True
         Read trailing all-NaN steps as padding, skip them in the encoder and
         keep them out of the reconstruction loss. Without padding in the data
         the unmasked graph computes the same function and trains faster on CPU.
-    output_activation : str, default=None
-        Activation of the output layers: None (linear) for real values,
-        "sigmoid" for 0/1 data trained with binary cross-entropy.
-    reconstruct : bool, default=True
-        Include the reconstruction decoder.
-    n_future : int, default=0
-        Include a future decoder predicting this many steps (0: none).
-    conditional : bool, default=False
-        Decoders read their previous output. The training graph then takes
-        the targets as extra inputs ``"<head>_teacher"`` (teacher forcing).
-    cell : {"lstm", "gru"}, default="lstm"
-        Recurrent cell of the encoder and decoders.
-    bidirectional : bool, default=False
-        Read the sequence both ways in every encoder layer.
-    pooling : {"last", "mean", "max", "meanmax", "lastmax"}, default="last"
-        What the code is computed from: the last layer's final state (the
-        many-to-one encoder of the classic Keras LSTM-autoencoder tutorials),
-        or its states pooled over the valid steps
-        (:class:`~sklearn_lstm_ae._layers.MaskedPooling`).
-    conv_filters : tuple of int, default=()
-        Filters of strided ``Conv1D`` layers (ReLU) read before the first
-        LSTM, a convolutional front end (:class:`~sklearn_lstm_ae._layers.MaskedConv1D`):
-        local-shape detectors that also shorten the sequence by
-        ``conv_stride`` per layer. Unconditioned decoders then run their
-        LSTMs over the shortened time axis and write ``conv_stride **
-        len(conv_filters)`` steps from each; conditional decoders run at the
-        input's rate. Empty: the network of the tutorials.
-    conv_kernel_size, conv_stride : int, default=5, 2
-        Window and stride of every front-end convolution.
-    mask_ratio : float, default=0.0
-        Fraction of the valid input steps the encoder reads zeroed while
-        training, in spans (:class:`~sklearn_lstm_ae._objectives.SpanMasking`);
-        the decoders' targets stay the clean sequence. 0: no masking.
-    subseries : bool, default=False
-        Add the output ``"subseries"``: each sequence's contrastive loss
-        between its code and the code of a random subseries of it, against
-        the subseries of the other sequences of the batch
-        (:mod:`sklearn_lstm_ae._objectives`).
-    context : bool, default=False
-        Add the output ``"context"``: each sequence's hierarchical
-        contrastive loss between the encoder's per-step states of a random
-        crop of it and the states of the same steps within the whole
-        sequence (:class:`~sklearn_lstm_ae._objectives.ContextualContrast`).
-        Needs per-step states: ``pooling`` other than "last".
     seed : int, default=None
         Seed of every initial weight, dropout mask, masked span, subseries
         and context crop, each layer getting a seed of its own derived from it; no
@@ -152,14 +92,19 @@ def build_autoencoder(
     -------
     keras.Model
         Uncompiled model with a dict of outputs keyed by decoder name (and
-        ``"subseries"`` and ``"context"``, losses per sequence, with
-        ``subseries`` and ``context``). Its
-        input is the sequences array, or a dict ``{"sequences": ...,
+        ``"subseries"`` and ``"context"``, losses per sequence). Its input is
+        the sequences array, or a dict ``{"sequences": ...,
         "<head>_teacher": ...}`` when ``conditional``.
     """
+    weights = spec.loss_weights
+    reconstruct, conditional = RECONSTRUCTION in weights, spec.conditional
+    n_future = spec.n_future if FUTURE in weights else 0
+    subseries, context = SUBSERIES in weights, CONTEXT in weights
+    encoder_units, decoder_units = network.encoder_units, network.decoder_units
+    conv_filters, conv_kernel_size = network.conv_filters, network.conv_kernel_size
+    conv_stride, pooling, cell = network.conv_stride, network.pooling, network.cell
+    activation, dropout = network.activation, network.dropout
     n_layers = len(encoder_units)
-    if context and pooling == "last":
-        raise ValueError("context needs the encoder's per-step states: pooling must not be 'last'.")
     seeds = iter(sub_seeds(seed, 2 * n_layers + 3))
     # The front end's seeds come from a stream of their own, so that the
     # network without it keeps the weights it always had.
@@ -179,7 +124,7 @@ def build_autoencoder(
             return_sequences=i < n_layers - 1 or pooling != "last",
         )
         layer = recurrent_layer(cell, n, seed=next(seeds), name=f"{ENCODER}{cell}_{i}", **options)
-        if bidirectional:
+        if network.bidirectional:
             # The backward layer gets weights of its own (Keras would copy the
             # forward layer's config, seeded initialisers included).
             backward = recurrent_layer(
@@ -193,7 +138,7 @@ def build_autoencoder(
         encoder.append(layer)
     # The layers after the per-step states: pooling (if any) and the code.
     summary = [MaskedPooling(pooling, name=f"{ENCODER}pooling")] if pooling != "last" else []
-    summary.append(dense_layer(latent_dim, seed=next(seeds), name=LATENT))
+    summary.append(dense_layer(network.latent_dim, seed=next(seeds), name=LATENT))
     heads = {RECONSTRUCTION: n_timesteps} if reconstruct else {}
     if n_future:
         heads[FUTURE] = n_future
@@ -206,8 +151,8 @@ def build_autoencoder(
     mask_seed, crop_seed = sub_seeds(None if seed is None else seed + 2, 2)
     (context_seed,) = sub_seeds(None if seed is None else seed + 3, 1)
     x = inputs[SEQUENCES]
-    if mask_ratio:
-        x = SpanMasking(mask_ratio, seed=mask_seed, name="span_masking")(x)
+    if network.mask_ratio:
+        x = SpanMasking(network.mask_ratio, seed=mask_seed, name="span_masking")(x)
     x = NaNPaddingMask(name="padding_mask")(x) if masked else x
     states = _apply(encoder, x)
     code = _apply(summary, states)
@@ -220,7 +165,7 @@ def build_autoencoder(
             decoder_units,
             activation=activation,
             dropout=dropout,
-            output_activation=output_activation,
+            output_activation=network.output_activation,
             conditional=conditional,
             cell=cell,
             seed=next(seeds),

@@ -1,26 +1,22 @@
-"""Parameters: constraints, checks beyond them, routed parameters and the training objectives."""
+"""Parameters: constraints, the checks they cannot express, and routed ``prefix__name`` ones."""
 
 from numbers import Integral, Real
 
 import keras
 import tensorflow as tf
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
-from ._network import FUTURE, RECONSTRUCTION
-from ._objectives import TERMS
-from ._scikeras import is_routed
+from ._config import is_bce
+from ._scikeras import ROUTING_PREFIXES, is_routed
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
+    "PREDICT_PARAMS",
+    "ROUTING_PREFIXES",
     "check_params",
-    "heads",
-    "loss_weights",
-    "is_bce",
-    "keras_params",
+    "check_keywords",
     "is_routed",
 ]
-
-_BCE = ("binary_crossentropy", "bce")
 
 PARAMETER_CONSTRAINTS = {
     "latent_dim": [Interval(Integral, 1, None, closed="left")],
@@ -66,63 +62,6 @@ PARAMETER_CONSTRAINTS = {
     ],
 }
 
-# Parameters handed to Keras's compile and fit (through scikeras).
-_KERAS_PARAMS = (
-    "optimizer",
-    "loss",
-    "metrics",
-    "learning_rate",
-    "epochs",
-    "batch_size",
-    "validation_split",
-    "shuffle",
-    "callbacks",
-    "verbose",
-)
-
-
-def is_bce(loss):
-    """True for the binary cross-entropy loss given by name."""
-    return isinstance(loss, str) and loss in _BCE
-
-
-def heads(mode, future_weight):
-    """Decoders trained in ``mode``, with their loss weights."""
-    if mode == "reconstruct":
-        return {RECONSTRUCTION: 1.0}
-    if mode == "predict":
-        return {FUTURE: 1.0}
-    return {RECONSTRUCTION: 1.0 - future_weight, FUTURE: future_weight}
-
-
-def loss_weights(spec):
-    """Every loss term a model trained for ``spec`` compiles, with its weight.
-
-    The decoders of ``spec["mode"]`` (:func:`heads`), then each
-    self-supervised term (:data:`~sklearn_lstm_ae._objectives.TERMS`) whose
-    weight in ``spec`` is positive.
-    """
-    weights = heads(spec["mode"], spec["future_weight"])
-    weights.update((term, float(spec[name])) for term, name in TERMS.items() if spec[name] > 0)
-    return weights
-
-
-def keras_params(est):
-    """The training parameters and routed ``prefix__name`` parameters of ``est``."""
-    params = {name: getattr(est, name) for name in _KERAS_PARAMS}
-    params["callbacks"] = list(est.callbacks) if est.callbacks else None
-    params["verbose"] = int(est.verbose)
-    params.update((k, v) for k, v in vars(est).items() if is_routed(k))
-    clipped = {"optimizer__clipnorm", "optimizer__clipvalue", "optimizer__global_clipnorm"}
-    if (
-        est.clipnorm is not None
-        and not isinstance(est.optimizer, keras.optimizers.Optimizer)
-        and not clipped & set(params)
-    ):
-        params["optimizer__clipnorm"] = est.clipnorm
-    return params
-
-
 def _check_units(name, units, what="units of the stacked LSTM layers"):
     if units is None:
         return
@@ -164,26 +103,29 @@ def _check_routed_inference(params):
         )
 
 
-def check_params(est):
-    """Validate ``est``'s parameters: constraints, then the checks they cannot express."""
-    names = set(est.get_params(deep=False))
-    for key in vars(est):
-        if not (key in names or key.startswith("_") or key.endswith("_")):
+def check_keywords(names, allowed, class_name):
+    """Refuse constructor keywords that are neither parameters nor routed ones."""
+    for key in names:
+        if not (key in allowed or is_routed(key) or key.startswith("_") or key.endswith("_")):
             raise TypeError(
-                f"{type(est).__name__} got an unexpected keyword argument "
+                f"{class_name} got an unexpected keyword argument "
                 f"{key!r}. Extra arguments must be routed parameters such as "
                 "'optimizer__beta_1' or 'fit__validation_batch_size'."
             )
-    est._validate_params()
-    _check_routed_inference(vars(est))
-    _check_units("encoder_units", est.encoder_units)
-    _check_units("decoder_units", est.decoder_units)
-    if len(est.conv_filters):
-        _check_units("conv_filters", est.conv_filters, "filters of the Conv1D layers")
-    scaler = est.scaler
+
+
+def check_params(params, class_name="LSTMAutoencoderTransformer"):
+    """Validate a dict of parameters (``get_params``): constraints, then what they cannot say."""
+    validate_parameter_constraints(PARAMETER_CONSTRAINTS, params, caller_name=class_name)
+    _check_routed_inference(params)
+    _check_units("encoder_units", params["encoder_units"])
+    _check_units("decoder_units", params["decoder_units"])
+    if len(params["conv_filters"]):
+        _check_units("conv_filters", params["conv_filters"], "filters of the Conv1D layers")
+    scaler = params["scaler"]
     if isinstance(scaler, str) and scaler not in ("standard", "minmax"):
         raise ValueError(
-            f"The 'scaler' parameter of {type(est).__name__} must be "
+            f"The 'scaler' parameter of {class_name} must be "
             f"'standard', 'minmax', None or a transformer; got {scaler!r}."
         )
     if (
@@ -195,13 +137,13 @@ def check_params(est):
             "scaler must be 'standard', 'minmax', None or a transformer with "
             f"fit, transform and inverse_transform; got {scaler!r}."
         )
-    if est.context_weight > 0 and est.pooling == "last":
+    if params["context_weight"] > 0 and params["pooling"] == "last":
         raise ValueError(
             "context_weight > 0 contrasts the encoder's states at every step, but "
             "pooling='last' keeps only the final one. Use pooling='lastmax', 'max', "
             "'mean' or 'meanmax', or context_weight=0."
         )
-    if is_bce(est.loss) and scaler == "standard":
+    if is_bce(params["loss"]) and scaler == "standard":
         raise ValueError(
             "loss='binary_crossentropy' needs targets in [0, 1], but "
             "scaler='standard' centres them on 0. Use scaler='minmax' or None."

@@ -30,9 +30,10 @@ from ._archive import (
     check_size,
     read_member,
 )
+from ._config import TrainingSpec
 from ._fitted import FittedAutoencoder
 from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs
-from ._params import is_routed, loss_weights
+from ._params import is_routed
 from ._schema import (
     SCALER_ARRAYS,
     check_fitted,
@@ -248,24 +249,24 @@ def _check_model(model, fitted):
         f"model.keras reads sequences of shape {model_shape}, but the fitted state says "
         f"(None, {shape[1]})",
     )
-    spec = fitted["_fit_spec"]
+    spec = TrainingSpec.from_dict(fitted["_fit_spec"])
     # What partial_fit compiles must be what the model outputs.
-    terms = sorted(loss_weights(spec))
+    terms = sorted(spec.loss_weights)
     outputs = sorted(model.output) if isinstance(model.output, dict) else terms
     require(
         outputs == terms,
         f"model.keras outputs {outputs}, but the fitted state trains {terms}",
     )
-    steps = {RECONSTRUCTION: fitted["n_timesteps_"], FUTURE: spec["n_future"]}
+    steps = {RECONSTRUCTION: fitted["n_timesteps_"], FUTURE: spec.n_future}
     for head, config in decoders.items():
         require(
             config.get("n_timesteps") == steps[head]
             and config.get("n_features") == shape[1]
-            and config.get("conditional") == spec["conditional"],
+            and config.get("conditional") == spec.conditional,
             f"the {head} decoder of model.keras writes {config.get('n_timesteps')} steps of "
             f"{config.get('n_features')} features (conditional: {config.get('conditional')}), "
             f"but the fitted state says {steps[head]} of {shape[1]} "
-            f"(conditional: {spec['conditional']})",
+            f"(conditional: {spec.conditional})",
         )
     require(
         masked == fitted["_padded_fit"],

@@ -49,7 +49,9 @@ def plot_history(estimator, *, keys=None, log=True, ax=None):
     >>> [line.get_label() for line in ax.get_lines()]
     ['loss', 'val_loss']
     """
-    history = estimator if isinstance(estimator, dict) else _fitted(estimator).history_
+    if not isinstance(estimator, dict):
+        check_is_fitted(estimator)
+    history = estimator if isinstance(estimator, dict) else estimator.history_
     if keys is None:
         keys = [k for k in history if k.endswith("loss")]
     missing = [k for k in keys if k not in history]
@@ -65,11 +67,6 @@ def plot_history(estimator, *, keys=None, log=True, ax=None):
         ax.set_yscale("log")
     ax.legend()
     return ax
-
-
-def _fitted(estimator):
-    check_is_fitted(estimator)
-    return estimator
 
 
 def plot_reconstruction(estimator, X, *, n_sequences=3, feature=0, ax=None):
@@ -110,7 +107,8 @@ def plot_reconstruction(estimator, X, *, n_sequences=3, feature=0, ax=None):
     >>> len(plot_reconstruction(ae, X, n_sequences=2).get_lines())
     4
     """
-    ae = _fitted(estimator)
+    check_is_fitted(estimator)
+    ae = estimator
     from ._sequences import check_sequences
 
     seqs = check_sequences(X, n_features=ae.n_features_)
@@ -169,7 +167,8 @@ def plot_latent_space(estimator, X, y=None, *, ax=None, **scatter_kwargs):
     >>> plot_latent_space(ae, X, y=np.arange(30) % 2).get_xlabel()
     'principal component 1 of the codes'
     """
-    codes = _fitted(estimator).transform(X)
+    check_is_fitted(estimator)
+    codes = estimator.transform(X)
     if codes.shape[1] > 2:
         from sklearn.decomposition import PCA
 

@@ -144,9 +144,8 @@ def _check_keras_config(config, where):
 
 def _scaler(kind, params, where):
     """A scikit-learn scaler of a known class, its saved parameters validated."""
-    require(
-        isinstance(kind, str) and kind in SCALERS, f"{where} names the unknown scaler class {kind!r}"
-    )
+    known = isinstance(kind, str) and kind in SCALERS
+    require(known, f"{where} names the unknown scaler class {kind!r}")
     cls = SCALERS[kind]
     scaler = cls(**decode_params(params, cls().get_params().__contains__, where))
     try:
@@ -162,7 +161,7 @@ def check_saved_params(cls, params):
     for name in sorted(names - set(params)):
         require(False, f"params lacks the parameter {name!r}")
     try:
-        check_params(cls(**params))
+        check_params(params, cls.__name__)
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
 
@@ -215,7 +214,7 @@ def _is_number(value):
 
 
 def check_fitted(fitted):
-    """Check the fitted state against its schema: every field present, each of its type and range."""
+    """Check the fitted state against its schema: every field present, of its type and range."""
     require(isinstance(fitted, dict), "'fitted' must be a JSON object")
     expected = set(STATE_FIELDS)
     for name in sorted(expected - set(fitted)):
@@ -243,6 +242,10 @@ def check_fitted(fitted):
             "n_features_in_ must equal n_features_ (a fit on sequences)",
         )
     _check_spec(fitted["_fit_spec"])
+    require(
+        fitted["_data_format"] in ("channels_last", "channels_first"),
+        "_data_format must be 'channels_last' or 'channels_first'",
+    )
     names = fitted["feature_names_in_"]
     require(
         names is None

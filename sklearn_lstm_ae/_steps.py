@@ -41,10 +41,10 @@ def check_future_lengths(lengths, spec, action):
 
     ``action`` ("Fitting", "Scoring") starts the message.
     """
-    k = spec["n_future"]
+    k = spec.n_future
     if len(lengths) and int(np.min(lengths)) <= k:
         raise ValueError(
-            f"{action} in mode={spec['mode']!r} splits the last n_future={k} steps "
+            f"{action} in mode={spec.mode!r} splits the last n_future={k} steps "
             f"off each sequence as its future, so every sequence needs more than {k} "
             f"steps; the shortest has {int(np.min(lengths))}. Lower n_future or drop "
             "the short sequences."

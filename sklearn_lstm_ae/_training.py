@@ -4,13 +4,15 @@ Every path (in-memory arrays, length-bucketed lists, a ``PyDataset`` of
 batches, ``partial_fit``) turns its data into :class:`Batches` and calls
 :func:`_train`, which builds the network, computes the update budget, runs
 Keras and checks the result; a fit returns a new
-:class:`~sklearn_lstm_ae._fitted.FittedAutoencoder` and changes no
-estimator. A new loss term is added in :func:`make_targets` (what the
-batches carry) and in the network builder, once for all paths.
+:class:`~sklearn_lstm_ae._fitted.FittedAutoencoder`. Every function reads
+a :class:`~sklearn_lstm_ae._config.FitConfig` resolved once by the
+estimator's ``fit``, never the estimator. A new loss term is added in
+:func:`make_targets` (what the batches carry) and in the network builder,
+once for all paths.
 """
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import keras
 import numpy as np
@@ -18,6 +20,7 @@ import tensorflow as tf
 
 from ._buckets import BucketedTraining
 from ._callbacks import StopOnNaN, budget, quiet_retracing, steps_per_epoch, training_callbacks
+from ._config import is_bce
 from ._fitted import FittedAutoencoder
 from ._input import read_training, scaled
 from ._multi_worker import (
@@ -26,9 +29,8 @@ from ._multi_worker import (
     is_multi_worker,
     multi_worker_strategy,
 )
-from ._network import CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, build_autoencoder, training_inputs
-from ._objectives import TERMS, TermLoss
-from ._params import heads, is_bce, keras_params, loss_weights
+from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
+from ._objectives import TermLoss
 from ._random import Seeds, ordered_training
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
@@ -36,7 +38,7 @@ from ._sequences import check_sequences
 from ._steps import check_future_lengths, nan_to_zero, reverse_steps, split_future
 from ._streaming import TrainingBatches
 
-__all__ = ["fit_sequences", "fit_stream", "train_more", "fit_spec", "make_targets"]
+__all__ = ["fit_sequences", "fit_stream", "train_more", "make_targets"]
 
 #: Training steps Keras runs per call into its traced train function
 #: (``Model.compile(steps_per_execution=...)``), unless the user routes
@@ -50,20 +52,6 @@ __all__ = ["fit_sequences", "fit_stream", "train_more", "fit_spec", "make_target
 STEPS_PER_EXECUTION = 32
 
 
-def fit_spec(est):
-    """What a model trained with ``est``'s parameters is trained for (saved with it)."""
-    weights = heads(est.mode, est.future_weight)
-    return {
-        "mode": est.mode,
-        "n_future": est.n_future if est.mode != "reconstruct" else 0,
-        "reverse_target": bool(est.reverse_target) and est.mode != "predict",
-        "conditional": bool(est.conditional),
-        "future_weight": float(weights.get(FUTURE, 0.0)),
-        "subseries_weight": float(est.subseries_weight),
-        "context_weight": float(est.context_weight),
-    }
-
-
 def make_targets(values, lengths, spec):
     """Model inputs and targets for training on scaled, NaN-padded ``values``.
 
@@ -72,23 +60,22 @@ def make_targets(values, lengths, spec):
     needs the masked graph).
     """
     targets = {}
-    if spec["mode"] == "reconstruct":
+    if spec.mode == "reconstruct":
         encoder_input, input_lengths = values, lengths
     else:
         check_future_lengths(lengths, spec, "Fitting")
-        k = spec["n_future"]
-        encoder_input, targets[FUTURE] = split_future(values, lengths, k)
-        input_lengths = lengths - k
-    if spec["mode"] != "predict":
+        encoder_input, targets[FUTURE] = split_future(values, lengths, spec.n_future)
+        input_lengths = lengths - spec.n_future
+    if spec.mode != "predict":
         target = encoder_input
-        if spec["reverse_target"]:
+        if spec.reverse_target:
             target = reverse_steps(target, input_lengths)
         targets[RECONSTRUCTION] = nan_to_zero(target)
-    for term in TERMS.keys() & loss_weights(spec).keys():
+    for term in spec.terms:
         # A term's output is its own loss: Keras wants a target all the same.
         targets[term] = np.zeros(len(values), np.float32)
     padded = int(input_lengths.min()) < values.shape[1]
-    return training_inputs(encoder_input, targets, spec["conditional"]), targets, padded
+    return training_inputs(encoder_input, targets, spec.conditional), targets, padded
 
 
 @dataclass
@@ -107,41 +94,20 @@ class Batches:
     callbacks: list = field(default_factory=list)
 
 
-def _units(units):
-    return tuple(int(u) for u in units)
-
-
-def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
+def _build_fn(config, n_timesteps, n_features, masked, seed):
     """``build(compile_kwargs)`` making the compiled training graph."""
+    spec = config.spec
 
     def build(compile_kwargs):
-        encoder = _units(est.encoder_units)
-        decoder = encoder[::-1] if est.decoder_units is None else _units(est.decoder_units)
-        weights = loss_weights(spec)
         model = build_autoencoder(
+            config.network,
+            spec,
             n_timesteps=n_timesteps,
             n_features=n_features,
-            latent_dim=est.latent_dim,
-            encoder_units=encoder,
-            decoder_units=decoder,
-            activation=est.activation,
-            dropout=est.dropout,
             masked=masked,
-            output_activation="sigmoid" if is_bce(est.loss) else None,
-            reconstruct=RECONSTRUCTION in weights,
-            n_future=spec["n_future"] if FUTURE in weights else 0,
-            conditional=spec["conditional"],
-            cell=est.cell,
-            bidirectional=est.bidirectional,
-            pooling=est.pooling,
-            conv_filters=_units(est.conv_filters),
-            conv_kernel_size=est.conv_kernel_size,
-            conv_stride=est.conv_stride,
-            mask_ratio=est.mask_ratio,
-            subseries=SUBSERIES in weights,
-            context=CONTEXT in weights,
             seed=seed,
         )
+        weights = spec.loss_weights
         metrics = compile_kwargs.pop("metrics", None)
         if metrics:
             # One copy of each metric per decoder: a metric object keeps state.
@@ -152,11 +118,10 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
                     else m
                     for m in metrics
                 ]
-                for head in weights
-                if head not in TERMS
+                for head in spec.decoders
             }
         loss = compile_kwargs.pop("loss")
-        losses = {head: TermLoss() if head in TERMS else loss for head in weights}
+        losses = {head: TermLoss() if head in spec.terms else loss for head in weights}
         compile_kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
         model.compile(loss=losses, loss_weights=weights, **compile_kwargs)
         return model
@@ -164,21 +129,22 @@ def _build_fn(est, spec, n_timesteps, n_features, masked, seed):
     return build
 
 
-def _strategy(est):
+def _strategy(config):
     """The tf.distribute strategy to build and train under.
 
     Called before a fit's first TensorFlow operation: TensorFlow sets up a
     multi-worker strategy's collective operations only then.
     """
-    if est.distribution_strategy == "multi_worker" or is_multi_worker(est.distribution_strategy):
-        check_multi_worker(est)
-    if est.distribution_strategy == "mirrored":
+    strategy = config.distribution_strategy
+    if strategy == "multi_worker" or is_multi_worker(strategy):
+        check_multi_worker(config.random_state, config.metrics)
+    if strategy == "mirrored":
         return tf.distribute.MirroredStrategy()
-    if est.distribution_strategy == "multi_worker":
+    if strategy == "multi_worker":
         return multi_worker_strategy()
-    if est.distribution_strategy is None:
+    if strategy is None:
         return tf.distribute.get_strategy()
-    return est.distribution_strategy
+    return strategy
 
 
 def _check_converged(history):
@@ -191,8 +157,8 @@ def _check_converged(history):
         )
 
 
-def _check_bce_range(est, values):
-    if is_bce(est.loss) and est.scaler is None:
+def _check_bce_range(config, values):
+    if is_bce(config.loss) and config.scaler is None:
         values = values[~np.isnan(values)]
         if values.min() < 0 or values.max() > 1:
             raise ValueError(
@@ -202,7 +168,7 @@ def _check_bce_range(est, values):
             )
 
 
-def _train(est, spec, batches, *, build, strategy=None, model=None, initial_epoch=0, epochs=None):
+def _train(config, batches, *, build, strategy=None, model=None, initial_epoch=0, epochs=None):
     """The one training core: build (unless warm), budget, run Keras, check the loss.
 
     ``strategy`` is :func:`_strategy`'s, resolved before the fit's first
@@ -210,22 +176,22 @@ def _train(est, spec, batches, *, build, strategy=None, model=None, initial_epoc
     this call.
     """
     if epochs is None:
-        epochs = budget(est, batches.steps)
+        epochs = budget(config, batches.steps)
     warm = model is not None
     callbacks = [*batches.callbacks]
-    callbacks += [StopOnNaN()] if warm else training_callbacks(est, batches.steps)
+    callbacks += [StopOnNaN()] if warm else training_callbacks(config, batches.steps)
     # A warm start keeps training under the strategy the model was built in.
-    strategy = model.distribute_strategy if warm else strategy or _strategy(est)
+    strategy = model.distribute_strategy if warm else strategy or _strategy(config)
     run = None
     if is_multi_worker(strategy):
         # Keras's fit fails under this strategy (keras-team/keras#20585).
-        run = functools.partial(fit_multi_worker, heads=loss_weights(spec))
+        run = functools.partial(fit_multi_worker, heads=config.spec.loss_weights)
     with strategy.scope(), quiet_retracing():
         model, history = fit_keras_model(
             build,
             batches.x,
             batches.y,
-            params=keras_params(est),
+            params=config.keras,
             callbacks=callbacks,
             epochs=epochs,
             model=model,
@@ -237,7 +203,7 @@ def _train(est, spec, batches, *, build, strategy=None, model=None, initial_epoc
     return model, history
 
 
-def _array_batches(est, seqs, spec, order_seed, span=None):
+def _array_batches(config, seqs, spec, order_seed, span=None):
     """Batches of in-memory scaled sequences; returns ``(Batches, padded)``.
 
     ``span=(initial_epoch, epochs)`` (multi-worker training) or ``None`` (one
@@ -245,28 +211,32 @@ def _array_batches(est, seqs, spec, order_seed, span=None):
     epochs trained, in one dataset read by one iterator.
     """
     x, targets, padded = make_targets(seqs.values, seqs.lengths, spec)
-    steps = steps_per_epoch(est, len(seqs.values))
-    if seqs.is_padded and not est.validation_split and est.bucketing:
+    steps = steps_per_epoch(config, len(seqs.values))
+    if seqs.is_padded and not config.validation_split and config.bucketing:
         # Sequences of similar length batched together, each batch padded to
         # its own longest: the steps computed follow the valid ones.
         def prepare(values, lengths):
             return make_targets(values, lengths, spec)[:2]
 
         bucketed = BucketedTraining(
-            seqs.values, seqs.lengths, est.batch_size, prepare, shuffle=est.shuffle, seed=order_seed
+            seqs.values,
+            seqs.lengths,
+            config.batch_size,
+            prepare,
+            shuffle=config.shuffle,
+            seed=order_seed,
         )
         return Batches(bucketed, None, steps), padded
-    if est.shuffle and order_seed is not None:
-        params = keras_params(est)
+    if config.shuffle and order_seed is not None:
         epochs = None
         if span is not None:
             start, stop = span
-            epochs = (start, start + budget(est, steps) if stop is None else stop)
+            epochs = (start, start + budget(config, steps) if stop is None else stop)
         dataset, fit_kwargs, ordering = ordered_training(
             x,
             targets,
-            batch_size=est.batch_size,
-            validation_split=0.0 if "fit__validation_data" in params else est.validation_split,
+            batch_size=config.batch_size,
+            validation_split=0.0 if config.validation_data else config.validation_split,
             seed=order_seed,
             epochs=epochs,
         )
@@ -275,31 +245,32 @@ def _array_batches(est, seqs, spec, order_seed, span=None):
     return Batches(x, targets, steps), padded
 
 
-def fit_sequences(est, X, *, epochs=None, masked=False):
+def fit_sequences(config, X, *, epochs=None, masked=False):
     """Fit on in-memory sequences; return ``(FittedAutoencoder, X's scaled sequences)``.
 
     ``masked=True`` builds the masked graph even without padding (later
     ``partial_fit`` batches may be shorter).
     """
-    strategy = _strategy(est)
-    seqs, seen = read_training(X, est.data_format)
-    _check_bce_range(est, seqs.values)
-    scaler = fit_scaler(make_scaler(est.scaler), seqs.values)
+    strategy = _strategy(config)
+    seqs, seen = read_training(X, config.data_format)
+    _check_bce_range(config, seqs.values)
+    scaler = fit_scaler(make_scaler(config.scaler), seqs.values)
     scale_inplace(scaler, seqs.values)
     _, n_timesteps, n_features = seqs.values.shape
-    spec = fit_spec(est)
+    spec = config.spec
     # Every random part draws from the estimator's own seeds, in this order.
-    seeds = Seeds(est.random_state)
+    seeds = Seeds(config.random_state)
     build_seed, order_seed = seeds(), seeds()
     span = (0, epochs) if is_multi_worker(strategy) else None
-    batches, padded = _array_batches(est, seqs, spec, order_seed, span)
+    batches, padded = _array_batches(config, seqs, spec, order_seed, span)
     masked = masked or padded
-    build = _build_fn(est, spec, n_timesteps, n_features, masked, build_seed)
-    model, history = _train(est, spec, batches, build=build, strategy=strategy, epochs=epochs)
+    build = _build_fn(config, n_timesteps, n_features, masked, build_seed)
+    model, history = _train(config, batches, build=build, strategy=strategy, epochs=epochs)
     fitted = FittedAutoencoder(
         model,
         scaler,
         spec,
+        data_format=config.data_format,
         n_timesteps=n_timesteps,
         n_features=n_features,
         masked=masked,
@@ -309,72 +280,74 @@ def fit_sequences(est, X, *, epochs=None, masked=False):
     return fitted, seqs
 
 
-def fit_stream(est, dataset):
+def fit_stream(config, dataset):
     """Fit from a PyDataset: the scaler in a first pass, then Keras batch by batch."""
-    if est.validation_split:
+    if config.validation_split:
         raise ValueError(
             "validation_split cannot split a PyDataset. Set validation_split=0 "
             "and pass held-out batches as fit__validation_data=<a PyDataset "
             "of (inputs, targets)>, or monitor with callbacks."
         )
-    strategy = _strategy(est)
+    strategy = _strategy(config)
     n_batches = len(dataset)
     if n_batches == 0:
         raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
-    scaler = make_scaler(est.scaler)
+    scaler = make_scaler(config.scaler)
     n_features, steps, padded = None, set(), False
     for i in range(n_batches):
         seqs = check_sequences(
-            dataset[i], n_features=n_features, name=f"batch {i}", data_format=est.data_format
+            dataset[i], n_features=n_features, name=f"batch {i}", data_format=config.data_format
         )
         n_features = seqs.values.shape[2]
         steps.add(seqs.values.shape[1])
         padded = padded or seqs.is_padded
-        _check_bce_range(est, seqs.values)
+        _check_bce_range(config, seqs.values)
         scaler = partial_fit_scaler(scaler, seqs.values)
-    spec = fit_spec(est)
+    spec = config.spec
     fitted = FittedAutoencoder(
         None,
         scaler,
         spec,
+        data_format=config.data_format,
         n_timesteps=max(steps),
         n_features=n_features,
-        masked=padded or len(steps) > 1 or est.mode != "reconstruct",
+        masked=padded or len(steps) > 1 or spec.mode != "reconstruct",
         table=False,
         n_features_in=n_features,
     )
 
     def prepare(batch):
-        seqs = scaled(est, batch, fitted)
+        seqs = scaled(batch, fitted)
         return make_targets(seqs.values, seqs.lengths, spec)[:2]
 
     build = _build_fn(
-        est, spec, fitted.n_timesteps, n_features, fitted.masked, Seeds(est.random_state)()
+        config, fitted.n_timesteps, n_features, fitted.masked, Seeds(config.random_state)()
     )
     batches = Batches(TrainingBatches(dataset, prepare), None, n_batches)
-    model, history = _train(est, spec, batches, build=build, strategy=strategy)
+    model, history = _train(config, batches, build=build, strategy=strategy)
     fitted.attach(model, history)
     return fitted
 
 
-def train_more(est, fitted, X):
+def train_more(config, fitted, X):
     """Train ``fitted``'s model one more epoch on X; return the extended history.
 
-    The weights are restored if training raises, so a failed call changes nothing.
+    It trains for what the model was trained for (``fitted.spec``), whatever
+    ``config.spec`` says now. The weights are restored if training raises, so
+    a failed call changes nothing.
     """
-    seqs = scaled(est, X, fitted)
-    seeds = Seeds(est.random_state)
+    seqs = scaled(X, fitted)
+    seeds = Seeds(config.random_state)
     seeds()  # the build seed, unused by a warm start
     initial_epoch = len(fitted.history.get("loss", []))
     span = None
     if is_multi_worker(fitted.model.distribute_strategy):
         span = (initial_epoch, initial_epoch + 1)
-    batches, _ = _array_batches(est, seqs, fitted.spec, seeds(), span)
+    batches, _ = _array_batches(config, seqs, fitted.spec, seeds(), span)
     weights = fitted.model.get_weights()
     try:
         _, history = _train(
-            est,
-            fitted.spec,
+            replace(config, spec=fitted.spec),
             batches,
             build=None,
             model=fitted.model,

@@ -1,12 +1,14 @@
 """The context contrast (``context_weight``): its crops, its loss against TS2Vec's, its fits."""
 
 import math
+from dataclasses import replace
 
 import keras
 import numpy as np
 import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._config import NetworkConfig, TrainingSpec
 from sklearn_lstm_ae._layers import MaskedConv1D, NaNPaddingMask
 from sklearn_lstm_ae._network import build_autoencoder
 from sklearn_lstm_ae._objectives import (
@@ -246,10 +248,13 @@ def test_the_context_term_adds_no_weights_and_leaves_the_initial_ones():
     # Seeding by random_state alone is tested with every term in test_objectives.
     # Its crops draw from a stream of their own and it adds no weights: the
     # network starts with the weights it has without the term.
-    shape = dict(n_timesteps=12, n_features=2, latent_dim=2, encoder_units=(8,))
-    shape.update(decoder_units=(8,), pooling="max", conv_filters=(4,), seed=0)
-    with_term = build_autoencoder(context=True, **shape).get_weights()
-    without = build_autoencoder(**shape).get_weights()
+    network = NetworkConfig(latent_dim=2, encoder_units=(8,), decoder_units=(8,), pooling="max")
+    network = replace(network, conv_filters=(4,))
+    shape = dict(n_timesteps=12, n_features=2, seed=0)
+    with_term = build_autoencoder(network, TrainingSpec(context_weight=1.0), **shape)
+    without = build_autoencoder(network, TrainingSpec(), **shape)
+    assert "context" in with_term.output and "context" not in without.output
+    with_term, without = with_term.get_weights(), without.get_weights()
     assert len(with_term) == len(without)
     for x, y in zip(with_term, without, strict=True):
         np.testing.assert_array_equal(x, y)

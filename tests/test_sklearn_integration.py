@@ -98,7 +98,7 @@ def test_pickle_joblib_and_deepcopy_round_trips(sines, tmp_path, dumps, loads):
     # encoder_ and decoder_ still share the loaded model's weights
     other.partial_fit(L)
     np.testing.assert_allclose(
-        other.encoder_.predict_on_batch(scaled(other, L, other._fitted_).values),
+        other.encoder_.predict_on_batch(scaled(L, other._fitted_).values),
         other.transform(L),
         rtol=1e-6,
     )

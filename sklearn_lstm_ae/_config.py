@@ -1,0 +1,203 @@
+"""Configuration resolved once per fit: the network, the training objective and the run.
+
+``fit`` reads the estimator's parameters once (``get_params``) into three
+frozen values and passes them down; nothing below the estimator reads it.
+:class:`NetworkConfig` is what the network builder needs, :class:`TrainingSpec`
+what the model is trained for (saved with it), and :class:`FitConfig` how the
+run goes (budget, batches, Keras's parameters), holding the other two.
+"""
+
+from dataclasses import asdict, dataclass, field, fields
+
+import keras
+
+from ._network import FUTURE, RECONSTRUCTION
+from ._objectives import CONTEXT, SUBSERIES
+from ._scikeras import is_routed
+
+__all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "is_bce"]
+
+_BCE = ("binary_crossentropy", "bce")
+
+
+def is_bce(loss):
+    """True for the binary cross-entropy loss given by name."""
+    return isinstance(loss, str) and loss in _BCE
+
+
+def _units(units):
+    return tuple(int(u) for u in units)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The layers of the autoencoder: everything the network builder reads.
+
+    Built from the estimator's parameters by :meth:`from_params`, with the
+    decoder's units resolved (None mirrors the encoder) and the output's
+    activation chosen by the loss.
+    """
+
+    latent_dim: int = 8
+    encoder_units: tuple = (64,)
+    decoder_units: tuple = (64,)
+    cell: str = "lstm"
+    bidirectional: bool = False
+    pooling: str = "last"
+    conv_filters: tuple = ()
+    conv_kernel_size: int = 5
+    conv_stride: int = 2
+    activation: str = "tanh"
+    dropout: float = 0.0
+    mask_ratio: float = 0.0
+    output_activation: str | None = None
+
+    @classmethod
+    def from_params(cls, params):
+        encoder = _units(params["encoder_units"])
+        decoder = params["decoder_units"]
+        return cls(
+            latent_dim=int(params["latent_dim"]),
+            encoder_units=encoder,
+            decoder_units=encoder[::-1] if decoder is None else _units(decoder),
+            cell=params["cell"],
+            bidirectional=bool(params["bidirectional"]),
+            pooling=params["pooling"],
+            conv_filters=_units(params["conv_filters"]),
+            conv_kernel_size=int(params["conv_kernel_size"]),
+            conv_stride=int(params["conv_stride"]),
+            activation=params["activation"],
+            dropout=float(params["dropout"]),
+            mask_ratio=float(params["mask_ratio"]),
+            output_activation="sigmoid" if is_bce(params["loss"]) else None,
+        )
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """What a model is trained for: its decoders, their targets and the loss terms.
+
+    Saved with the model (``to_dict`` / ``from_dict``), since inference and
+    ``partial_fit`` follow what the model was trained for, not parameters set
+    after the fit. ``future_weight`` is the future decoder's weight as
+    trained: 0 in mode "reconstruct", 1 in mode "predict".
+    """
+
+    mode: str = "reconstruct"
+    n_future: int = 0
+    reverse_target: bool = False
+    conditional: bool = False
+    future_weight: float = 0.0
+    subseries_weight: float = 0.0
+    context_weight: float = 0.0
+
+    @classmethod
+    def from_params(cls, params):
+        mode = params["mode"]
+        future_weight = {"reconstruct": 0.0, "predict": 1.0}.get(mode, params["future_weight"])
+        return cls(
+            mode=mode,
+            n_future=int(params["n_future"]) if mode != "reconstruct" else 0,
+            reverse_target=bool(params["reverse_target"]) and mode != "predict",
+            conditional=bool(params["conditional"]),
+            future_weight=float(future_weight),
+            subseries_weight=float(params["subseries_weight"]),
+            context_weight=float(params["context_weight"]),
+        )
+
+    @classmethod
+    def from_dict(cls, values):
+        return cls(**values)
+
+    def to_dict(self):
+        return asdict(self)
+
+    @property
+    def decoders(self):
+        """The decoders trained, with their loss weights (reconstruction first)."""
+        if self.mode == "reconstruct":
+            return {RECONSTRUCTION: 1.0}
+        if self.mode == "predict":
+            return {FUTURE: 1.0}
+        return {RECONSTRUCTION: 1.0 - self.future_weight, FUTURE: self.future_weight}
+
+    @property
+    def terms(self):
+        """The self-supervised terms trained (weight > 0), by model output."""
+        weights = {SUBSERIES: self.subseries_weight, CONTEXT: self.context_weight}
+        return {name: w for name, w in weights.items() if w > 0}
+
+    @property
+    def loss_weights(self):
+        """Every loss term the model compiles, with its weight: decoders, then terms."""
+        return {**self.decoders, **self.terms}
+
+
+#: Keras's ``clipnorm`` and its alternatives, routed to the optimizer.
+_CLIPPING = {"optimizer__clipnorm", "optimizer__clipvalue", "optimizer__global_clipnorm"}
+
+
+def _keras_params(params):
+    """The parameters handed to Keras's compile and fit (through scikeras), routed ones included."""
+    keras_params = {
+        name: params[name]
+        for name in ("optimizer", "loss", "metrics", "learning_rate", "epochs", "batch_size")
+    }
+    keras_params.update(
+        validation_split=params["validation_split"],
+        shuffle=params["shuffle"],
+        callbacks=list(params["callbacks"]) if params["callbacks"] else None,
+        verbose=int(params["verbose"]),
+    )
+    keras_params.update((k, v) for k, v in params.items() if is_routed(k))
+    if (
+        params["clipnorm"] is not None
+        and not isinstance(params["optimizer"], keras.optimizers.Optimizer)
+        and not _CLIPPING & set(keras_params)
+    ):
+        keras_params["optimizer__clipnorm"] = params["clipnorm"]
+    return keras_params
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """How one fit runs: the network, the objective, the budget and Keras's parameters.
+
+    ``keras`` holds what scikeras routes to ``compile`` and ``fit``
+    (``optimizer``, ``loss``, ``callbacks``, ``fit__*``, ...). ``random_state``
+    is the parameter as given; the fit draws its seeds from it once.
+    """
+
+    network: NetworkConfig
+    spec: TrainingSpec
+    epochs: object = "auto"
+    max_updates: int = 500
+    batch_size: int = 32
+    validation_split: float = 0.0
+    shuffle: bool = True
+    bucketing: bool = True
+    early_stopping: int | None = None
+    learning_rate: float = 1e-3
+    loss: object = "mse"
+    scaler: object = "standard"
+    metrics: tuple | None = None
+    data_format: str = "channels_last"
+    random_state: object = None
+    distribution_strategy: object = None
+    keras: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params):
+        """Resolve an estimator's ``get_params(deep=False)`` (routed ones included)."""
+        own = {f.name for f in fields(cls)} - {"network", "spec", "keras"}
+        return cls(
+            network=NetworkConfig.from_params(params),
+            spec=TrainingSpec.from_params(params),
+            keras=_keras_params(params),
+            **{name: params[name] for name in own},
+        )
+
+    @property
+    def validation_data(self):
+        """True when held-out data are routed (``fit__validation_data``)."""
+        return "fit__validation_data" in self.keras

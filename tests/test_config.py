@@ -1,0 +1,58 @@
+"""Parameters resolved once per fit into frozen configs that the builder and trainer read."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sklearn_lstm_ae._config import FitConfig, NetworkConfig, TrainingSpec
+
+from .helpers import tiny
+
+
+def test_fit_config_resolves_the_parameters_once():
+    config = FitConfig.from_params(tiny(encoder_units=[16, 8], optimizer__beta_1=0.8).get_params())
+    # Units become tuples; decoder_units=None mirrors the encoder.
+    assert config.network.encoder_units == (16, 8) and config.network.decoder_units == (8, 16)
+    assert config.network.output_activation is None and config.spec == TrainingSpec()
+    # Keras's parameters, routed ones and the default gradient clipping included.
+    assert config.keras["optimizer__beta_1"] == 0.8 and config.keras["optimizer__clipnorm"] == 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.batch_size = 1
+
+
+@pytest.mark.parametrize(
+    "mode, future_weight, decoders",
+    [
+        ("reconstruct", 0.3, {"reconstruction": 1.0}),
+        ("predict", 0.3, {"future": 1.0}),
+        ("composite", 0.3, {"reconstruction": 0.7, "future": 0.3}),
+    ],
+)
+def test_the_training_spec_says_which_decoders_train_and_how_much(mode, future_weight, decoders):
+    params = tiny(mode=mode, n_future=2, future_weight=future_weight).get_params()
+    spec = TrainingSpec.from_params(params)
+    assert spec.n_future == (0 if mode == "reconstruct" else 2)
+    assert spec.decoders == pytest.approx(decoders)
+    assert TrainingSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_only_weighted_terms_are_trained():
+    spec = TrainingSpec.from_params(tiny(subseries_weight=0.5, pooling="max").get_params())
+    assert spec.terms == {"subseries": 0.5}
+    assert spec.loss_weights == {"reconstruction": 1.0, "subseries": 0.5}
+
+
+def test_binary_cross_entropy_gives_the_output_a_sigmoid():
+    params = tiny(loss="binary_crossentropy", scaler="minmax").get_params()
+    assert NetworkConfig.from_params(params).output_activation == "sigmoid"
+
+
+def test_data_format_is_frozen_at_fit(sines):
+    """Changing data_format after fit changes the next fit, not what this one reads."""
+    X = np.ascontiguousarray(sines.transpose(0, 2, 1))  # (n, features, steps)
+    ae = tiny(data_format="channels_first").fit(X)
+    codes = ae.transform(X)
+    ae.set_params(data_format="channels_last")
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    assert ae.reconstruct(X).shape == X.shape
