@@ -1,13 +1,14 @@
 # Two entry points, each doing its own setup in a local virtual environment:
 #   make demo   - the main job: GunPoint codes -> classifier, against PCA
 #   make test   - the whole test suite (what .ci/run calls)
+#   make quick  - the suite without the slow tests (worker processes, clusters, benchmarks)
 #   make docs   - the Sphinx site with every gallery example run (docs/_build/html)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: demo test docs clean
+.PHONY: demo test quick docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,9 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m ruff check sklearn_lstm_ae tests examples benchmarks
 	$(PY) -m pytest -n 2 -rs --durations=10
+
+quick: $(VENV)/.installed
+	$(PY) -m pytest -n 2 -m "not slow" --durations=10
 
 docs: $(VENV)/.installed
 	rm -rf docs/generated docs/auto_examples

@@ -9,16 +9,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
-from .helpers import TUTORIAL, sine_waves  # noqa: E402
-
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402, I001
 
-
-def pytest_collection_modifyitems(config, items):
-    """Give every test of a slow module the ``slow`` marker (``-m "not slow"`` skips them)."""
-    for item in items:
-        if getattr(item.module, "SLOW", False):
-            item.add_marker(pytest.mark.slow)
+from .helpers import TUTORIAL, sine_waves  # noqa: E402
 
 
 @pytest.fixture

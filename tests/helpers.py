@@ -25,10 +25,3 @@ def sine_waves(n, n_steps=12, seed=0, noise=0.05):
     if noise:
         X = X + rng.normal(0, noise, X.shape)
     return X.astype(np.float32)
-
-
-def ragged(n, low, high, n_features=1, seed=0):
-    """``n`` random-walk sequences of lengths drawn from ``[low, high)``, a list of float32 arrays."""
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(low, high, n)
-    return [np.cumsum(rng.normal(size=(k, n_features)), axis=0).astype(np.float32) for k in lengths]

@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+#: Slow: the benchmark scripts in quick mode (``pytest -m "not slow"`` skips this module).
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("psutil")
 
 

@@ -7,6 +7,9 @@ from sklearn_lstm_ae import dask_apply
 
 from .helpers import tiny
 
+#: Slow: a real LocalCluster (``pytest -m "not slow"`` skips this module).
+pytestmark = pytest.mark.slow
+
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")

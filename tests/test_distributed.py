@@ -8,6 +8,9 @@ from sklearn.model_selection import GridSearchCV
 
 from .helpers import tiny
 
+#: Slow: a real Dask cluster (``pytest -m "not slow"`` skips this module).
+pytestmark = pytest.mark.slow
+
 
 def test_mirrored_strategy_trains_and_predicts(sines):
     ae = tiny(distribution_strategy="mirrored", epochs=3).fit(sines)

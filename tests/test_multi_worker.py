@@ -14,6 +14,9 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
 from .helpers import TUTORIAL, tiny
 
+#: Slow: 2 real worker processes (``pytest -m "not slow"`` skips this module).
+pytestmark = pytest.mark.slow
+
 #: One worker process: every training path in turn, each under the one
 #: strategy of the process, saving what the test compares.
 _WORKER = r"""

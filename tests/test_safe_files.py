@@ -59,6 +59,7 @@ _SAVER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # starts and kills saving processes
 def test_a_save_killed_at_random_moments_never_loses_the_file(two_models, tmp_path):
     """SIGKILL a process that saves over the target in a loop: the target always loads."""
     X, old_path, new_path, old, new = two_models
