@@ -1,5 +1,7 @@
 """Keras layers: NaN-padding masks, masked convolutions and pooling, decoders (safe-mode)."""
 
+import hashlib
+
 import keras
 import numpy as np
 from keras import ops
@@ -14,6 +16,7 @@ __all__ = [
     "recurrent_layer",
     "dense_layer",
     "sub_seeds",
+    "named_seed",
     "valid_steps",
 ]
 
@@ -30,6 +33,18 @@ def sub_seeds(seed, n):
     if seed is None:
         return [None] * n
     return [int(s) for s in np.random.default_rng(seed).integers(1, 2**31 - 1, size=n)]
+
+
+def named_seed(seed, name):
+    """The int seed of the part called ``name`` of a network seeded by ``seed`` (None: None).
+
+    A hash of both, so a part's seed depends on its name alone, never on
+    how many parts were built before it.
+    """
+    if seed is None:
+        return None
+    digest = hashlib.sha256(f"{int(seed)}/{name}".encode()).digest()
+    return 1 + int.from_bytes(digest[:8], "little") % (2**31 - 2)
 
 
 def recurrent_layer(cell, units, *, seed=None, **kwargs):
@@ -168,7 +183,8 @@ class SequenceDecoder(keras.layers.Layer):
         self.output_activation = output_activation
         self.conditional = bool(conditional)
         self.cell = cell
-        *layer_seeds, output_seed = sub_seeds(self.seed, len(self.units) + 1)
+        layer_seeds = [named_seed(self.seed, f"lstm_{i}") for i in range(len(self.units))]
+        output_seed = named_seed(self.seed, "output")
         self.lstms = [
             recurrent_layer(
                 cell,

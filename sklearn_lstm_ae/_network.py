@@ -9,8 +9,8 @@ from ._layers import (
     RestoreMask,
     SequenceDecoder,
     dense_layer,
+    named_seed,
     recurrent_layer,
-    sub_seeds,
 )
 from ._objectives import (
     CONTEXT,
@@ -24,6 +24,7 @@ from ._objectives import (
 
 __all__ = [
     "build_autoencoder",
+    "SeedPlan",
     "AutoencoderGraphs",
     "RECONSTRUCTION",
     "FUTURE",
@@ -46,6 +47,121 @@ def _apply(layers, x):
     for layer in layers:
         x = layer(x)
     return x
+
+
+class SeedPlan:
+    """Every layer's seed, derived from the fit's seed and the layer's name alone.
+
+    Adding, removing or reordering a part never moves another part's
+    weights: a layer's seed depends on nothing but its name. None gives
+    every layer Keras's unseeded defaults.
+    """
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __call__(self, name):
+        return named_seed(self.seed, name)
+
+
+def front_end(network, seeds):
+    """The convolutional front end: strided ``MaskedConv1D`` layers (none for the tutorials')."""
+    names = [f"{ENCODER}conv_{i}" for i in range(len(network.conv_filters))]
+    return [
+        MaskedConv1D(f, network.conv_kernel_size, network.conv_stride, seed=seeds(n), name=n)
+        for f, n in zip(network.conv_filters, names, strict=True)
+    ]
+
+
+def recurrent_encoder(network, seeds):
+    """The stacked LSTM (or GRU) layers; all return their states unless pooling is "last"."""
+    layers, cell, n_layers = [], network.cell, len(network.encoder_units)
+    for i, units in enumerate(network.encoder_units):
+        options = dict(
+            activation=network.activation,
+            dropout=network.dropout,
+            return_sequences=i < n_layers - 1 or network.pooling != "last",
+        )
+        name = f"{ENCODER}{cell}_{i}"
+        layer = recurrent_layer(cell, units, seed=seeds(name), name=name, **options)
+        if network.bidirectional:
+            # The backward layer gets weights of its own (Keras would copy the
+            # forward layer's config, seeded initialisers included).
+            back = f"backward_{cell}_{i}"
+            backward = recurrent_layer(
+                cell, units, seed=seeds(back), go_backwards=True, name=back, **options
+            )
+            layer = keras.layers.Bidirectional(
+                layer,
+                backward_layer=backward if seeds.seed is not None else None,
+                name=f"{ENCODER}bi{cell}_{i}",
+            )
+        layers.append(layer)
+    return layers
+
+
+def code_layers(network, seeds):
+    """The layers after the per-step states: pooling over valid steps (if any) and the code."""
+    pooling = network.pooling
+    layers = [MaskedPooling(pooling, name=f"{ENCODER}pooling")] if pooling != "last" else []
+    return [*layers, dense_layer(network.latent_dim, seed=seeds(LATENT), name=LATENT)]
+
+
+def decoders(network, spec, n_timesteps, n_features, seeds):
+    """The decoders ``spec`` trains, by name: reconstruction (n_timesteps), future (n_future)."""
+    steps = {RECONSTRUCTION: n_timesteps, FUTURE: spec.n_future}
+    # Unconditioned decoders run their LSTMs over the front end's shortened
+    # time axis and write several steps from each; a conditional decoder
+    # reads its previous step, so it runs at the input's own rate.
+    upsample = 1 if spec.conditional else network.conv_stride ** len(network.conv_filters)
+    return {
+        head: SequenceDecoder(
+            steps[head],
+            n_features,
+            network.decoder_units,
+            activation=network.activation,
+            dropout=network.dropout,
+            output_activation=network.output_activation,
+            conditional=spec.conditional,
+            cell=network.cell,
+            seed=seeds(head),
+            upsample=upsample,
+            name=head,
+        )
+        for head in spec.decoders
+    }
+
+
+def _decode(heads, code, inputs, conditional):
+    """Each decoder's output; conditional ones read teachers, added to ``inputs``."""
+    outputs, sequences = {}, inputs[SEQUENCES]
+    for head, decoder in heads.items():
+        if conditional:
+            length = None if head == FUTURE else decoder.n_timesteps
+            shape = (length, decoder.n_features)
+            teacher = inputs[_teacher(head)] = keras.Input(shape, name=_teacher(head))
+            outputs[head] = decoder(code, teacher=teacher)
+        elif head == RECONSTRUCTION:
+            outputs[head] = decoder(code, like=sequences)
+        else:
+            outputs[head] = decoder(code)
+    return outputs
+
+
+def subseries_term(encoder, code, sequences, seeds):
+    """The subseries contrast: the same encoder (weights) reads a random crop of each sequence."""
+    crops = SubseriesCrops(seed=seeds("subseries_crops"), name="subseries_crops")(sequences)
+    crop_code = _apply(encoder, NaNPaddingMask(name="subseries_mask")(crops))  # NaN-padded
+    return SubseriesContrast(name=SUBSERIES)([code, crop_code])
+
+
+def context_term(stepwise, states, sequences, network, seeds):
+    """The context contrast: the states of a random crop against the same steps read whole."""
+    stride = network.conv_stride ** len(network.conv_filters)
+    crop = ContextCrops(stride, seed=seeds("context_crops"), name="context_crops")
+    crops, index = crop(sequences)
+    crop_states = _apply(stepwise, NaNPaddingMask(name="context_mask")(crops))
+    return ContextualContrast(name=CONTEXT)([states, crop_states, index])
 
 
 def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, seed=None):
@@ -96,114 +212,30 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
         the sequences array, or a dict ``{"sequences": ...,
         "<head>_teacher": ...}`` when ``conditional``.
     """
-    weights = spec.loss_weights
-    reconstruct, conditional = RECONSTRUCTION in weights, spec.conditional
-    n_future = spec.n_future if FUTURE in weights else 0
-    subseries, context = SUBSERIES in weights, CONTEXT in weights
-    encoder_units, decoder_units = network.encoder_units, network.decoder_units
-    conv_filters, conv_kernel_size = network.conv_filters, network.conv_kernel_size
-    conv_stride, pooling, cell = network.conv_stride, network.pooling, network.cell
-    activation, dropout = network.activation, network.dropout
-    n_layers = len(encoder_units)
-    seeds = iter(sub_seeds(seed, 2 * n_layers + 3))
-    # The front end's seeds come from a stream of their own, so that the
-    # network without it keeps the weights it always had.
-    conv_seeds = sub_seeds(None if seed is None else seed + 1, len(conv_filters))
-    encoder = [
-        MaskedConv1D(f, conv_kernel_size, conv_stride, seed=s, name=f"{ENCODER}conv_{i}")
-        for i, (f, s) in enumerate(zip(conv_filters, conv_seeds, strict=True))
-    ]
-    # Unconditioned decoders run their LSTMs over the shortened time axis and
-    # write several steps from each; a conditional decoder reads its previous
-    # step, so it runs at the input's own rate (its input is the code).
-    upsample = 1 if conditional else conv_stride ** len(conv_filters)
-    for i, n in enumerate(encoder_units):
-        options = dict(
-            activation=activation,
-            dropout=dropout,
-            return_sequences=i < n_layers - 1 or pooling != "last",
-        )
-        layer = recurrent_layer(cell, n, seed=next(seeds), name=f"{ENCODER}{cell}_{i}", **options)
-        if network.bidirectional:
-            # The backward layer gets weights of its own (Keras would copy the
-            # forward layer's config, seeded initialisers included).
-            backward = recurrent_layer(
-                cell, n, seed=next(seeds), go_backwards=True, name=f"backward_{cell}_{i}", **options
-            )
-            layer = keras.layers.Bidirectional(
-                layer,
-                backward_layer=backward if seed is not None else None,
-                name=f"{ENCODER}bi{cell}_{i}",
-            )
-        encoder.append(layer)
-    # The layers after the per-step states: pooling (if any) and the code.
-    summary = [MaskedPooling(pooling, name=f"{ENCODER}pooling")] if pooling != "last" else []
-    summary.append(dense_layer(network.latent_dim, seed=next(seeds), name=LATENT))
-    heads = {RECONSTRUCTION: n_timesteps} if reconstruct else {}
-    if n_future:
-        heads[FUTURE] = n_future
+    seeds = SeedPlan(seed)
+    stepwise = front_end(network, seeds) + recurrent_encoder(network, seeds)
+    encoder = stepwise + code_layers(network, seeds)
     # A free time axis: the encoder reads, and the reconstruction decoder
     # writes, sequences of any length (n_timesteps only sizes the decoder
     # model that decodes codes alone).
     inputs = {SEQUENCES: keras.Input((None, n_features), name=SEQUENCES)}
-    # The self-supervised terms draw from a stream of their own, so that the
-    # network without them keeps the weights it always had.
-    mask_seed, crop_seed = sub_seeds(None if seed is None else seed + 2, 2)
-    (context_seed,) = sub_seeds(None if seed is None else seed + 3, 1)
-    x = inputs[SEQUENCES]
+    sequences = x = inputs[SEQUENCES]
     if network.mask_ratio:
-        x = SpanMasking(network.mask_ratio, seed=mask_seed, name="span_masking")(x)
+        x = SpanMasking(network.mask_ratio, seed=seeds("span_masking"), name="span_masking")(x)
     x = NaNPaddingMask(name="padding_mask")(x) if masked else x
-    states = _apply(encoder, x)
-    code = _apply(summary, states)
-    stepwise, encoder = encoder, encoder + summary
-    outputs = {}
-    for head, steps in heads.items():
-        decoder = SequenceDecoder(
-            steps,
-            n_features,
-            decoder_units,
-            activation=activation,
-            dropout=dropout,
-            output_activation=network.output_activation,
-            conditional=conditional,
-            cell=cell,
-            seed=next(seeds),
-            upsample=upsample,
-            name=head,
-        )
-        length = None if head == FUTURE else steps
-        if conditional:
-            teacher = inputs[_teacher(head)] = keras.Input(
-                (length, n_features), name=_teacher(head)
-            )
-            outputs[head] = decoder(code, teacher=teacher)
-        elif head == RECONSTRUCTION:
-            outputs[head] = decoder(code, like=inputs[SEQUENCES])
-        else:
-            outputs[head] = decoder(code)
-    if masked and reconstruct:
-        outputs[RECONSTRUCTION] = RestoreMask(name="reconstruction_mask")(
-            [outputs[RECONSTRUCTION], inputs[SEQUENCES]]
-        )
-    if subseries:
-        # The same encoder layers (the same weights) read one random
-        # subseries of each sequence; crops are NaN-padded, so always masked.
-        crops = SubseriesCrops(seed=crop_seed, name="subseries_crops")(inputs[SEQUENCES])
-        crop_code = _apply(encoder, NaNPaddingMask(name="subseries_mask")(crops))
-        outputs[SUBSERIES] = SubseriesContrast(name=SUBSERIES)([code, crop_code])
-    if context:
-        # The encoder's states on a random crop of each sequence, against
-        # its states on the same steps read within the whole sequence.
-        stride = conv_stride ** len(conv_filters)
-        crops, index = ContextCrops(stride, seed=context_seed, name="context_crops")(
-            inputs[SEQUENCES]
-        )
-        crop_states = _apply(stepwise, NaNPaddingMask(name="context_mask")(crops))
-        outputs[CONTEXT] = ContextualContrast(name=CONTEXT)([states, crop_states, index])
-    return keras.Model(
-        inputs if conditional else inputs[SEQUENCES], outputs, name="lstm_autoencoder"
-    )
+    states = _apply(stepwise, x)
+    code = _apply(encoder[len(stepwise) :], states)
+    heads = decoders(network, spec, n_timesteps, n_features, seeds)
+    outputs = _decode(heads, code, inputs, spec.conditional)
+    if masked and RECONSTRUCTION in outputs:
+        restore = RestoreMask(name="reconstruction_mask")
+        outputs[RECONSTRUCTION] = restore([outputs[RECONSTRUCTION], sequences])
+    if SUBSERIES in spec.terms:
+        outputs[SUBSERIES] = subseries_term(encoder, code, sequences, seeds)
+    if CONTEXT in spec.terms:
+        outputs[CONTEXT] = context_term(stepwise, states, sequences, network, seeds)
+    model_inputs = inputs if spec.conditional else sequences
+    return keras.Model(model_inputs, outputs, name="lstm_autoencoder")
 
 
 def training_inputs(values, targets, conditional):

@@ -13,25 +13,30 @@ from .helpers import tiny
 
 
 def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
-    ae = tiny(epochs="auto", max_updates=40, batch_size=30).fit(sines)  # 2 updates per epoch
+    # 60 sequences: 2 updates per epoch at batch 30, so 40 updates are 20 epochs
+    # (the stop patience, 200 updates, is never reached).
+    ae = tiny(epochs="auto", max_updates=40, batch_size=30).fit(sines)
     history = ae.history_
-    assert 1 <= len(history["loss"]) <= 20
-    assert "learning_rate" in history
+    assert len(history["loss"]) == 20 == budget(ae._resolve(), 2)
+    assert len(history["learning_rate"]) == 20
     small = tiny(epochs="auto", max_updates=40, batch_size=60).fit(sines)  # 1 update per epoch
-    assert len(small.history_["loss"]) <= 40
+    assert len(small.history_["loss"]) == 40
 
-    # A learning rate high enough that the loss rises again at the end: the
-    # fit still ends on the weights of the best epoch, not of the last one.
+    # The last epoch made worse on purpose (its weights scaled up before it
+    # trains): the fit still ends on the weights of the best epoch, not the last.
     class Record(keras.callbacks.Callback):
         weights, losses = [], []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 19:
+                self.model.set_weights([4.0 * w for w in self.model.get_weights()])
 
         def on_epoch_end(self, epoch, logs=None):
             Record.weights.append(self.model.get_weights())
             Record.losses.append(logs["loss"])
 
-    wild = tiny(
-        epochs="auto", max_updates=60, batch_size=20, learning_rate=0.3, callbacks=[Record()]
-    ).fit(sines)
+    wild = tiny(epochs="auto", max_updates=60, batch_size=20, callbacks=[Record()]).fit(sines)
+    assert len(Record.losses) == 20  # 3 updates per epoch
     best = int(np.argmin(Record.losses))
     assert best < len(Record.losses) - 1  # the last epoch was worse
     for got, want in zip(wild.model_.get_weights(), Record.weights[best], strict=True):
