@@ -1,13 +1,16 @@
-"""The trained autoencoder as one value: Keras model, inference graphs, scaler and training spec."""
+"""The trained autoencoder as one value: its Keras model, scaler, training spec and inference."""
 
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.utils.validation import check_array
 
-from . import _inference as inference
 from ._config import TrainingSpec
-from ._inference import InferenceFunction
-from ._network import AutoencoderGraphs
+from ._inference import InferenceFunction, map_batches, map_sequences
+from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs
+from ._scaling import unscale_inplace
+from ._sequences import unpad_sequences
+from ._steps import check_future_lengths, reverse_steps, split_future, valid_lengths
 
 __all__ = ["FittedAutoencoder", "InferenceOptions", "SPEC_FIELDS", "STATE_FIELDS"]
 
@@ -183,21 +186,144 @@ class FittedAutoencoder:
         return list(self._functions.values())
 
     # -------------------------------------------------------------- inference
-    def encode(self, seqs, options):
-        """Codes ``(n, latent_dim)`` of validated, scaled sequences."""
-        return inference.encode(self, seqs, options)
+    def _predict(self, batch, options, head=None):
+        """Codes (``head=None``) or a decoder's output for one scaled batch of sequences.
 
-    def decode(self, codes, lengths, options):
-        """Sequences in original units decoded from ``codes`` (a list when ``lengths``)."""
-        return inference.decode(self, codes, lengths, options)
+        Batches without padding take the unmasked graph (same function, faster
+        on CPU).
+        """
+        padded = bool(np.isnan(batch[:, -1, 0]).any())
+        jit = options.jit_compile
+        if head is None:
+            return self.function("encoder", padded, jit_compile=jit)(batch)
+        return self.function("autoencoder", padded, head, jit_compile=jit)(batch)
+
+
+    def _require(self, head, method):
+        """Raise unless the model was trained with decoder ``head``."""
+        if head in self.heads:
+            return
+        mode = self.spec.mode
+        if head == FUTURE:
+            raise ValueError(
+                f"{method} needs the future decoder of mode='predict' or "
+                f"'composite', but this transformer was fitted with mode={mode!r}."
+            )
+        raise ValueError(
+            f"{method} needs the reconstruction decoder of mode='reconstruct' or "
+            f"'composite', but this transformer was fitted with mode={mode!r}. "
+            "Use forecast() for the predicted future."
+        )
+
+
+    def _reconstruct_scaled(self, batch, options):
+        """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
+        out = np.asarray(self._predict(batch, options, RECONSTRUCTION))
+        if self.spec.reverse_target:
+            out = reverse_steps(out, valid_lengths(batch))
+        out[np.isnan(batch)] = np.nan
+        return out
+
+
+    def encode(self, seqs, options):
+        """Codes of validated, scaled sequences."""
+        return map_sequences(lambda batch: self._predict(batch, options), seqs, options)
+
+
+    def decode(self, X, lengths, options):
+        """Sequences decoded from codes X, forward order, original units."""
+        self._require(RECONSTRUCTION, "inverse_transform")
+        Z = check_array(X, dtype=np.float32)
+        latent_dim = self.latent_dim
+        if Z.shape[1] != latent_dim:
+            raise ValueError(
+                f"X has {Z.shape[1]} columns, but codes of this transformer have "
+                f"latent_dim={latent_dim}. Pass the output of transform."
+            )
+        if lengths is not None:
+            lengths = np.asarray(lengths)
+            if lengths.shape != (len(Z),):
+                raise ValueError(
+                    f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
+                )
+        steps = None  # the training length, n_timesteps
+        if lengths is not None and len(lengths):
+            steps = max(int(lengths.max()), self.n_timesteps)
+            steps = None if steps == self.n_timesteps else steps
+        out = map_batches(
+            options,
+            self.function("decoder", RECONSTRUCTION, steps, jit_compile=options.jit_compile),
+            Z,
+            steps=steps or self.n_timesteps,
+        )
+        if self.spec.reverse_target:
+            full = np.full(len(out), out.shape[1])
+            out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
+        unscale_inplace(self.scaler, out)
+        return out if lengths is None else unpad_sequences(out, lengths)
+
 
     def reconstruct(self, seqs, options):
-        """Reconstructions in original units, forward order, NaN on padding."""
-        return inference.reconstruct(self, seqs, options)
+        """Encoded and decoded sequences in the original units, NaN on padding."""
+        self._require(RECONSTRUCTION, "reconstruct")
+        out = map_sequences(
+            lambda batch: self._reconstruct_scaled(batch, options), seqs, options, timewise=True
+        )
+        return unscale_inplace(self.scaler, out)
+
 
     def forecast(self, seqs, options):
         """The ``n_future`` steps predicted after each sequence, original units."""
-        return inference.forecast(self, seqs, options)
+        self._require(FUTURE, "forecast")
+        out = map_sequences(lambda batch: self._predict(batch, options, FUTURE), seqs, options)
+        return unscale_inplace(self.scaler, out)
+
+
+    def _step_errors(self, seqs, options):
+        """Squared reconstruction error per step ``(n, n_timesteps)``, NaN on padding.
+
+        Averaged over features, in the scaled units the network is trained in.
+        """
+        self._require(RECONSTRUCTION, "the reconstruction error")
+
+        def errors(batch):
+            return np.mean(np.square(self._reconstruct_scaled(batch, options) - batch), axis=2)
+
+        return map_sequences(errors, seqs, options, timewise=True)
+
+
+    def _reconstruction_error(self, batch, options):
+        """Per-sequence mean squared error over the valid steps of one scaled batch."""
+        sq = np.square(self._reconstruct_scaled(batch, options) - batch)  # NaN on padding
+        return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
+
+
+    def _reconstruction_errors(self, seqs, options):
+        """Mean squared reconstruction error of each sequence, float64, scaled units."""
+        self._require(RECONSTRUCTION, "the reconstruction error")
+        return map_sequences(
+            lambda batch: self._reconstruction_error(batch, options), seqs, options, np.float64
+        )
+
+
+    def _objective(self, batch, options):
+        """Per-sequence decoder loss (mean squared error) on one scaled batch."""
+        spec = self.spec
+        if spec.mode == "reconstruct":
+            return self._reconstruction_error(batch, options)
+        lengths = valid_lengths(batch)
+        check_future_lengths(lengths, spec, "Scoring")
+        past, future = split_future(batch, lengths, spec.n_future)
+        error = np.mean(np.square(self._predict(past, options, FUTURE) - future), axis=(1, 2))
+        if spec.mode == "predict":
+            return error
+        weight = spec.future_weight
+        return (1 - weight) * self._reconstruction_error(past, options) + weight * error
+
+
+    def objectives(self, seqs, options):
+        """Per-sequence decoder loss (the negative of ``score_samples``)."""
+        return map_sequences(lambda batch: self._objective(batch, options), seqs, options)
 
     def errors(self, seqs, options, *, per_step=False):
         """Squared reconstruction errors in scaled units.
@@ -206,9 +332,5 @@ class FittedAutoencoder:
         with ``per_step`` the mean over features of every step (NaN on padding).
         """
         if per_step:
-            return inference.step_errors(self, seqs, options)
-        return inference.reconstruction_errors(self, seqs, options)
-
-    def objectives(self, seqs, options):
-        """Each sequence's decoder loss (minus ``score_samples``)."""
-        return inference.objectives(self, seqs, options)
+            return self._step_errors(seqs, options)
+        return self._reconstruction_errors(seqs, options)

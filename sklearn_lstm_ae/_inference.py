@@ -1,8 +1,11 @@
-"""Inference: batched encoding and decoding, reconstruction errors and per-sequence scores.
+"""Inference batching: traced (and XLA-compiled) functions, batch sizes, lazy input.
 
-Every function takes a :class:`~sklearn_lstm_ae._fitted.FittedAutoencoder`
-(``fitted``), validated and scaled sequences, and the inference options
-explicitly; nothing here reads an estimator.
+How inference runs, not what it computes: :class:`InferenceFunction` runs
+one Keras graph on batches (compiling recurring shapes with XLA),
+:func:`map_sequences` and :func:`map_batches` cut the input into batches
+and join the results, and :class:`LazySequences` validates and scales a
+large array one batch at a time. What each method computes is in
+:class:`~sklearn_lstm_ae._fitted.FittedAutoencoder`.
 """
 
 from collections.abc import Callable
@@ -11,25 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from sklearn.utils.validation import check_array
 
 from ._buckets import map_bucketed
-from ._network import FUTURE, RECONSTRUCTION
-from ._scaling import unscale_inplace
-from ._sequences import unpad_sequences
-from ._steps import check_future_lengths, reverse_steps, split_future, valid_lengths
 
-__all__ = [
-    "LazySequences",
-    "InferenceFunction",
-    "encode",
-    "decode",
-    "reconstruct",
-    "forecast",
-    "step_errors",
-    "reconstruction_errors",
-    "objectives",
-]
+__all__ = ["LazySequences", "InferenceFunction", "map_batches", "map_sequences"]
 
 #: Sequence steps (batch size x time steps) per inference batch, unless the
 #: user routes ``predict__batch_size``: large batches keep the matrix
@@ -234,143 +222,3 @@ def map_sequences(fn, seqs, options, dtype=np.float32, timewise=False):
             dtype=dtype,
         )
     return map_batches(options, fn, seqs.values, dtype=dtype)
-
-
-def predict(fitted, batch, options, head=None):
-    """Codes (``head=None``) or a decoder's output for one scaled batch of sequences.
-
-    Batches without padding take the unmasked graph (same function, faster
-    on CPU).
-    """
-    padded = bool(np.isnan(batch[:, -1, 0]).any())
-    jit = options.jit_compile
-    if head is None:
-        return fitted.function("encoder", padded, jit_compile=jit)(batch)
-    return fitted.function("autoencoder", padded, head, jit_compile=jit)(batch)
-
-
-def require(fitted, head, method):
-    """Raise unless ``fitted`` was trained with decoder ``head``."""
-    if head in fitted.heads:
-        return
-    mode = fitted.spec.mode
-    if head == FUTURE:
-        raise ValueError(
-            f"{method} needs the future decoder of mode='predict' or "
-            f"'composite', but this transformer was fitted with mode={mode!r}."
-        )
-    raise ValueError(
-        f"{method} needs the reconstruction decoder of mode='reconstruct' or "
-        f"'composite', but this transformer was fitted with mode={mode!r}. "
-        "Use forecast() for the predicted future."
-    )
-
-
-def _reconstruct_scaled(fitted, batch, options):
-    """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
-    out = np.asarray(predict(fitted, batch, options, RECONSTRUCTION))
-    if fitted.spec.reverse_target:
-        out = reverse_steps(out, valid_lengths(batch))
-    out[np.isnan(batch)] = np.nan
-    return out
-
-
-def encode(fitted, seqs, options):
-    """Codes of validated, scaled sequences."""
-    return map_sequences(lambda batch: predict(fitted, batch, options), seqs, options)
-
-
-def decode(fitted, X, lengths, options):
-    """Sequences decoded from codes X, forward order, original units."""
-    require(fitted, RECONSTRUCTION, "inverse_transform")
-    Z = check_array(X, dtype=np.float32)
-    latent_dim = fitted.latent_dim
-    if Z.shape[1] != latent_dim:
-        raise ValueError(
-            f"X has {Z.shape[1]} columns, but codes of this transformer have "
-            f"latent_dim={latent_dim}. Pass the output of transform."
-        )
-    if lengths is not None:
-        lengths = np.asarray(lengths)
-        if lengths.shape != (len(Z),):
-            raise ValueError(
-                f"lengths must hold one length per code ({len(Z)}), got shape {lengths.shape}."
-            )
-    steps = None  # the training length, n_timesteps
-    if lengths is not None and len(lengths):
-        steps = max(int(lengths.max()), fitted.n_timesteps)
-        steps = None if steps == fitted.n_timesteps else steps
-    out = map_batches(
-        options,
-        fitted.function("decoder", RECONSTRUCTION, steps, jit_compile=options.jit_compile),
-        Z,
-        steps=steps or fitted.n_timesteps,
-    )
-    if fitted.spec.reverse_target:
-        full = np.full(len(out), out.shape[1])
-        out = reverse_steps(out, full if lengths is None else np.clip(lengths, 1, None))
-    unscale_inplace(fitted.scaler, out)
-    return out if lengths is None else unpad_sequences(out, lengths)
-
-
-def reconstruct(fitted, seqs, options):
-    """Encoded and decoded sequences in the original units, NaN on padding."""
-    require(fitted, RECONSTRUCTION, "reconstruct")
-    out = map_sequences(
-        lambda batch: _reconstruct_scaled(fitted, batch, options), seqs, options, timewise=True
-    )
-    return unscale_inplace(fitted.scaler, out)
-
-
-def forecast(fitted, seqs, options):
-    """The ``n_future`` steps predicted after each sequence, original units."""
-    require(fitted, FUTURE, "forecast")
-    out = map_sequences(lambda batch: predict(fitted, batch, options, FUTURE), seqs, options)
-    return unscale_inplace(fitted.scaler, out)
-
-
-def step_errors(fitted, seqs, options):
-    """Squared reconstruction error per step ``(n, n_timesteps)``, NaN on padding.
-
-    Averaged over features, in the scaled units the network is trained in.
-    """
-    require(fitted, RECONSTRUCTION, "the reconstruction error")
-
-    def errors(batch):
-        return np.mean(np.square(_reconstruct_scaled(fitted, batch, options) - batch), axis=2)
-
-    return map_sequences(errors, seqs, options, timewise=True)
-
-
-def _reconstruction_error(fitted, batch, options):
-    """Per-sequence mean squared error over the valid steps of one scaled batch."""
-    sq = np.square(_reconstruct_scaled(fitted, batch, options) - batch)  # NaN on padding
-    return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
-
-
-def reconstruction_errors(fitted, seqs, options):
-    """Mean squared reconstruction error of each sequence, float64, scaled units."""
-    require(fitted, RECONSTRUCTION, "the reconstruction error")
-    return map_sequences(
-        lambda batch: _reconstruction_error(fitted, batch, options), seqs, options, np.float64
-    )
-
-
-def _objective(fitted, batch, options):
-    """Per-sequence decoder loss (mean squared error) on one scaled batch."""
-    spec = fitted.spec
-    if spec.mode == "reconstruct":
-        return _reconstruction_error(fitted, batch, options)
-    lengths = valid_lengths(batch)
-    check_future_lengths(lengths, spec, "Scoring")
-    past, future = split_future(batch, lengths, spec.n_future)
-    error = np.mean(np.square(predict(fitted, past, options, FUTURE) - future), axis=(1, 2))
-    if spec.mode == "predict":
-        return error
-    weight = spec.future_weight
-    return (1 - weight) * _reconstruction_error(fitted, past, options) + weight * error
-
-
-def objectives(fitted, seqs, options):
-    """Per-sequence decoder loss (the negative of ``score_samples``)."""
-    return map_sequences(lambda batch: _objective(fitted, batch, options), seqs, options)

@@ -11,27 +11,20 @@ estimator's ``fit``, never the estimator. A new loss term is added in
 once for all paths.
 """
 
-import functools
 from dataclasses import dataclass, field, replace
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from ._buckets import BucketedTraining
 from ._callbacks import StopOnNaN, budget, quiet_retracing, steps_per_epoch, training_callbacks
 from ._config import is_bce
 from ._fitted import FittedAutoencoder
 from ._input import read_training, scaled
-from ._multi_worker import (
-    check_multi_worker,
-    fit_multi_worker,
-    is_multi_worker,
-    multi_worker_strategy,
-)
 from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
 from ._objectives import TermLoss
 from ._random import Seeds, ordered_training
+from ._runners import runner_for, runner_of
 from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
 from ._sequences import check_sequences
@@ -129,24 +122,6 @@ def _build_fn(config, n_timesteps, n_features, masked, seed):
     return build
 
 
-def _strategy(config):
-    """The tf.distribute strategy to build and train under.
-
-    Called before a fit's first TensorFlow operation: TensorFlow sets up a
-    multi-worker strategy's collective operations only then.
-    """
-    strategy = config.distribution_strategy
-    if strategy == "multi_worker" or is_multi_worker(strategy):
-        check_multi_worker(config.random_state, config.metrics)
-    if strategy == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if strategy == "multi_worker":
-        return multi_worker_strategy()
-    if strategy is None:
-        return tf.distribute.get_strategy()
-    return strategy
-
-
 def _check_converged(history):
     losses = np.asarray(history.get("loss", []), dtype=float)
     if losses.size == 0 or not np.isfinite(losses).all():
@@ -168,25 +143,21 @@ def _check_bce_range(config, values):
             )
 
 
-def _train(config, batches, *, build, strategy=None, model=None, initial_epoch=0, epochs=None):
+def _train(config, batches, *, build, runner=None, model=None, initial_epoch=0, epochs=None):
     """The one training core: build (unless warm), budget, run Keras, check the loss.
 
-    ``strategy`` is :func:`_strategy`'s, resolved before the fit's first
-    TensorFlow operation. Returns the trained Keras model and the history of
-    this call.
+    ``runner`` is the fit's (:func:`~sklearn_lstm_ae._runners.runner_for`,
+    chosen before its first TensorFlow operation); a warm start keeps
+    training under the strategy ``model`` was built in. Returns the trained
+    Keras model and the history of this call.
     """
     if epochs is None:
         epochs = budget(config, batches.steps)
     warm = model is not None
     callbacks = [*batches.callbacks]
     callbacks += [StopOnNaN()] if warm else training_callbacks(config, batches.steps)
-    # A warm start keeps training under the strategy the model was built in.
-    strategy = model.distribute_strategy if warm else strategy or _strategy(config)
-    run = None
-    if is_multi_worker(strategy):
-        # Keras's fit fails under this strategy (keras-team/keras#20585).
-        run = functools.partial(fit_multi_worker, heads=config.spec.loss_weights)
-    with strategy.scope(), quiet_retracing():
+    runner = runner_of(model) if warm else runner
+    with runner.scope(), quiet_retracing():
         model, history = fit_keras_model(
             build,
             batches.x,
@@ -197,7 +168,7 @@ def _train(config, batches, *, build, strategy=None, model=None, initial_epoch=0
             model=model,
             initial_epoch=initial_epoch,
             fit_kwargs=batches.fit_kwargs,
-            run=run,
+            run=runner.loop(config.spec.loss_weights),
         )
     _check_converged(history)
     return model, history
@@ -206,9 +177,9 @@ def _train(config, batches, *, build, strategy=None, model=None, initial_epoch=0
 def _array_batches(config, seqs, spec, order_seed, span=None):
     """Batches of in-memory scaled sequences; returns ``(Batches, padded)``.
 
-    ``span=(initial_epoch, epochs)`` (multi-worker training) or ``None`` (one
-    more epoch from ``initial_epoch``) asks for ordered batches of all the
-    epochs trained, in one dataset read by one iterator.
+    ``span=(initial_epoch, stop)`` (a runner's :meth:`~sklearn_lstm_ae._runners.Runner.span`;
+    ``stop=None``: to the end of the budget) asks for ordered batches of all
+    the epochs trained, in one dataset read by one iterator.
     """
     x, targets, padded = make_targets(seqs.values, seqs.lengths, spec)
     steps = steps_per_epoch(config, len(seqs.values))
@@ -251,7 +222,7 @@ def fit_sequences(config, X, *, epochs=None, masked=False):
     ``masked=True`` builds the masked graph even without padding (later
     ``partial_fit`` batches may be shorter).
     """
-    strategy = _strategy(config)
+    runner = runner_for(config)
     seqs, seen = read_training(X, config.data_format)
     _check_bce_range(config, seqs.values)
     scaler = fit_scaler(make_scaler(config.scaler), seqs.values)
@@ -261,11 +232,10 @@ def fit_sequences(config, X, *, epochs=None, masked=False):
     # Every random part draws from the estimator's own seeds, in this order.
     seeds = Seeds(config.random_state)
     build_seed, order_seed = seeds(), seeds()
-    span = (0, epochs) if is_multi_worker(strategy) else None
-    batches, padded = _array_batches(config, seqs, spec, order_seed, span)
+    batches, padded = _array_batches(config, seqs, spec, order_seed, runner.span(0, epochs))
     masked = masked or padded
     build = _build_fn(config, n_timesteps, n_features, masked, build_seed)
-    model, history = _train(config, batches, build=build, strategy=strategy, epochs=epochs)
+    model, history = _train(config, batches, build=build, runner=runner, epochs=epochs)
     fitted = FittedAutoencoder(
         model,
         scaler,
@@ -288,7 +258,7 @@ def fit_stream(config, dataset):
             "and pass held-out batches as fit__validation_data=<a PyDataset "
             "of (inputs, targets)>, or monitor with callbacks."
         )
-    strategy = _strategy(config)
+    runner = runner_for(config)
     n_batches = len(dataset)
     if n_batches == 0:
         raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
@@ -324,7 +294,7 @@ def fit_stream(config, dataset):
         config, fitted.n_timesteps, n_features, fitted.masked, Seeds(config.random_state)()
     )
     batches = Batches(TrainingBatches(dataset, prepare), None, n_batches)
-    model, history = _train(config, batches, build=build, strategy=strategy)
+    model, history = _train(config, batches, build=build, runner=runner)
     fitted.attach(model, history)
     return fitted
 
@@ -340,9 +310,7 @@ def train_more(config, fitted, X):
     seeds = Seeds(config.random_state)
     seeds()  # the build seed, unused by a warm start
     initial_epoch = len(fitted.history.get("loss", []))
-    span = None
-    if is_multi_worker(fitted.model.distribute_strategy):
-        span = (initial_epoch, initial_epoch + 1)
+    span = runner_of(fitted.model).span(initial_epoch, initial_epoch + 1)
     batches, _ = _array_batches(config, seqs, fitted.spec, seeds(), span)
     weights = fitted.model.get_weights()
     try:

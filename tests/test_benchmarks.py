@@ -154,10 +154,12 @@ def test_quick_bucketing_benchmark_runs(capsys):
     fits, transforms, losses = bench.main(["--quick"])
     printed = capsys.readouterr().out
     assert "| length-bucketed |" in printed and "| padded to the longest |" in printed
-    assert "codes differ by at most" in printed
+    # Bucketed and padded batches give the same codes (the masked computation).
+    differ = float(printed.split("codes differ by at most ")[1].split()[0])
+    assert differ < 1e-4
     for timings in (fits, transforms):
-        assert all(t > 0 for ts in timings.values() for t in ts)
-    assert set(losses) == {True, False}
+        assert {k: len(v) for k, v in timings.items()} == {True: 1, False: 1}  # one quick repeat
+    assert set(losses) == {True, False} and all(np.isfinite(v) for v in losses.values())
     lengths = [29, 30, 31, 360, 361]
     assert bench.steps(lengths, 2, True) < bench.steps(lengths, 2, False) == 5 * 361
 

@@ -58,4 +58,8 @@ def test_grid_search_on_a_dask_cluster_matches_a_local_run(sines):
     np.testing.assert_allclose(
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=2e-2
     )
-    assert hasattr(remote.best_estimator_, "model_")
+    # The refitted best estimator came back from the cluster fitted, as the local one.
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        remote.best_estimator_.transform(sines), local.best_estimator_.transform(sines), atol=1e-2
+    )

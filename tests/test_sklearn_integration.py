@@ -7,6 +7,7 @@ import joblib
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -73,8 +74,14 @@ def test_clone_and_params_including_routed_ones():
 
 def test_clone_of_a_fitted_estimator_is_unfitted(sines):
     ae = tiny().fit(sines)
+    codes = ae.transform(sines)
     c = clone(ae)
-    assert not hasattr(c, "model_")
+    assert c.get_params() == ae.get_params() and not hasattr(c, "_fitted_")
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        c.transform(sines)
+    # The original keeps its model, and a refit of the clone gives its codes.
+    np.testing.assert_array_equal(ae.transform(sines), codes)
+    np.testing.assert_array_equal(c.fit(sines).transform(sines), codes)
 
 
 @pytest.mark.parametrize(

@@ -194,10 +194,11 @@ def test_stacked_layers_and_mirrored_decoder(sines):
 
 
 def test_relu_activation_of_the_tutorials_trains(sines):
-    ae = tiny(activation="relu", epochs=30, learning_rate=0.01).fit(sines)
+    ae = tiny(activation="relu", epochs=50, learning_rate=0.01).fit(sines)
     assert ae.model_.get_layer("encoder_lstm_0").activation.__name__ == "relu"
-    # Better than the trivial reconstruction (each feature's mean: error 1 in scaled units).
-    assert -ae.score_samples(sines).mean() < 0.5
+    # Far better than the trivial reconstruction (each feature's mean: error 1
+    # in scaled units); random_state 0, 1 and 2 reach 0.07 to 0.17.
+    assert -ae.score_samples(sines).mean() < 0.3
 
 
 def test_scalers(sines):
