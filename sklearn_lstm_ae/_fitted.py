@@ -1,6 +1,6 @@
 """The trained autoencoder as one value: its Keras model, scaler, training spec and inference."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.utils.validation import check_array
@@ -26,6 +26,7 @@ STATE_FIELDS = (
     "_fit_on_table",
     "_padded_fit",
     "_fit_spec",
+    "_network",
     "_data_format",
     "feature_names_in_",
 )
@@ -67,6 +68,8 @@ class FittedAutoencoder:
         The fitted per-feature scaler.
     spec : TrainingSpec
         What the model was trained for.
+    network : NetworkConfig
+        The layers it was built with.
     data_format : {"channels_last", "channels_first"}
         The layout of the sequences fit read, which inference reads and writes.
     n_timesteps, n_features : int
@@ -89,6 +92,7 @@ class FittedAutoencoder:
         scaler,
         spec,
         *,
+        network,
         data_format,
         n_timesteps,
         n_features,
@@ -102,6 +106,7 @@ class FittedAutoencoder:
         self.graphs = AutoencoderGraphs(model)
         self.scaler = scaler
         self.spec = spec
+        self.network = network
         self.data_format = data_format
         self.n_timesteps, self.n_features = int(n_timesteps), int(n_features)
         self.masked, self.table = bool(masked), bool(table)
@@ -128,18 +133,25 @@ class FittedAutoencoder:
             "_fit_on_table": self.table,
             "_padded_fit": self.masked,
             "_fit_spec": self.spec.to_dict(),
+            "_network": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.network).items()
+            },
             "_data_format": self.data_format,
             "feature_names_in_": None if names is None else [str(n) for n in names],
         }
 
     @classmethod
-    def from_state(cls, model, scaler, state):
-        """Rebuild from a Keras model, a scaler and the fields of :meth:`to_state`."""
+    def from_state(cls, model, scaler, state, network):
+        """Rebuild from a Keras model, a scaler, the fields of :meth:`to_state` and the network.
+
+        ``network`` is ``state["_network"]`` as the schema checked and built it.
+        """
         names = state["feature_names_in_"]
         return cls(
             model,
             scaler,
             TrainingSpec.from_dict(state["_fit_spec"]),
+            network=network,
             data_format=state["_data_format"],
             n_timesteps=state["n_timesteps_"],
             n_features=state["n_features_"],

@@ -37,6 +37,7 @@ from ._params import is_routed
 from ._schema import (
     SCALER_ARRAYS,
     check_fitted,
+    check_network,
     check_saved_params,
     check_scaler,
     decode_params,
@@ -131,14 +132,14 @@ _FIRST_LIMITS = {"estimator.json": STATE_LIMIT, "scaler.npz": STATE_LIMIT, "mode
 MODEL_MARGIN = 16 * MiB
 
 
-def _model_limit(params, fitted):
+def _model_limit(network, spec, n_features):
     """Largest model.keras the saved state can explain, in bytes.
 
     Its weights and up to three optimizer slots per weight (Adam keeps two),
     at up to 8 bytes a value, plus :data:`MODEL_MARGIN` for the configs and
     the HDF5 metadata.
     """
-    return 4 * 8 * parameter_bound(params, fitted) + MODEL_MARGIN
+    return 4 * 8 * parameter_bound(network, spec, n_features) + MODEL_MARGIN
 
 
 def _scaler_limit(n_features):
@@ -209,7 +210,11 @@ def _load(zf, state, cls):
     check_saved_params(cls, params)
     fitted = state["fitted"]
     check_fitted(fitted)
-    model_limit = _model_limit(params, fitted)
+    # The bound follows the network the model was built with (saved at fit),
+    # not parameters set after the fit.
+    network = check_network(fitted["_network"])
+    spec = TrainingSpec.from_dict(fitted["_fit_spec"])
+    model_limit = _model_limit(network, spec, fitted["n_features_"])
     check_size(zf.getinfo("model.keras"), model_limit)
     data = read_member(zf, "scaler.npz", _scaler_limit(fitted["n_features_"]))
     try:
@@ -230,11 +235,11 @@ def _load(zf, state, cls):
             raise InvalidArchive(
                 f"model.keras cannot be loaded in Keras safe mode ({exc})"
             ) from exc
-    _check_model(model, fitted)
-    return params, FittedAutoencoder.from_state(model, scaler, fitted)
+    _check_model(model, fitted, network)
+    return params, FittedAutoencoder.from_state(model, scaler, fitted, network)
 
 
-def _check_model(model, fitted):
+def _check_model(model, fitted, network):
     """Refuse a model that is not the one the fitted state describes."""
     shape = (fitted["n_timesteps_"], fitted["n_features_"])
     try:
@@ -244,6 +249,11 @@ def _check_model(model, fitted):
         masked = any(layer.name == "padding_mask" for layer in model.layers)
     except (ValueError, AttributeError, IndexError, KeyError) as exc:
         raise InvalidArchive(f"model.keras is not a model built by this package ({exc})") from exc
+    require(
+        graphs.latent_dim == network.latent_dim,
+        f"model.keras writes codes of {graphs.latent_dim} numbers, but the fitted state says "
+        f"{network.latent_dim}",
+    )
     require(
         model_shape is not None and model_shape == (None, shape[1]),  # a free time axis
         f"model.keras reads sequences of shape {model_shape}, but the fitted state says "

@@ -1,12 +1,14 @@
 """The saved file's schema: parameters, Keras objects, fitted fields and scaler state as JSON."""
 
 import warnings
+from dataclasses import fields
 
 import keras
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ._archive import InvalidArchive
+from ._config import NetworkConfig
 from ._fitted import SPEC_FIELDS, STATE_FIELDS
 from ._params import check_params
 
@@ -16,6 +18,7 @@ __all__ = [
     "decode_params",
     "check_saved_params",
     "check_fitted",
+    "check_network",
     "check_scaler",
     "parameter_bound",
     "require",
@@ -242,6 +245,7 @@ def check_fitted(fitted):
             "n_features_in_ must equal n_features_ (a fit on sequences)",
         )
     _check_spec(fitted["_fit_spec"])
+    check_network(fitted["_network"])
     require(
         fitted["_data_format"] in ("channels_last", "channels_first"),
         "_data_format must be 'channels_last' or 'channels_first'",
@@ -315,45 +319,67 @@ def check_scaler(scaler, arrays, n_features):
     return est
 
 
-def _units(value, where):
+_POOLINGS = ("last", "mean", "max", "meanmax", "lastmax")
+
+
+def _units(value, where, empty=False):
     require(
-        isinstance(value, (list, tuple)) and value and all(is_int(u, 1) for u in value),
-        f"{where} must be a non-empty list of positive ints",
+        isinstance(value, list) and (empty or value) and all(is_int(u, 1) for u in value),
+        f"{where} must be a {'' if empty else 'non-empty '}list of positive ints",
     )
-    return [int(u) for u in value]
+    return tuple(value)
 
 
-def parameter_bound(params, fitted):
-    """An upper bound on the number of weights of the model the saved parameters built."""
-    n_features, latent = fitted["n_features_"], params.get("latent_dim")
-    require(is_int(latent, 1), "latent_dim must be a positive int")
-    encoder = _units(params.get("encoder_units"), "encoder_units")
-    decoder = params.get("decoder_units")
-    decoder = encoder[::-1] if decoder is None else _units(decoder, "decoder_units")
-    gates = 4 if params.get("cell", "lstm") == "lstm" else 3
-    ways = 2 if params.get("bidirectional") else 1
+def check_network(values):
+    """The saved NetworkConfig (``_network``), each field checked; returns the config."""
+    keys = {f.name for f in fields(NetworkConfig)}
+    require(isinstance(values, dict) and set(values) == keys, f"_network must hold {sorted(keys)}")
+    where = "_network"
+    require(is_int(values["latent_dim"], 1), f"{where} latent_dim must be a positive int")
+    for name in ("conv_kernel_size", "conv_stride"):
+        require(is_int(values[name], 1), f"{where} {name} must be a positive int")
+    require(values["cell"] in ("lstm", "gru"), f"{where} cell must be 'lstm' or 'gru'")
+    require(values["pooling"] in _POOLINGS, f"{where} pooling must be one of {_POOLINGS}")
+    require(isinstance(values["bidirectional"], bool), f"{where} bidirectional must be a bool")
+    require(isinstance(values["activation"], str), f"{where} activation must be a string")
+    require(
+        values["output_activation"] in (None, "sigmoid"),
+        f"{where} output_activation must be null or 'sigmoid'",
+    )
+    for name in ("dropout", "mask_ratio"):
+        value = values[name]
+        require(_is_number(value) and 0 <= value < 1, f"{where} {name} must be in [0, 1)")
+    return NetworkConfig(
+        **{
+            **values,
+            "encoder_units": _units(values["encoder_units"], f"{where} encoder_units"),
+            "decoder_units": _units(values["decoder_units"], f"{where} decoder_units"),
+            "conv_filters": _units(values["conv_filters"], f"{where} conv_filters", empty=True),
+        }
+    )
+
+
+def parameter_bound(network, spec, n_features):
+    """An upper bound on the number of weights of the model ``network`` and ``spec`` build."""
+    gates = 4 if network.cell == "lstm" else 3
+    ways = 2 if network.bidirectional else 1
 
     def recurrent(width, units):  # kernels and up to two bias vectors per gate
         return gates * (width * units + units * units + 2 * units)
 
-    total, width = 0, n_features
-    filters = params.get("conv_filters") or []
-    filters = _units(filters, "conv_filters") if filters else []
-    kernel, stride = params.get("conv_kernel_size", 5), params.get("conv_stride", 2)
-    require(is_int(kernel, 1) and is_int(stride, 1), "conv sizes must be positive ints")
-    for f in filters:  # the convolutional front end
-        total += kernel * width * f + f
+    total, width, latent = 0, n_features, network.latent_dim
+    for f in network.conv_filters:  # the convolutional front end
+        total += network.conv_kernel_size * width * f + f
         width = f
-    upsample = 1 if params.get("conditional") else stride ** len(filters)
-    for units in encoder:
+    upsample = 1 if spec.conditional else network.conv_stride ** len(network.conv_filters)
+    for units in network.encoder_units:
         total += ways * recurrent(width, units)
         width = ways * units
-    width *= 2 if params.get("pooling") in ("meanmax", "lastmax") else 1
+    width *= 2 if network.pooling in ("meanmax", "lastmax") else 1
     total += width * latent + latent
-    heads = 2 if fitted["_fit_spec"]["mode"] == "composite" else 1
-    for _ in range(heads):
-        width = latent + (n_features if params.get("conditional") else 0)
-        for units in decoder:
+    for _ in spec.decoders:
+        width = latent + (n_features if spec.conditional else 0)
+        for units in network.decoder_units:
             total += recurrent(width, units)
             width = units
         total += (width * n_features + n_features) * upsample

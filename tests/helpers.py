@@ -25,3 +25,12 @@ def sine_waves(n, n_steps=12, seed=0, noise=0.05):
     if noise:
         X = X + rng.normal(0, noise, X.shape)
     return X.astype(np.float32)
+
+
+def ragged(X, shortest, n_lengths):
+    """The sequences of X cut to lengths ``shortest``, ``shortest + 1``, ... in turn (a list).
+
+    Sequence ``i`` keeps its first ``shortest + i % n_lengths`` steps: a
+    list of unequal lengths for the padded, masked and bucketed paths.
+    """
+    return [x[: shortest + i % n_lengths] for i, x in enumerate(X)]

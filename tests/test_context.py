@@ -19,7 +19,7 @@ from sklearn_lstm_ae._objectives import (
     hierarchical_losses,
 )
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 def _np(x):
@@ -235,7 +235,7 @@ def test_the_context_term_learns():
 
 
 def test_unequal_lengths_buckets_and_multivariate_input_train_with_the_context_term(sines):
-    lists = [x[: 5 + i % 8] for i, x in enumerate(sines)]  # 2 features, lengths 5 to 12
+    lists = ragged(sines, 5, 8)  # 2 features, lengths 5 to 12
     for bucketing in (True, False):
         ae = tiny(context_weight=1.0, conv_filters=(4,), bucketing=bucketing).fit(lists)
         assert np.isfinite(ae.history_["context_loss"]).all()

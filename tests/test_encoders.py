@@ -7,7 +7,7 @@ import pytest
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._layers import MaskedPooling
 
-from .helpers import TUTORIAL, tiny
+from .helpers import TUTORIAL, ragged, tiny
 
 
 def test_masked_pooling_on_a_hand_computed_example():
@@ -38,7 +38,7 @@ VARIANTS = [
 
 @pytest.mark.parametrize("params", VARIANTS, ids=lambda p: "-".join(map(str, p.values())))
 def test_padding_never_enters_the_code(sines, params, tmp_path):
-    L = [s[: 4 + i % 9] for i, s in enumerate(sines)]
+    L = ragged(sines, 4, 9)
     ae = tiny(**params).fit(L)
     Z = ae.transform(L)
     assert Z.shape == (60, 2) and np.isfinite(Z).all()

@@ -13,7 +13,7 @@ from sklearn_lstm_ae import _inference
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 @pytest.fixture(autouse=True)
@@ -58,15 +58,15 @@ def _forget_functions(ae):
     ],
 )
 def test_xla_inference_matches_the_traced_graph(sines, hot, monkeypatch, params):
-    ragged = [s[: 6 + i % 7] for i, s in enumerate(sines)]  # padded: the masked graphs
-    ae = tiny(epochs=1, **params).fit(ragged)
+    lists = ragged(sines, 6, 7)  # padded: the masked graphs
+    ae = tiny(epochs=1, **params).fit(lists)
     _forget_functions(ae)
     monkeypatch.setattr(_inference, "_xla_wanted", lambda: False)
-    expected = _results(ae, ragged, sines)
+    expected = _results(ae, lists, sines)
     assert not any(f.compiled_shapes for f in _functions(ae))
     _forget_functions(ae)
     monkeypatch.setattr(_inference, "_xla_wanted", lambda: True)
-    got = _results(ae, ragged, sines)
+    got = _results(ae, lists, sines)
     assert all(f.compiled_shapes for f in _functions(ae))
     for name, value in expected.items():
         np.testing.assert_allclose(got[name], value, atol=1e-4, equal_nan=True, err_msg=name)
@@ -149,8 +149,8 @@ def test_decoding_sizes_batches_by_the_decoded_length(sines, monkeypatch):
 
 
 def test_training_runs_32_steps_per_execution_with_the_same_losses(sines):
-    ragged = [s[: 6 + i % 7] for i, s in enumerate(sines)]
-    for data in (sines, ragged):
+    lists = ragged(sines, 6, 7)
+    for data in (sines, lists):
         fast = tiny(epochs=3, batch_size=4).fit(data)  # 15 steps per epoch, one execution
         slow = tiny(epochs=3, batch_size=4, compile__steps_per_execution=1).fit(data)
         assert fast.model_.steps_per_execution == 32

@@ -8,7 +8,7 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._layers import MaskedConv1D
 from sklearn_lstm_ae._schema import parameter_bound
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 FRONT = dict(conv_filters=(4, 6), conv_kernel_size=3, conv_stride=2)
 
@@ -61,7 +61,7 @@ def test_a_front_end_model_encodes_decodes_and_saves(sines, tmp_path, params):
 
 
 def test_unequal_lengths_give_the_codes_of_each_sequence_alone(sines):
-    lists = [x[: 5 + i % 8] for i, x in enumerate(sines)]
+    lists = ragged(sines, 5, 8)
     for bucketing in (True, False):
         ae = tiny(**FRONT, bucketing=bucketing).fit(lists)
         codes = ae.transform(lists)
@@ -103,8 +103,8 @@ def test_the_front_end_refuses_bad_sizes(sines):
 @pytest.mark.parametrize("conditional", [False, True])
 def test_the_load_bound_counts_the_front_end(sines, conditional):
     ae = tiny(**FRONT, mode="composite", conditional=conditional).fit(sines)
-    fitted = {"n_features_": 2, "_fit_spec": {"mode": "composite"}}
-    bound = parameter_bound(ae.get_params(), fitted)
+    fitted = ae._fitted_
+    bound = parameter_bound(fitted.network, fitted.spec, n_features=2)
     assert ae.model_.count_params() <= bound < 2 * ae.model_.count_params()
 
 

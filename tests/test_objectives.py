@@ -18,7 +18,7 @@ from sklearn_lstm_ae._objectives import (
 )
 from sklearn_lstm_ae._schema import parameter_bound
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 def _np(x):
@@ -143,7 +143,7 @@ def test_the_contrast_learns_to_match_each_code_with_its_own_subseries():
 
 
 def test_unequal_lengths_buckets_and_multivariate_input_train_with_both_terms(sines):
-    lists = [x[: 5 + i % 8] for i, x in enumerate(sines)]  # 2 features, lengths 5 to 12
+    lists = ragged(sines, 5, 8)  # 2 features, lengths 5 to 12
     for bucketing in (True, False):
         ae = tiny(subseries_weight=1.0, mask_ratio=0.25, bucketing=bucketing).fit(lists)
         assert np.isfinite(ae.history_["subseries_loss"]).all()
@@ -195,7 +195,7 @@ def test_a_model_with_every_term_saves_loads_and_trains_on(sines, tmp_path):
     back.partial_fit(sines)
     for name in ("subseries_loss", "context_loss"):
         assert len(back.history_[name]) == len(ae.history_[name]) + 1
-    bound = parameter_bound(ae.get_params(), {"n_features_": 2, "_fit_spec": {"mode": "composite"}})
+    bound = parameter_bound(ae._fitted_.network, ae._fitted_.spec, n_features=2)
     assert ae.model_.count_params() <= bound < 2 * ae.model_.count_params()
 
 

@@ -11,12 +11,12 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 @pytest.mark.parametrize("scaler", ["standard", "minmax", None, MinMaxScaler((-1, 1))])
 def test_save_load_round_trip(sines, tmp_path, scaler):
-    L = [s[: 5 + i % 7] for i, s in enumerate(sines)]
+    L = ragged(sines, 5, 7)
     ae = tiny(scaler=scaler, encoder_units=(8, 4), optimizer__beta_1=0.8).fit(L)
     path = ae.save(tmp_path / "ae.lstmae")
     loaded = LSTMAutoencoderTransformer.load(path)
@@ -206,6 +206,17 @@ def test_truncated_or_foreign_model_is_refused(saved, sines, tmp_path):
         LSTMAutoencoderTransformer.load(tmp_path / "half.lstmae")
 
 
+def test_a_save_after_set_params_loads_as_the_fitted_network(sines, tmp_path):
+    # The size bound on model.keras follows the network the model was built
+    # with (saved at fit), not a smaller one set afterwards.
+    ae = tiny(encoder_units=(32,), latent_dim=3).fit(sines)
+    codes = ae.transform(sines)
+    ae.set_params(encoder_units=(2,), latent_dim=1)
+    back = LSTMAutoencoderTransformer.load(ae.save(tmp_path / "changed.lstmae"))
+    np.testing.assert_array_equal(back.transform(sines), codes)
+    assert back.encoder_units == (2,) and back.get_feature_names_out().shape == (3,)
+
+
 def test_a_file_of_format_1_gets_an_error_that_names_its_format(saved, tmp_path):
     # Format 1 was written by development versions only: no shim reads it.
     old = _tamper(saved, tmp_path / "old.lstmae", _set("format", value="sklearn_lstm_ae/1"))
@@ -231,6 +242,9 @@ def test_a_file_of_format_1_gets_an_error_that_names_its_format(saved, tmp_path)
         (_set("fitted", "n_timesteps_", value=13), "decoder of model.keras writes 12 steps"),
         (_set("fitted", "_padded_fit", value=True), "has no padding masks"),
         (_set("fitted", "history_", "loss", value=[True]), "history_ must map names"),
+        (_set("fitted", "_network", "encoder_units", value=[]), "encoder_units must be a non"),
+        (_set("fitted", "_network", "latent_dim", value=3), "writes codes of 2 numbers"),
+        (_set("fitted", "_network", "dropout", value=1), "dropout must be in"),
     ],
 )
 def test_every_leaf_is_checked_for_its_type_and_range(saved, tmp_path, edit, match):

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_lstm_ae._random import Seeds, shuffled_batches
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 class _Batches(keras.utils.PyDataset):
@@ -25,10 +25,6 @@ class _Batches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         return self.X[i * self.size : (i + 1) * self.size]
-
-
-def _ragged(X):
-    return [s[: 6 + i % 7] for i, s in enumerate(X)]
 
 
 def _weights(ae):
@@ -46,7 +42,7 @@ def _weights(ae):
     ],
 )
 def test_a_fit_leaves_every_global_random_state_as_it_was(sines, params, data):
-    X = {"arrays": sines, "ragged": _ragged(sines), "batches": _Batches(sines, 16)}[data]
+    X = {"arrays": sines, "ragged": ragged(sines, 6, 7), "batches": _Batches(sines, 16)}[data]
     tf.random.set_seed(7)
     expected = [tf.random.uniform([4]).numpy() for _ in range(2)]
     tf.random.set_seed(7)

@@ -256,9 +256,10 @@ def test_the_model_limit_follows_the_saved_network(two_models, tmp_path):
     with zipfile.ZipFile(old_path) as zf:
         size = zf.getinfo("model.keras").file_size
         state = json.loads(zf.read("estimator.json"))
-    params = old.get_params(deep=False)
-    limit = _persistence._model_limit(params, state["fitted"])
-    assert _persistence.parameter_bound(params, state["fitted"]) >= old.model_.count_params()
+    network, spec = old._fitted_.network, old._fitted_.spec
+    limit = _persistence._model_limit(network, spec, n_features=2)
+    assert _persistence.parameter_bound(network, spec, 2) >= old.model_.count_params()
+    assert state["fitted"]["_network"]["encoder_units"] == [256]
     assert size < limit
     with zipfile.ZipFile(old_path) as zf:
         padded = zf.read("model.keras") + b"\0" * limit

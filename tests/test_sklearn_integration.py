@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._input import scaled
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 def _two_shapes(n=80, seed=0):
@@ -89,7 +89,7 @@ def test_clone_of_a_fitted_estimator_is_unfitted(sines):
     [(pickle.dumps, pickle.loads), ("joblib", "joblib"), ("deepcopy", "deepcopy")],
 )
 def test_pickle_joblib_and_deepcopy_round_trips(sines, tmp_path, dumps, loads):
-    L = [s[: 5 + i % 7] for i, s in enumerate(sines)]
+    L = ragged(sines, 5, 7)
     ae = tiny().fit(L)
     Z = ae.transform(L)
     if dumps == "joblib":

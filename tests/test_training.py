@@ -9,7 +9,7 @@ from sklearn_lstm_ae._callbacks import budget, steps_per_epoch
 from sklearn_lstm_ae._fitted import STATE_FIELDS, FittedAutoencoder, InferenceOptions
 from sklearn_lstm_ae._sequences import check_sequences
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
@@ -66,8 +66,8 @@ def test_every_training_path_spends_the_same_budget(sines):
             return sines[15 * i : 15 * (i + 1)]
 
     params = dict(epochs="auto", max_updates=12, batch_size=15, early_stopping=None)
-    ragged = [s[: 6 + i % 7] for i, s in enumerate(sines)]
-    for data in (sines, ragged, Batches()):
+    lists = ragged(sines, 6, 7)
+    for data in (sines, lists, Batches()):
         ae = tiny(**params).fit(data)  # 4 updates per epoch: 3 epochs, unless stopped early
         assert len(ae.history_["loss"]) == 3, type(data)
 

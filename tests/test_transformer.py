@@ -9,7 +9,7 @@ from sklearn.preprocessing import RobustScaler
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .helpers import tiny
+from .helpers import ragged, tiny
 
 
 def _state(est):
@@ -43,7 +43,7 @@ def test_3d_input_shapes_and_dtypes(sines):
 
 
 def test_fit_transform_matches_fit_then_transform(sines):
-    L = [s[: 4 + i % 9] for i, s in enumerate(sines)]
+    L = ragged(sines, 4, 9)
     a = tiny()
     Z = a.fit_transform(L)
     np.testing.assert_allclose(Z, a.transform(L), rtol=1e-6, atol=1e-7)
@@ -64,7 +64,7 @@ def test_2d_input_is_univariate(sines):
 
 
 def test_variable_length_list_input(sines):
-    L = [s[: 4 + i % 9] for i, s in enumerate(sines)]
+    L = ragged(sines, 4, 9)
     ae = tiny().fit(L)
     assert ae.n_timesteps_ == 12
     assert "padding_mask" in [layer.name for layer in ae.model_.layers]
@@ -97,7 +97,7 @@ def test_fixed_length_data_trains_the_unmasked_graph(sines):
 
 
 def test_padding_changes_neither_codes_nor_loss(sines):
-    L = [s[: 4 + i % 9] for i, s in enumerate(sines)]
+    L = ragged(sines, 4, 9)
     ae = tiny().fit(L)
     values = np.full((60, 12, 2), np.nan, np.float32)
     for i, s in enumerate(L):
