@@ -243,7 +243,7 @@ def fit_multi_worker(
     x,
     y=None,
     *,
-    heads,
+    loss_weights,
     callbacks,
     epochs,
     initial_epoch=0,
@@ -263,7 +263,7 @@ def fit_multi_worker(
     x, y
         Arrays (``y`` the dict of targets), a ``tf.data.Dataset`` or a
         ``PyDataset`` of ``(inputs, targets)`` global batches.
-    heads : dict
+    loss_weights : dict
         Loss weight of each decoder.
     callbacks : list of keras.callbacks.Callback
     epochs, initial_epoch : int
@@ -293,7 +293,7 @@ def fit_multi_worker(
     if validation_data is not None:
         batches = _epochs_of(*validation_data[:2], validation_batch_size or batch_size, n_epochs)
         held_out = _Distributed(strategy, *batches)
-    step = _Step(model, strategy, heads)
+    step = _Step(model, strategy, loss_weights)
     history = keras.callbacks.History()
     calls = keras.callbacks.CallbackList(
         [*callbacks, history],

@@ -42,7 +42,6 @@ __all__ = [
     "ContextualContrast",
     "hierarchical_losses",
     "TermLoss",
-    "TERMS",
     "SUBSERIES",
     "CONTEXT",
     "MAX_CONTEXT_STEPS",
@@ -57,8 +56,6 @@ _PACKAGE = "sklearn_lstm_ae"
 SUBSERIES = "subseries"
 #: Name of the context contrast's output and of its loss in ``history_``.
 CONTEXT = "context"
-#: The self-supervised terms: model output -> the parameter that weighs it.
-TERMS = {SUBSERIES: "subseries_weight", CONTEXT: "context_weight"}
 #: Longest crop of the context contrast, in steps of the encoder's states
 #: (its temporal term compares every pair of them: batch x 256 x 256 here).
 MAX_CONTEXT_STEPS = 128
@@ -368,9 +365,9 @@ class ContextualContrast(keras.layers.Layer):
 class TermLoss(keras.losses.Loss):
     """The loss of an output that already is a per-sequence loss: its mean.
 
-    Compiled for the :data:`TERMS` outputs, so that Keras weighs them with
-    ``loss_weights`` and logs them as ``subseries_loss`` and
-    ``context_loss`` beside the decoders'.
+    Compiled for the self-supervised outputs (``"subseries"``,
+    ``"context"``), so that Keras weighs them with ``loss_weights`` and logs
+    them as ``subseries_loss`` and ``context_loss`` beside the decoders'.
     The target is ignored (a placeholder of zeros).
     """
 

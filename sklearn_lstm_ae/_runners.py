@@ -59,7 +59,7 @@ class MultiWorkerRunner(Runner):
         return (initial_epoch, stop)
 
     def loop(self, loss_weights):
-        return functools.partial(fit_multi_worker, heads=loss_weights)
+        return functools.partial(fit_multi_worker, loss_weights=loss_weights)
 
 
 def _runner(strategy):
