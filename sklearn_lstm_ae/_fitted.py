@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from ._config import TrainingSpec
+from ._config import NetworkConfig, TrainingSpec
 from ._inference import InferenceFunction, map_batches, map_sequences
 from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs
 from ._scaling import unscale_inplace
@@ -141,11 +141,17 @@ class FittedAutoencoder:
         }
 
     @classmethod
-    def from_state(cls, model, scaler, state, network):
-        """Rebuild from a Keras model, a scaler, the fields of :meth:`to_state` and the network.
+    def from_state(cls, model, scaler, state, network=None):
+        """Rebuild from a Keras model, a scaler and the fields of :meth:`to_state`.
 
-        ``network`` is ``state["_network"]`` as the schema checked and built it.
+        ``network`` is ``state["_network"]`` as a loader's schema checked and
+        built it; None builds it from ``state`` as :meth:`to_state` wrote it.
         """
+        if network is None:
+            values = state["_network"]
+            network = NetworkConfig(
+                **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+            )
         names = state["feature_names_in_"]
         return cls(
             model,

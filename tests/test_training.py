@@ -90,6 +90,7 @@ def test_the_fitted_object_encodes_without_an_estimator(sines):
     state = fitted.to_state()
     assert tuple(state) == STATE_FIELDS  # the one list of fitted fields
     again = FittedAutoencoder.from_state(fitted.model, fitted.scaler, state)
+    assert again.network == fitted.network and again.spec == fitted.spec
     seqs = check_sequences(sines)
     values = seqs.values.copy()
     scaled = fitted.scaler.transform(values.reshape(-1, 2)).reshape(values.shape)
