@@ -7,7 +7,7 @@ what the model is trained for (saved with it), and :class:`FitConfig` how the
 run goes (budget, batches, Keras's parameters), holding the other two.
 """
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 import keras
 
@@ -35,7 +35,10 @@ class NetworkConfig:
 
     Built from the estimator's parameters by :meth:`from_params`, with the
     decoder's units resolved (None mirrors the encoder) and the output's
-    activation chosen by the loss.
+    activation chosen by the loss; saved with the model (:meth:`to_dict`,
+    :meth:`from_dict`). The field defaults are the classic tutorials'
+    network (no front end, the last state), for building one directly; the
+    estimator's own defaults are its parameters'.
     """
 
     latent_dim: int = 8
@@ -71,6 +74,15 @@ class NetworkConfig:
             mask_ratio=float(params["mask_ratio"]),
             output_activation="sigmoid" if is_bce(params["loss"]) else None,
         )
+
+    @classmethod
+    def from_dict(cls, values):
+        """The config of :meth:`to_dict` (JSON lists become tuples again)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    def to_dict(self):
+        """JSON-safe fields: tuples of units become lists."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -170,21 +182,23 @@ class FitConfig:
 
     network: NetworkConfig
     spec: TrainingSpec
-    epochs: object = "auto"
-    max_updates: int = 500
-    batch_size: int = 32
-    validation_split: float = 0.0
-    shuffle: bool = True
-    bucketing: bool = True
-    early_stopping: int | None = None
-    learning_rate: float = 1e-3
-    loss: object = "mse"
-    scaler: object = "standard"
-    metrics: tuple | None = None
-    data_format: str = "channels_last"
-    random_state: object = None
-    distribution_strategy: object = None
-    keras: dict = field(default_factory=dict)
+    # The estimator's parameters as given (no defaults here: ``from_params``
+    # sets every field, so the estimator's defaults have one home).
+    epochs: object
+    max_updates: int
+    batch_size: int
+    validation_split: float
+    shuffle: bool
+    bucketing: bool
+    early_stopping: int | None
+    learning_rate: float
+    loss: object
+    scaler: object
+    metrics: tuple | None
+    data_format: str
+    random_state: object
+    distribution_strategy: object
+    keras: dict
 
     @classmethod
     def from_params(cls, params):

@@ -1,6 +1,6 @@
 """The trained autoencoder as one value: its Keras model, scaler, training spec and inference."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils.validation import check_array
@@ -133,9 +133,7 @@ class FittedAutoencoder:
             "_fit_on_table": self.table,
             "_padded_fit": self.masked,
             "_fit_spec": self.spec.to_dict(),
-            "_network": {
-                k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.network).items()
-            },
+            "_network": self.network.to_dict(),
             "_data_format": self.data_format,
             "feature_names_in_": None if names is None else [str(n) for n in names],
         }
@@ -148,10 +146,7 @@ class FittedAutoencoder:
         built it; None builds it from ``state`` as :meth:`to_state` wrote it.
         """
         if network is None:
-            values = state["_network"]
-            network = NetworkConfig(
-                **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-            )
+            network = NetworkConfig.from_dict(state["_network"])
         names = state["feature_names_in_"]
         return cls(
             model,

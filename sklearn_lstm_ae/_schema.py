@@ -322,12 +322,11 @@ def check_scaler(scaler, arrays, n_features):
 _POOLINGS = ("last", "mean", "max", "meanmax", "lastmax")
 
 
-def _units(value, where, empty=False):
+def _check_units(value, where, empty=False):
     require(
         isinstance(value, list) and (empty or value) and all(is_int(u, 1) for u in value),
         f"{where} must be a {'' if empty else 'non-empty '}list of positive ints",
     )
-    return tuple(value)
 
 
 def check_network(values):
@@ -349,14 +348,10 @@ def check_network(values):
     for name in ("dropout", "mask_ratio"):
         value = values[name]
         require(_is_number(value) and 0 <= value < 1, f"{where} {name} must be in [0, 1)")
-    return NetworkConfig(
-        **{
-            **values,
-            "encoder_units": _units(values["encoder_units"], f"{where} encoder_units"),
-            "decoder_units": _units(values["decoder_units"], f"{where} decoder_units"),
-            "conv_filters": _units(values["conv_filters"], f"{where} conv_filters", empty=True),
-        }
-    )
+    _check_units(values["encoder_units"], f"{where} encoder_units")
+    _check_units(values["decoder_units"], f"{where} decoder_units")
+    _check_units(values["conv_filters"], f"{where} conv_filters", empty=True)
+    return NetworkConfig.from_dict(values)
 
 
 def parameter_bound(network, spec, n_features):
