@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstm_ae._config import FitConfig, NetworkConfig, TrainingSpec
+from sklearn_lstm_ae._network import SeedPlan, build_autoencoder
 
 from .helpers import tiny
 
@@ -56,3 +57,32 @@ def test_data_format_is_frozen_at_fit(sines):
     ae.set_params(data_format="channels_last")
     np.testing.assert_array_equal(ae.transform(X), codes)
     assert ae.reconstruct(X).shape == X.shape
+
+
+def test_a_layers_initial_weights_depend_on_its_name_alone():
+    """Adding a decoder moves no other part's weights (seeds come from names, not a count)."""
+    network = NetworkConfig(latent_dim=2, encoder_units=(8, 4), decoder_units=(4, 8))
+    shape = dict(n_timesteps=12, n_features=2)
+
+    def build(spec, seed=0):
+        return build_autoencoder(network, spec, seed=seed, **shape)
+
+    predict = build(TrainingSpec(mode="predict", n_future=2, future_weight=1.0))
+    both = build(TrainingSpec(mode="composite", n_future=2, future_weight=0.5))
+    for name in ("encoder_lstm_0", "encoder_lstm_1", "latent", "future"):
+        for a, b in zip(
+            predict.get_layer(name).get_weights(), both.get_layer(name).get_weights(), strict=True
+        ):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    other = build(TrainingSpec(mode="predict", n_future=2, future_weight=1.0), seed=1)
+    first = predict.get_layer("encoder_lstm_0").get_weights()[0]
+    assert not np.array_equal(first, other.get_layer("encoder_lstm_0").get_weights()[0])
+    plan = SeedPlan(0)
+    assert plan("latent") == SeedPlan(0)("latent") != plan("future")
+    assert SeedPlan(None)("latent") is None
+
+
+def test_the_network_config_survives_json():
+    network = NetworkConfig.from_params(tiny(conv_filters=[4, 8]).get_params())
+    values = network.to_dict()
+    assert values["conv_filters"] == [4, 8] and NetworkConfig.from_dict(values) == network
