@@ -108,7 +108,7 @@ def test_quick_representation_benchmark_prints_every_column(capsys):
         + ["--variants", "defaults", "front end"]
     )
     printed = capsys.readouterr().out
-    for column in ("LSTM codes + SVM", "PCA(16) + 1-NN", "MiniRocket + ridge", "T-Loss K=10"):
+    for column in ("LSTM codes + SVM", "PCA + 1-NN", "MiniRocket + ridge", "T-Loss K=10"):
         assert column in printed
     assert "| ItalyPowerDemand | front end |" in printed and "results_ucr.csv" in printed
     assert rows["ItalyPowerDemand"]["equal"] and not rows["PickupGestureWiimoteZ"]["equal"]
