@@ -10,12 +10,13 @@ in concurrent threads give what they give one after the other, and the
 user's own random draws are untouched.
 
 ``random_state=None`` leaves every part unseeded, as plain Keras does: Keras
-then draws initial weights from Python's global ``random`` module (so a user
-who seeds Keras globally in their own script still gets repeatable fits) and
-Keras shuffles the arrays itself.
+then draws initial weights from Python's global ``random`` module, and the
+seed of the batch orders is drawn from it too (:func:`order_seed`), so a user
+who seeds Keras globally in their own script still gets repeatable fits.
 """
 
 import math
+import random
 from numbers import Integral
 
 import keras
@@ -25,6 +26,7 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "int_seed",
+    "order_seed",
     "Seeds",
     "EpochShuffle",
     "shuffled_batches",
@@ -40,6 +42,15 @@ def int_seed(random_state):
     if isinstance(random_state, Integral):
         return int(random_state)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def order_seed(seed):
+    """The seed of a fit's batch orders: ``seed``, or a draw from Python's ``random`` if None.
+
+    An unseeded fit draws it as Keras draws its unseeded initial weights, so
+    ``keras.utils.set_random_seed`` in the user's script still repeats it.
+    """
+    return random.randint(1, _MAX_SEED) if seed is None else seed
 
 
 class Seeds:

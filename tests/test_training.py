@@ -112,3 +112,36 @@ def test_partial_fit_trains_the_same_fitted_object_further(sines):
     with pytest.raises(ValueError, match="X has 3 features"):
         ae.partial_fit(np.zeros((4, 12, 3)))
     assert len(ae.history_["loss"]) == 2
+
+
+def test_short_epochs_laid_out_in_advance_train_what_one_dataset_per_epoch_trains(sines):
+    """Epochs shorter than one train-function call read one iterator over all the epochs.
+
+    The batches are those of one dataset per epoch (each epoch's order keyed
+    on its number), so the weights and the history are the same, bit for
+    bit, as a fit that makes an iterator every epoch (which a routed
+    ``compile__steps_per_execution`` keeps).
+    """
+    from sklearn_lstm_ae._training import STEPS_PER_EXECUTION, _array_batches, short_epochs
+
+    params = dict(epochs="auto", max_updates=24, batch_size=20, validation_split=0.25)
+    laid_out = tiny(**params).fit(sines)  # 45 sequences kept: 3 updates per epoch
+    per_epoch = tiny(**params, compile__steps_per_execution=STEPS_PER_EXECUTION).fit(sines)
+    assert laid_out._fitted_.model.steps_per_execution == 3
+    assert per_epoch._fitted_.model.steps_per_execution == STEPS_PER_EXECUTION
+    assert len(laid_out.history_["loss"]) == 8
+    assert laid_out.history_ == per_epoch.history_
+    for a, b in zip(
+        laid_out._fitted_.model.get_weights(), per_epoch._fitted_.model.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(laid_out.transform(sines), per_epoch.transform(sines))
+
+    seqs = check_sequences(sines, data_format="channels_last")
+    for batch_size, steps, short in ((2, 23, True), (1, 45, False)):  # 45 sequences kept
+        config = tiny(**{**params, "batch_size": batch_size})._resolve()
+        assert short_epochs(config, steps) is short
+        batches, _ = _array_batches(config, seqs, config.spec, 0, short=(0, None))
+        assert batches.steps == steps
+        assert batches.fit_kwargs.get("steps_per_epoch") == (steps if short else None)
+        assert batches.steps_per_execution == (steps if short else STEPS_PER_EXECUTION)
