@@ -30,7 +30,18 @@ from sklearn.svm import SVC  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
-DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
+# The four short univariate sets, a long one (ACSF1, 1,460 steps) and two
+# multivariate ones (BasicMotions: 6 channels; JapaneseVowels: 12 channels of
+# 7 to 26 steps).
+DATASETS = (
+    "GunPoint",
+    "ItalyPowerDemand",
+    "ArrowHead",
+    "PickupGestureWiimoteZ",
+    "ACSF1",
+    "BasicMotions",
+    "JapaneseVowels",
+)
 # The candidates spell out every parameter that differs from the recurrent
 # network, so a candidate means the same network whatever the library's
 # defaults are when it is measured (results are kept in --out and resumed).
@@ -69,6 +80,19 @@ CANDIDATES = {
     "front end + subseries 1, 500 updates": dict(FRONT_END, subseries_weight=1.0, max_updates=500),
     "front end + subseries 0.25, 500 updates": dict(
         FRONT_END, subseries_weight=0.25, max_updates=500
+    ),
+    # The code size, at the default budget: 16 to 320 numbers (the literature's
+    # encoders hand a classifier 128 to 320).
+    "front end, latent 64, 500 updates": dict(FRONT_END, latent_dim=64, max_updates=500),
+    "front end, latent 320, 500 updates": dict(FRONT_END, latent_dim=320, max_updates=500),
+    # Wider pooled states: with 64 units "lastmax" pools 128 numbers, so a
+    # linear code larger than 128 holds no more than they do.
+    "front end, encoder (128,), latent 256, 500 updates": dict(
+        FRONT_END, encoder_units=(128,), latent_dim=256, max_updates=500
+    ),
+    # A deeper front end: a third strided layer halves the recurrent steps again.
+    "front end (32, 64, 64) / 2, latent 128, 500 updates": dict(
+        FRONT_END, conv_filters=(32, 64, 64), latent_dim=128, max_updates=500
     ),
     "front end + masked spans 0.15": dict(FRONT_END, mask_ratio=0.15),
     "front end + context 1": dict(FRONT_END, context_weight=1.0),
