@@ -1,9 +1,13 @@
-"""Main job: GunPoint sequences -> LSTM autoencoder codes -> classifier, against PCA.
+"""Main job: GunPoint sequences -> LSTM autoencoder codes -> classifier, against PCA and raw data.
 
 GunPoint (from aeon's bundled data, no download) holds 150-step motion traces
-of an actor drawing a gun or pointing a finger. The LSTM autoencoder is fitted
-without labels inside a Pipeline; a logistic regression classifies its codes.
-The baseline is the same Pipeline with PCA of the same number of components.
+of an actor drawing a gun or pointing a finger. The LSTM autoencoder, as
+shipped (``LSTMAutoencoderTransformer()`` with only the data layout and a
+seed set), is fitted without labels inside a Pipeline; a logistic regression
+classifies its codes. The baselines are PCA at its best (the number of
+components chosen by 5-fold cross-validation on the training split) and the
+same classifier on the raw series. Each runs in its own Pipeline; only the
+test split's accuracy is read from the test split.
 
 Run with ``make demo``.
 """
@@ -17,12 +21,17 @@ import_tensorflow_quietly()  # before anything imports TensorFlow
 from aeon.datasets import load_gunpoint  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
-N_COMPONENTS = 16
+PCA_SIZES = (2, 4, 8, 16, 32)
+
+
+def classifier():
+    return [StandardScaler(), LogisticRegression(max_iter=2000)]
 
 
 def main():
@@ -34,21 +43,20 @@ def main():
         f"{X_train.shape[2]} steps, {X_train.shape[1]} channel(s)"
     )
     lstm = make_pipeline(
-        LSTMAutoencoderTransformer(
-            latent_dim=N_COMPONENTS, data_format="channels_first", random_state=0
-        ),
-        StandardScaler(),
-        LogisticRegression(max_iter=2000),
+        LSTMAutoencoderTransformer(data_format="channels_first", random_state=0),
+        *classifier(),
     )
-    pca = make_pipeline(
-        PCA(n_components=N_COMPONENTS, random_state=0),
-        StandardScaler(),
-        LogisticRegression(max_iter=2000),
+    pca = GridSearchCV(
+        make_pipeline(PCA(random_state=0), *classifier()),
+        {"pca__n_components": PCA_SIZES},
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
     )
+    raw = make_pipeline(*classifier())
     rows = []
     for name, model, X_tr, X_te in (
-        ("LSTM autoencoder", lstm, X_train, X_test),
-        ("PCA", pca, X_train[:, 0], X_test[:, 0]),
+        ("LSTM autoencoder, as shipped", lstm, X_train, X_test),
+        ("PCA, size by CV on train", pca, X_train[:, 0], X_test[:, 0]),
+        ("raw series", raw, X_train[:, 0], X_test[:, 0]),
     ):
         start = time.perf_counter()
         model.fit(X_tr, y_train)
@@ -65,10 +73,15 @@ def main():
         + f"; test reconstruction score {ae.score(X_test):.4f} (minus mean squared "
         "error, scaled units)"
     )
-    header = f"features ({N_COMPONENTS} components)"
-    print(f"\n{header:<32}{'test accuracy':>14}{'fit s':>8}")
+    sizes = {
+        rows[0][0]: ae.latent_dim,
+        rows[1][0]: pca.best_params_["pca__n_components"],
+        rows[2][0]: X_train.shape[2],
+    }
+    header = "features -> logistic regression"
+    print(f"\n{header:<32}{'numbers':>8}{'test accuracy':>15}{'fit s':>8}")
     for name, acc, seconds in rows:
-        print(f"{name:<32}{acc:>14.3f}{seconds:>8.1f}")
+        print(f"{name:<32}{sizes[name]:>8}{acc:>15.3f}{seconds:>8.1f}")
 
 
 if __name__ == "__main__":
