@@ -206,3 +206,23 @@ def test_quick_default_selection_reads_only_training_splits(capsys, monkeypatch,
     # parameter its network differs in from the recurrent one, never a default.
     for params in bench.CANDIDATES.values():
         assert set(bench.RECURRENT) <= set(params), params
+
+
+def test_quick_training_benchmark_prints_the_roofline(capsys):
+    bench = _load("bench_training")
+    out = bench.main(["--quick"])
+    printed = capsys.readouterr().out
+    assert "| tutorials' network (64 numbers) |" in printed and "| defaults |" in printed
+    assert "gate-product ceiling" in printed and "x the 150-step update" in printed
+    assert {r["network"] for r in out["roofline"]} == {"tutorials' network", "defaults"}
+    assert {r["data"] for r in out["roofline"]} == {"GunPoint", "ACSF1"}
+    for r in out["roofline"]:
+        assert r["ms"] > 0 and r["mflop"] > 0 and 0 < r["pct"] < 100
+        # Two front-end layers of stride 2 leave a quarter of the recurrent steps.
+        length = r["length"]
+        assert length == {"GunPoint": 150, "ACSF1": 300}[r["data"]]  # --quick cuts ACSF1
+        quarter = int(np.ceil(np.ceil(length / 2) / 2))
+        assert r["steps"] == (length if r["network"] != "defaults" else quarter)
+    for scores in out["scores"].values():
+        assert set(scores) == {"logreg", "svm"} and all(0 <= a <= 1 for a in scores.values())
+    assert [length for length, _ in out["lengths"]] == [150, 500]
