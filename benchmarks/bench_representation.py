@@ -30,10 +30,11 @@ One run, on aeon's bundled datasets with their default train/test splits:
 PickupGestureWiimoteZ has sequences of 29 to 361 steps: the library reads them
 as they are; PCA, MiniRocket and the raw classifiers need one length, so they
 get the sequences resampled (linear interpolation) to the longest training
-length. BasicMotions has 6 channels: PCA and the raw classifiers read each
-sequence's channels one after the other (600 numbers), MiniRocket reads them
-as channels. Fit seconds are wall-clock on this machine. ``--quick`` is a smoke run
-(few sequences, few updates) whose numbers mean nothing.
+length. BasicMotions (6 channels) and JapaneseVowels (12 channels, 7 to 26
+steps) are multivariate: PCA and the raw classifiers read each sequence's
+channels one after the other, MiniRocket reads them as channels. Fit
+seconds are wall-clock on this machine. ``--quick`` is a smoke run (few
+sequences, few updates) whose numbers mean nothing.
 
 Run: ``python benchmarks/bench_representation.py [--quick] [--variants ...]
 [--seeds 0 1 2] [--no-transfer | --transfer-only] [--transfer-variant NAME]``.
@@ -42,6 +43,7 @@ Run: ``python benchmarks/bench_representation.py [--quick] [--variants ...]
 import argparse
 import os
 import platform
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -58,14 +60,11 @@ from sklearn.svm import SVC  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
-DATASETS = (
-    "GunPoint",
-    "ItalyPowerDemand",
-    "ArrowHead",
-    "PickupGestureWiimoteZ",
-    "ACSF1",
-    "BasicMotions",
-)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # select_defaults.py beside this
+from select_defaults import DATASETS as SELECTION_DATASETS  # noqa: E402
+
+#: The datasets the defaults were chosen on (``select_defaults.py``).
+DATASETS = SELECTION_DATASETS
 #: The PCA sizes the baseline's cross-validation chooses from (those above the
 #: training folds' size or the series' length are left out).
 PCA_SIZES = (2, 4, 8, 16, 32, 64, 128)
@@ -116,9 +115,7 @@ def load(name, split, limit=None):
 def to_length(seqs, length):
     """Resample every sequence to ``length`` steps: ``(n, channels, length)``."""
     grid = np.linspace(0, 1, length)
-    return np.stack(
-        [[np.interp(grid, np.linspace(0, 1, len(s)), c) for c in s.T] for s in seqs]
-    )
+    return np.stack([[np.interp(grid, np.linspace(0, 1, len(s)), c) for c in s.T] for s in seqs])
 
 
 def best_pca(features, y):
@@ -126,9 +123,7 @@ def best_pca(features, y):
     fold = len(features) + (-len(features)) // 5  # the smallest training fold
     sizes = [k for k in PCA_SIZES if k <= min(fold, features.shape[1])]
     search = GridSearchCV(
-        make_pipeline(
-            PCA(random_state=0), StandardScaler(), LogisticRegression(max_iter=5000)
-        ),
+        make_pipeline(PCA(random_state=0), StandardScaler(), LogisticRegression(max_iter=5000)),
         {"pca__n_components": sizes},
         cv=StratifiedKFold(5, shuffle=True, random_state=0),
     ).fit(features, y)
