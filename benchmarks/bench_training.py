@@ -9,8 +9,8 @@ One run, one process, on this machine:
    with its defaults (500 updates), fitted in turn ``--repeats`` times: the
    median fit seconds and their ratio, and each one's codes (the
    hand-written encoder's 64 numbers, the library's) scored on the test split
-   by a logistic regression and an RBF SVM whose C is chosen by 3-fold CV on
-   the training codes.
+   by ``select_defaults.py``'s two heads: a logistic regression and an RBF
+   SVM whose C is chosen by 3-fold CV on the training codes.
 2. **A training roofline.** For the tutorials' network and the defaults, on
    GunPoint and ACSF1 (100 sequences of 1,460 steps): FLOPs per update (the
    forward pass from :mod:`roofline`'s counter, times 3 for the backward pass),
@@ -34,17 +34,13 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # roofline.py beside this file
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts beside this one
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from bench_vs_keras import tutorial_autoencoder  # noqa: E402
 from roofline import cpu_peak, dense_flops, lstm_flops, matmul_ceiling, percent  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
+from select_defaults import heads  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 from sklearn_lstm_ae._network import RECONSTRUCTION  # noqa: E402
@@ -71,32 +67,13 @@ def standardised(X, ref):
 
 
 def tutorial_network(n_timesteps, n_features):
-    """The tutorials' hand-written autoencoder and its encoder (Keras 3 spelling)."""
-    model = keras.Sequential(
-        [
-            keras.Input((n_timesteps, n_features)),
-            keras.layers.LSTM(UNITS),
-            keras.layers.RepeatVector(n_timesteps),
-            keras.layers.LSTM(UNITS, return_sequences=True),
-            keras.layers.TimeDistributed(keras.layers.Dense(n_features)),
-        ]
-    )
-    model.compile(optimizer="adam", loss="mse")
-    return model, keras.Model(model.inputs, model.layers[0].output)
+    """The tutorials' hand-written autoencoder and its encoder (``bench_vs_keras``'s)."""
+    return tutorial_autoencoder(n_timesteps, n_features, UNITS, "tanh")
 
 
 def heads_accuracy(Z_train, y, Z_test, y_test):
-    """Test accuracy of a logistic regression and an RBF SVM (C by 3-fold CV) on codes."""
-    svm = GridSearchCV(
-        make_pipeline(StandardScaler(), SVC(kernel="rbf")),
-        {"svc__C": np.logspace(-2, 4, 7)},
-        cv=StratifiedKFold(3),
-    )
-    logreg = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
-    return {
-        name: clf.fit(Z_train, y).score(Z_test, y_test)
-        for name, clf in (("logreg", logreg), ("svm", svm))
-    }
+    """Test accuracy of the selection's two heads (logistic regression, RBF SVM) on codes."""
+    return {name: clf.fit(Z_train, y).score(Z_test, y_test) for name, clf in heads().items()}
 
 
 def fit_tutorial(X, updates):

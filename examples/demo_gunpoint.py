@@ -73,15 +73,11 @@ def main():
         + f"; test reconstruction score {ae.score(X_test):.4f} (minus mean squared "
         "error, scaled units)"
     )
-    sizes = {
-        rows[0][0]: ae.latent_dim,
-        rows[1][0]: pca.best_params_["pca__n_components"],
-        rows[2][0]: X_train.shape[2],
-    }
+    sizes = [ae.latent_dim, pca.best_params_["pca__n_components"], X_train.shape[2]]
     header = "features -> logistic regression"
     print(f"\n{header:<32}{'numbers':>8}{'test accuracy':>15}{'fit s':>8}")
-    for name, acc, seconds in rows:
-        print(f"{name:<32}{sizes[name]:>8}{acc:>15.3f}{seconds:>8.1f}")
+    for (name, acc, seconds), size in zip(rows, sizes, strict=True):
+        print(f"{name:<32}{size:>8}{acc:>15.3f}{seconds:>8.1f}")
 
 
 if __name__ == "__main__":

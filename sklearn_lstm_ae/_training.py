@@ -186,9 +186,10 @@ def _train(config, batches, *, build, runner=None, model=None, initial_epoch=0, 
     return model, history
 
 
-def _array_batches(config, seqs, spec, order_seed, span=None, *, short=None):
+def _array_batches(config, seqs, spec, seed, span=None, *, short=None):
     """Batches of in-memory scaled sequences; returns ``(Batches, padded)``.
 
+    ``seed`` orders the batches (None: Keras shuffles the arrays itself).
     ``span=(initial_epoch, stop)`` (a runner's :meth:`~sklearn_lstm_ae._runners.Runner.span`;
     ``stop=None``: to the end of the budget) asks for ordered batches of all
     the epochs trained, in one dataset read by one iterator. ``short=(0,
@@ -212,10 +213,10 @@ def _array_batches(config, seqs, spec, order_seed, span=None, *, short=None):
             config.batch_size,
             prepare,
             shuffle=config.shuffle,
-            seed=order_seed,
+            seed=seed,
         )
         return Batches(bucketed, None, steps), padded
-    if config.shuffle and order_seed is not None:
+    if config.shuffle and seed is not None:
         epochs, execution = None, STEPS_PER_EXECUTION
         laid_out_here = span is None and short is not None and short_epochs(config, steps)
         if laid_out_here:
@@ -228,7 +229,7 @@ def _array_batches(config, seqs, spec, order_seed, span=None, *, short=None):
             targets,
             batch_size=config.batch_size,
             validation_split=0.0 if config.validation_data else config.validation_split,
-            seed=order_seed,
+            seed=seed,
             epochs=epochs,
         )
         callbacks = [] if ordering is None else [ordering]

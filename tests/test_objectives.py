@@ -224,6 +224,7 @@ def test_the_defaults_are_the_cross_validated_network(sines):
     # with logistic regression, and the cheapest update; 500 updates keep the
     # GunPoint fit within the minute of the budget (see the user guide).
     assert params["conv_filters"] == (32, 64) and params["pooling"] == "lastmax"
+    assert params["latent_dim"] == 128  # the code size of the seven-dataset CV table
     assert params["epochs"] == "auto" and params["max_updates"] == 500
     assert params["conv_kernel_size"] == 5 and params["conv_stride"] == 2
     assert (params["subseries_weight"], params["context_weight"], params["mask_ratio"]) == (0, 0, 0)
