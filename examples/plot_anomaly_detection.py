@@ -8,8 +8,12 @@ UCR anomaly archive (SIGKDD 2021 competition, shipped inside ``aeon``): the
 heart rate of a patient with internal bleeding, a 1,200-point training part
 with no anomaly and a 7,501-point test part with one labelled anomaly.
 
-Windows of 64 points train an :class:`~sklearn_lstm_ae.LSTMAutoencoderOutlierDetector`;
-its per-time-step errors, averaged back onto the series, point at the anomaly.
+One estimator does the whole recipe:
+:class:`~sklearn_lstm_ae.LSTMAutoencoderSeriesDetector` cuts the series into
+windows one period long (the period is found by autocorrelation), trains an
+LSTM autoencoder on the normal part and gives every time point of a new
+series a score: the reconstruction error of the windows that cover it,
+relative to the typical error on normal data.
 """
 
 # %%
@@ -17,12 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from aeon.datasets import load_kdd_tsad_135
 
-from sklearn_lstm_ae import (
-    LSTMAutoencoderOutlierDetector,
-    LSTMAutoencoderTransformer,
-    SlidingWindows,
-    windows_to_series,
-)
+from sklearn_lstm_ae import LSTMAutoencoderSeriesDetector
 
 train, _ = load_kdd_tsad_135(split="train")
 test, labels = load_kdd_tsad_135(split="test")
@@ -30,33 +29,16 @@ start, end = np.flatnonzero(labels)[[0, -1]]
 print(f"train {train.shape}, test {test.shape}, labelled anomaly at {start}..{end}")
 
 # %%
-# ``contamination`` is the share of (normal) training windows allowed above
-# the threshold: it sets how many false alarms to expect.
-windows = SlidingWindows(window=64)
-detector = LSTMAutoencoderOutlierDetector(
-    LSTMAutoencoderTransformer(
-        latent_dim=8,
-        encoder_units=(32,),
-        epochs=30,
-        random_state=0,
-        conv_filters=(),  # the tutorial's network: LSTMs only,
-        subseries_weight=0.0,  # trained to reconstruct alone
-    ),
-    contamination=0.001,
-)
-detector.fit(windows.fit_transform(train))
-
-test_windows = windows.transform(test)
-errors = windows_to_series(detector.timestep_errors(test_windows), len(test))
-peak = int(np.nanargmax(errors))
-print(f"largest error at time point {peak} (labelled anomaly: {start}..{end})")
-
-# %%
-# Precision of the flagged windows: the share that overlaps the labelled
-# anomaly.
-flagged = np.flatnonzero(detector.predict(test_windows) == -1)
-hits = (flagged + 64 > start) & (flagged <= end)
-print(f"{len(flagged)} windows flagged, precision {hits.mean():.2f}")
+# Fit on the normal part, score the test part. ``window_`` is the period the
+# detector found; ``threshold_`` lets 1% (``contamination``) of the normal
+# training points through.
+detector = LSTMAutoencoderSeriesDetector(random_state=0).fit(train)
+scores = detector.predict(test)
+peak = int(np.argmax(scores))
+print(f"window {detector.window_}; highest score at {peak} (labelled {start}..{end})")
+flagged = detector.predict_labels(test)
+hits = flagged[start : end + 1].sum()
+print(f"{flagged.sum()} points above the threshold, {hits} of them labelled")
 
 # %%
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5), sharex=True)
@@ -64,9 +46,10 @@ top.plot(test, lw=0.7)
 top.axvspan(start, end, color="red", alpha=0.3, label="labelled anomaly")
 top.set_ylabel("heart rate")
 top.legend(loc="upper right")
-bottom.plot(errors, lw=0.7, color="C1")
-bottom.axvline(peak, color="red", ls="--", label=f"largest error ({peak})")
-bottom.set_ylabel("reconstruction error")
+bottom.plot(scores, lw=0.7, color="C1", label="anomaly score")
+bottom.axhline(detector.threshold_, color="grey", ls=":", label="threshold_")
+bottom.axvline(peak, color="red", ls="--", label=f"highest score ({peak})")
+bottom.set_ylabel("score (1 = a normal window)")
 bottom.set_xlabel("time point")
 bottom.legend(loc="upper right")
 fig.tight_layout()

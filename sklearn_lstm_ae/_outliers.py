@@ -12,6 +12,16 @@ from ._transformer import LSTMAutoencoderTransformer
 __all__ = ["LSTMAutoencoderOutlierDetector"]
 
 
+def require_reconstruction(autoencoder, detector):
+    """Refuse an autoencoder without a reconstruction decoder: a detector scores its errors."""
+    if autoencoder.mode == "predict":
+        raise ValueError(
+            f"The {detector} scores reconstruction errors, but the autoencoder has "
+            "mode='predict' (no reconstruction decoder). Use mode='reconstruct' or "
+            "'composite'."
+        )
+
+
 class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     """Outlier detector: sequences with a large reconstruction error are anomalies.
 
@@ -103,12 +113,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         ae = clone(
             self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
         )
-        if getattr(ae, "mode", "reconstruct") == "predict":
-            raise ValueError(
-                "The outlier detector scores reconstruction errors, but the "
-                "autoencoder has mode='predict' (no reconstruction decoder). Use "
-                "mode='reconstruct' or 'composite'."
-            )
+        require_reconstruction(ae, "outlier detector")
         ae.fit(X)
         scores = self._scores(ae, X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))

@@ -42,11 +42,12 @@ from ._schema import (
     check_scaler,
     decode_params,
     encode_params,
+    is_int,
     parameter_bound,
     require,
 )
 
-__all__ = ["save_transformer", "load_transformer"]
+__all__ = ["save_transformer", "load_transformer", "save_detector", "load_detector"]
 
 #: The file format this version writes and reads. Format 1 was written by
 #: development versions before 0.1.0 was released; those files are refused
@@ -283,3 +284,143 @@ def _check_model(model, fitted, network):
         f"model.keras {'reads' if masked else 'has no'} padding masks, but the fitted "
         f"state says _padded_fit={fitted['_padded_fit']}",
     )
+
+
+#: The file format of a saved LSTMAutoencoderSeriesDetector.
+DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/1"
+#: Largest detector.json: parameters and a few fitted numbers per autoencoder.
+DETECTOR_STATE_LIMIT = MiB
+_DETECTOR_PARAMS = {"window", "stride", "n_estimators", "contamination", "random_state"}
+_DETECTOR_FITTED = {"window_", "period_", "error_scale_", "threshold_", "n_features_in_"}
+
+
+def _member_name(i):
+    return f"autoencoder_{i}.lstmae"
+
+
+def save_detector(params, fitted, autoencoders, path, *, class_name):
+    """Save a series detector: its ``params``, ``fitted`` values and ``autoencoders`` (one zip).
+
+    Each autoencoder is stored uncompressed, as its own ``save`` writes it, so
+    that loading reads it in place with that file's own checks.
+    """
+    base = params["autoencoder"]
+    state = {
+        "format": DETECTOR_FORMAT,
+        "class": class_name,
+        "params": encode_params({k: params[k] for k in sorted(_DETECTOR_PARAMS)}),
+        "autoencoder": None if base is None else encode_params(base.get_params(deep=False)),
+        "fitted": fitted,
+    }
+    members = []
+    for ae in autoencoders:
+        buffer = io.BytesIO()
+        ae.save(buffer)
+        members.append(buffer.getvalue())
+
+    def write(f):
+        with zipfile.ZipFile(f, "w") as zf:
+            zf.writestr("detector.json", json.dumps(state, indent=1), zipfile.ZIP_DEFLATED)
+            for i, data in enumerate(members):
+                zf.writestr(_member_name(i), data, zipfile.ZIP_STORED)
+
+    if hasattr(path, "write"):
+        write(path)
+    else:
+        atomic_write(path, write)
+    return path
+
+
+def _check_detector_state(state, cls, ae_cls, names):
+    require(isinstance(state, dict), "detector.json must hold a JSON object")
+    keys = {"format", "class", "params", "autoencoder", "fitted"}
+    require(set(state) == keys, f"detector.json must hold exactly {sorted(keys)}")
+    require(state["class"] == cls.__name__, f"it holds a {state['class']!r}, not a {cls.__name__}")
+    params = decode_params(state["params"], _DETECTOR_PARAMS.__contains__)
+    require(set(params) == _DETECTOR_PARAMS, f"params must hold {sorted(_DETECTOR_PARAMS)}")
+    if state["autoencoder"] is not None:
+        ae_params = decode_params(
+            state["autoencoder"], set(ae_cls._get_param_names()).__contains__, "autoencoder"
+        )
+        check_saved_params(ae_cls, ae_params)
+        params["autoencoder"] = ae_cls(**ae_params)
+    else:
+        params["autoencoder"] = None
+    try:
+        cls(**params)._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
+    fitted = state["fitted"]
+    require(
+        isinstance(fitted, dict) and set(fitted) == _DETECTOR_FITTED,
+        f"fitted must hold exactly {sorted(_DETECTOR_FITTED)}",
+    )
+    scale = fitted["error_scale_"]
+    require(
+        isinstance(scale, list) and len(scale) == params["n_estimators"],
+        f"fitted.error_scale_ must list {params['n_estimators']} numbers",
+    )
+    for value in (*scale, fitted["threshold_"]):
+        require(
+            isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value),
+            "fitted.error_scale_ and fitted.threshold_ must be finite numbers",
+        )
+    require(all(v > 0 for v in scale), "fitted.error_scale_ must be positive")
+    require(is_int(fitted["window_"], 2), "fitted.window_ must be an integer of at least 2")
+    require(
+        fitted["period_"] is None or is_int(fitted["period_"], 2),
+        "fitted.period_ must be null or an integer of at least 2",
+    )
+    require(is_int(fitted["n_features_in_"], 1), "fitted.n_features_in_ must be a positive integer")
+    expected = {"detector.json", *(_member_name(i) for i in range(params["n_estimators"]))}
+    require(names == expected, f"the archive must hold exactly {sorted(expected)}")
+    return params, fitted
+
+
+def load_detector(path, cls, ae_cls):
+    """Read a file written by :func:`save_detector`: ``(params, fitted, autoencoders)``.
+
+    ``ae_cls`` is the autoencoders' class. Every damaged or foreign file
+    raises a ``ValueError`` that names the file and the cause (the original
+    exception chained).
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except _DAMAGE as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+            raise
+        raise ValueError(
+            f"{path!r} is not a file written by {cls.__name__}.save() (not a zip archive: {exc})."
+        ) from exc
+    with zf:
+        try:
+            check_names(zf)
+            check_size(zf.getinfo("detector.json"), DETECTOR_STATE_LIMIT)
+            state = json.loads(read_member(zf, "detector.json", DETECTOR_STATE_LIMIT))
+            found = state.get("format") if isinstance(state, dict) else None
+            require(
+                found == DETECTOR_FORMAT,
+                f"it is not a file written by {cls.__name__}.save() (format {found!r}, "
+                f"expected {DETECTOR_FORMAT!r})",
+            )
+            params, fitted = _check_detector_state(state, cls, ae_cls, set(zf.namelist()))
+            autoencoders = []
+            for i in range(params["n_estimators"]):
+                with zf.open(_member_name(i)) as member:
+                    ae = ae_cls.load(member)
+                require(
+                    ae.n_features_in_ == fitted["n_features_in_"],
+                    f"{_member_name(i)} reads {ae.n_features_in_} features, but the "
+                    f"detector was fitted on {fitted['n_features_in_']}",
+                )
+                autoencoders.append(ae)
+        except KeyError as exc:
+            raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}.") from exc
+        except ValueError as exc:  # InvalidArchive, and the autoencoders' own errors
+            raise ValueError(f"{path!r} is not a valid saved {cls.__name__}: {exc}") from exc
+        except _DAMAGE as exc:
+            raise ValueError(
+                f"{path!r} is damaged and cannot be loaded as a saved {cls.__name__} "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
+    return params, fitted, autoencoders

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["SlidingWindows", "sliding_windows", "windows_to_series"]
+__all__ = ["SlidingWindows", "dominant_period", "sliding_windows", "windows_to_series"]
 
 
 def _as_series(series, name="X"):
@@ -93,6 +93,83 @@ def sliding_windows(X, window, stride=1):
         )
     view = np.lib.stride_tricks.sliding_window_view(series, window, axis=0)[::stride]
     return view.transpose(0, 2, 1)  # (n_windows, window, n_features)
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "min_period": [Interval(Integral, 2, None, closed="left")],
+        "max_period": [Interval(Integral, 2, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def dominant_period(X, min_period=4, max_period=None):
+    """The dominant period of a series, from its autocorrelation; None if it has none.
+
+    The autocorrelation of each feature (mean removed, scaled to 1 at lag 0)
+    is averaged over the features that vary. The period is the lag of its
+    first peak, after the first time it turns negative, that reaches 90% of
+    the highest peak between ``min_period`` and ``max_period`` steps (so
+    that a multiple of the period is not taken for it). A series whose
+    autocorrelation never turns negative there, or peaks below 0.1 or below
+    what white noise reaches (3 / sqrt(n_timepoints)), has no period.
+    This is how series anomaly detectors (TSB-UAD, TimeEval) size their
+    windows.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
+        The series: time along the first axis.
+    min_period : int, default=4
+        Shortest period to report.
+    max_period : int, default=None
+        Longest period to report; None searches up to a third of the series.
+
+    Returns
+    -------
+    int or None
+        The period in time steps.
+
+    See Also
+    --------
+    LSTMAutoencoderSeriesDetector : Sizes its windows with this period.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import dominant_period
+    >>> t = np.arange(1000)
+    >>> dominant_period(np.sin(2 * np.pi * t / 50))
+    50
+    >>> print(dominant_period(np.arange(1000.0)))  # a trend has no period
+    None
+    """
+    series = _as_series(X)
+    n = len(series)
+    if not np.isfinite(series).all():
+        raise ValueError("X contains NaN or infinity; fill or drop them first.")
+    centred = series - series.mean(axis=0)
+    spectrum = np.fft.rfft(centred, 2 * n, axis=0)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum), 2 * n, axis=0)[:n]
+    varies = acf[0] > 1e-12 * max(1.0, float(np.max(np.abs(series))) ** 2) * n
+    if not varies.any():
+        return None
+    acf = (acf[:, varies] / acf[0, varies]).mean(axis=1)
+    high = min(n // 3 if max_period is None else max_period, n - 1)
+    negative = np.flatnonzero(acf[1 : high + 1] < 0)
+    if not len(negative):
+        return None
+    low = max(min_period, int(negative[0]) + 1)
+    if low > high:
+        return None
+    # The first peak that comes close to the highest: a multiple of the period
+    # can score as high as the period itself.
+    search = acf[low - 1 : high + 2]
+    peaks = low + np.flatnonzero((search[1:-1] >= search[:-2]) & (search[1:-1] >= search[2:]))
+    # Below 3 / sqrt(n), a peak is what white noise gives.
+    if not len(peaks) or acf[peaks].max() < max(0.1, 3 / np.sqrt(n)):
+        return None
+    return int(peaks[np.argmax(acf[peaks] >= 0.9 * acf[peaks].max())])
 
 
 @validate_params(

@@ -226,3 +226,37 @@ def test_quick_training_benchmark_prints_the_roofline(capsys):
     for scores in out["scores"].values():
         assert set(scores) == {"logreg", "svm"} and all(0 <= a <= 1 for a in scores.values())
     assert [length for length, _ in out["lengths"]] == [150, 500]
+
+
+def test_quick_anomaly_benchmark_scores_every_detector(tmp_path, capsys):
+    bench = _load("bench_anomaly")
+    out = tmp_path / "results.jsonl"
+    rows = bench.main(["--quick", "--out", str(out)])
+    assert {r["detector"] for r in rows} == {"LSTM autoencoder (defaults)", "DWT-MLEAD"}
+    for r in rows:
+        assert 0 <= r["auc_pr"] <= 1 and 0 <= r["auc_roc"] <= 1 and r["seconds"] > 0
+        assert r["window"] == 10  # half the sine's period, found by the detector
+    printed = capsys.readouterr().out
+    assert f"| {rows[0]['auc_pr']:.3f} |" in printed
+    # Rows already in the results file are read back, not run again.
+    assert len(out.read_text().splitlines()) == 2
+    again = bench.main(["--quick", "--out", str(out)])
+    assert again == rows and len(out.read_text().splitlines()) == 2
+
+
+def test_injected_anomalies_and_the_ucr_rule():
+    bench = _load("bench_anomaly")
+    base = np.sin(2 * np.pi * np.arange(2000) / 20)
+    train, test, labels = bench.inject(base, 20, seed=0)
+    assert len(train) == 600 and len(test) == 1400
+    # One spike and three stretches of one period each.
+    edges = np.flatnonzero(np.diff(np.r_[0, labels, 0]))
+    assert sorted(np.diff(edges)[::2]) == [1, 20, 20, 20]
+    assert not np.array_equal(test[labels == 1], base[600:][labels == 1])
+    scores = np.zeros(1400)
+    scores[edges[0] + 50] = 1.0  # within max(100, L) of the first anomaly
+    assert bench.ucr_hit(scores, labels)
+    far = [i for i in range(1400) if np.abs(np.flatnonzero(labels) - i).min() > 120]
+    scores[:] = 0
+    scores[far[len(far) // 2]] = 1.0  # more than max(100, L) from every anomaly
+    assert not bench.ucr_hit(scores, labels)

@@ -1,0 +1,392 @@
+"""Anomalies in one long series: per-point scores from LSTM autoencoders trained on its windows."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._outliers import require_reconstruction
+from ._persistence import load_detector, save_detector
+from ._transformer import LSTMAutoencoderTransformer
+from ._windows import _as_series, dominant_period
+
+__all__ = ["LSTMAutoencoderSeriesDetector"]
+
+#: Windows when the series has no period, and the bounds of a window found from one.
+FALLBACK_WINDOW, MIN_WINDOW, MAX_WINDOW = 64, 8, 512
+#: Windows scored per call to the network: memory stays bounded on long series.
+CHUNK = 8192
+
+
+def _window_starts(n_timepoints, window, stride):
+    """Starts of the windows that cover a series; the last one always ends on its last point."""
+    starts = np.arange(0, n_timepoints - window + 1, stride)
+    if starts[-1] != n_timepoints - window:
+        starts = np.append(starts, n_timepoints - window)
+    return starts
+
+
+def _windows(series, starts, window):
+    """Copies of the windows of ``series`` that begin at ``starts``, stacked."""
+    return series[starts[:, None] + np.arange(window)]
+
+
+def _spread(values, starts, window, n_timepoints):
+    """Each point's mean of the values of the windows that cover it (every point is covered)."""
+    total = np.zeros(n_timepoints + 1)
+    count = np.zeros(n_timepoints + 1)
+    np.add.at(total, starts, values)
+    np.add.at(total, starts + window, -values)
+    np.add.at(count, starts, 1.0)
+    np.add.at(count, starts + window, -1.0)
+    return np.cumsum(total)[:-1] / np.cumsum(count)[:-1]
+
+
+class LSTMAutoencoderSeriesDetector(BaseEstimator):
+    """Anomaly detector for one long series: an anomaly score for every time point.
+
+    The series is cut into overlapping windows, an
+    :class:`LSTMAutoencoderTransformer` learns to reconstruct the windows of
+    normal data, and each time point scores the mean reconstruction error of
+    the windows that cover it, relative to the typical error on the normal
+    data. Without a ``window``, it is half the series' dominant period (by
+    autocorrelation, :func:`dominant_period`): long enough to hold the shape
+    of a cycle, short enough that a brief anomaly weighs in its window (half
+    a period scored better than a whole one on the benchmark page). The API
+    is that of aeon's series anomaly detectors: ``fit`` on a normal stretch
+    and ``predict`` another series, or ``fit_predict`` a series that has no
+    labelled normal part; scores are higher where the
+    series is more abnormal. It is the one-call version of the rare-event
+    recipe of the classic Keras LSTM-autoencoder tutorials (windows,
+    autoencoder, reconstruction errors, a threshold).
+
+    Time runs along the first axis: a series has shape ``(n_timepoints,)`` or
+    ``(n_timepoints, n_features)`` (aeon's detectors default to ``axis=1``,
+    the transpose).
+
+    Parameters
+    ----------
+    autoencoder : LSTMAutoencoderTransformer, default=None
+        The autoencoder trained on the windows (cloned in ``fit``, once per
+        ensemble member); it needs a reconstruction decoder (``mode`` of
+        ``"reconstruct"`` or ``"composite"``). None uses
+        ``LSTMAutoencoderTransformer()``, whose defaults were chosen by
+        cross-validation for classification and hold here as well (see the
+        benchmark page). Its ``scaler`` standardises the series with the
+        statistics of the series given to ``fit``.
+    window : int or "auto", default="auto"
+        Time points per window. "auto" uses half the dominant period of the
+        training series, at least 8 and at most half the series; 64 when it
+        has no period.
+    stride : int, default=1
+        Steps between the starts of consecutive windows, in ``fit`` and in
+        ``predict`` (the last window always ends on the last point). A
+        larger stride is faster and coarser.
+    n_estimators : int, default=1
+        Autoencoders trained with different seeds; the scores are their
+        mean. More members give steadier scores at a proportional cost.
+    contamination : float, default=0.01
+        Share of the training series' points allowed above ``threshold_``,
+        in (0, 0.5]: it sets how many false alarms to expect on normal data.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the autoencoders (their own ``random_state`` is replaced when
+        this is not None).
+
+    Attributes
+    ----------
+    autoencoders_ : list of LSTMAutoencoderTransformer
+        The fitted autoencoders.
+    window_ : int
+        Time points per window, as used.
+    period_ : int or None
+        The dominant period found in the training series, up to 512 steps
+        (None when it has none, or when ``window`` was given).
+    error_scale_ : ndarray of shape (n_estimators,)
+        Median window error of each autoencoder on the training series; the
+        scores are errors divided by it, so 1 is a typical normal window.
+    threshold_ : float
+        The ``1 - contamination`` quantile of the training series' scores.
+    n_features_in_ : int
+        Features per time point.
+
+    See Also
+    --------
+    LSTMAutoencoderOutlierDetector : Scores whole sequences of a collection.
+    dominant_period : How the window is chosen.
+    sliding_windows : The windows the autoencoders are trained on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import LSTMAutoencoderSeriesDetector, LSTMAutoencoderTransformer
+    >>> t = np.arange(600)
+    >>> normal = np.sin(2 * np.pi * t / 25)
+    >>> test = normal.copy()
+    >>> test[400:405] = 3.0  # a burst
+    >>> ae = LSTMAutoencoderTransformer(latent_dim=8, encoder_units=(16,), max_updates=100)
+    >>> detector = LSTMAutoencoderSeriesDetector(ae, random_state=0).fit(normal)
+    >>> detector.period_, detector.window_
+    (25, 12)
+    >>> scores = detector.predict(test)
+    >>> scores.shape
+    (600,)
+    >>> 380 <= int(np.argmax(scores)) <= 425
+    True
+    """
+
+    _parameter_constraints = {
+        "autoencoder": [LSTMAutoencoderTransformer, None],
+        "window": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        autoencoder=None,
+        *,
+        window="auto",
+        stride=1,
+        n_estimators=1,
+        contamination=0.01,
+        random_state=None,
+    ):
+        self.autoencoder = autoencoder
+        self.window = window
+        self.stride = stride
+        self.n_estimators = n_estimators
+        self.contamination = contamination
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # ----------------------------------------------------------------- input
+    def _series(self, X, n_features=None):
+        several = isinstance(X, (list, tuple)) and any(hasattr(s, "shape") for s in X)
+        if several or np.ndim(X) > 2:
+            raise ValueError(
+                "The detector scores one series of shape (n_timepoints,) or "
+                "(n_timepoints, n_features); got several sequences. Score each series "
+                "on its own, or use LSTMAutoencoderOutlierDetector to score the "
+                "sequences of a collection."
+            )
+        series = _as_series(X)
+        bad = ~np.isfinite(series).all(axis=1)
+        if bad.any():
+            where = np.flatnonzero(bad)
+            raise ValueError(
+                f"X has NaN or infinite values at {len(where)} time point(s), the first "
+                f"at {int(where[0])}. The detector needs a complete series: fill the "
+                "gaps first (for example pandas' interpolate), or score the complete "
+                "stretches separately."
+            )
+        if n_features is not None and series.shape[1] != n_features:
+            raise ValueError(
+                f"X has {series.shape[1]} feature(s) per time point, but the detector "
+                f"was fitted on {n_features}."
+            )
+        return series
+
+    def _check_length(self, series, window):
+        if len(series) < window:
+            raise ValueError(
+                f"The series has {len(series)} time points, fewer than one window of "
+                f"{window}. Pass a longer series or a smaller window."
+            )
+
+    def _choose_window(self, series):
+        if self.window != "auto":
+            return int(self.window), None
+        if len(series) < 2 * MIN_WINDOW:
+            raise ValueError(
+                f"The series has {len(series)} time points; window='auto' needs at "
+                f"least {2 * MIN_WINDOW} to find a period. Pass a longer series or "
+                "an integer window."
+            )
+        period = dominant_period(series, max_period=min(len(series) // 3, MAX_WINDOW))
+        window = FALLBACK_WINDOW if period is None else period // 2
+        return int(np.clip(window, MIN_WINDOW, len(series) // 2)), period
+
+    def _members(self):
+        base = self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
+        require_reconstruction(base, "series detector")
+        rng = np.random.RandomState(self.random_state) if self.random_state is not None else None
+        members = []
+        for _ in range(self.n_estimators):
+            member = clone(base)
+            if rng is not None:
+                member.set_params(random_state=int(rng.randint(2**31 - 1)))
+            members.append(member)
+        return members
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Train the autoencoders on the windows of a normal series and set the threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
+            A series of normal behaviour (a few anomalies do little harm).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMAutoencoderSeriesDetector
+            If fit raises, ``self`` is left unchanged.
+        """
+        self._fit(X)
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit on the series itself and score each of its time points.
+
+        For a series with no labelled normal stretch: rare anomalies are
+        reconstructed worse than the behaviour that fills most of it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
+            The series.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray of shape (n_timepoints,)
+            Anomaly scores, higher for more abnormal points.
+        """
+        return self._fit(X)
+
+    def _fit(self, X):
+        self._validate_params()
+        series = self._series(X)
+        window, period = self._choose_window(series)
+        self._check_length(series, window)
+        starts = _window_starts(len(series), window, self.stride)
+        windows = _windows(series, starts, window)
+        members = [member.fit(windows) for member in self._members()]
+        errors = [_chunked_errors(m, series, starts, window) for m in members]
+        scale = np.array([max(float(np.median(e)), np.finfo(float).tiny) for e in errors])
+        scores = self._combine(errors, scale, starts, window, len(series))
+        self.autoencoders_ = members
+        self.window_ = window
+        self.period_ = period
+        self.error_scale_ = scale
+        self.threshold_ = float(np.quantile(scores, 1.0 - self.contamination))
+        self.n_features_in_ = series.shape[1]
+        return scores
+
+    @staticmethod
+    def _combine(errors, scale, starts, window, n_timepoints):
+        relative = np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
+        return _spread(relative, starts, window, n_timepoints)
+
+    # --------------------------------------------------------------- predict
+    def predict(self, X):
+        """Score every time point of a series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
+            The series, at least ``window_`` points long.
+
+        Returns
+        -------
+        ndarray of shape (n_timepoints,)
+            Anomaly scores: the mean, over the windows that cover the point,
+            of their reconstruction error divided by ``error_scale_``. About
+            1 on normal data; higher is more abnormal.
+        """
+        check_is_fitted(self)
+        series = self._series(X, self.n_features_in_)
+        self._check_length(series, self.window_)
+        starts = _window_starts(len(series), self.window_, self.stride)
+        errors = [_chunked_errors(m, series, starts, self.window_) for m in self.autoencoders_]
+        return self._combine(errors, self.error_scale_, starts, self.window_, len(series))
+
+    def predict_labels(self, X):
+        """Flag the time points whose score is above ``threshold_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
+            The series.
+
+        Returns
+        -------
+        ndarray of shape (n_timepoints,), bool
+            True where a point is an anomaly.
+        """
+        return self.predict(X) > self.threshold_
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted detector to one file, loadable without running code.
+
+        The file (a zip archive) holds the detector's parameters and fitted
+        values as JSON and each autoencoder as written by
+        :meth:`LSTMAutoencoderTransformer.save`. The write is atomic.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+            Destination file.
+
+        Returns
+        -------
+        path : str, path-like or binary file object
+            The path written.
+        """
+        check_is_fitted(self)
+        fitted = {
+            "window_": self.window_,
+            "period_": self.period_,
+            "error_scale_": [float(s) for s in self.error_scale_],
+            "threshold_": self.threshold_,
+            "n_features_in_": self.n_features_in_,
+        }
+        return save_detector(
+            self.get_params(deep=False),
+            fitted,
+            self.autoencoders_,
+            path,
+            class_name=type(self).__name__,
+        )
+
+    @classmethod
+    def load(cls, path):
+        """Load a detector written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+            File written by :meth:`save`.
+
+        Returns
+        -------
+        LSTMAutoencoderSeriesDetector
+            The fitted detector; ``predict`` gives the same scores as the saved one.
+        """
+        params, fitted, autoencoders = load_detector(path, cls, LSTMAutoencoderTransformer)
+        detector = cls(**params)
+        vars(detector).update(fitted, autoencoders_=autoencoders)
+        detector.error_scale_ = np.asarray(fitted["error_scale_"])
+        return detector
+
+
+def _chunked_errors(autoencoder, series, starts, window):
+    """Mean reconstruction error of each window, ``CHUNK`` windows at a time."""
+    return np.concatenate(
+        [
+            autoencoder.reconstruction_errors(_windows(series, starts[i : i + CHUNK], window))
+            for i in range(0, len(starts), CHUNK)
+        ]
+    )

@@ -1,0 +1,223 @@
+"""LSTMAutoencoderSeriesDetector: per-point scores on one long series, windows from its period."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from sklearn_lstm_ae import (
+    LSTMAutoencoderSeriesDetector,
+    LSTMAutoencoderTransformer,
+    dominant_period,
+)
+
+PERIOD = 25
+
+
+def small_ae(**params):
+    """A small network that still learns one sine cycle in a few seconds."""
+    return LSTMAutoencoderTransformer(
+        **{"latent_dim": 8, "encoder_units": (16,), "max_updates": 150, **params}
+    )
+
+
+def sine(n, period=PERIOD, seed=0, noise=0.05):
+    rng = np.random.default_rng(seed)
+    return np.sin(2 * np.pi * np.arange(n) / period) + rng.normal(0, noise, n)
+
+
+def with_anomaly(series, kind, at):
+    """``series`` with one anomaly of ``kind`` from ``at``: the copy and the labelled points."""
+    x = series.copy()
+    length = {"spike": 1, "level shift": PERIOD, "changed shape": PERIOD, "frozen": 2 * PERIOD}
+    end = at + length[kind]
+    if kind == "spike":
+        x[at] += 4.0
+    elif kind == "level shift":
+        x[at:end] += 1.5
+    elif kind == "changed shape":  # one cycle at twice the frequency
+        x[at:end] = np.sin(4 * np.pi * np.arange(PERIOD) / PERIOD)
+    else:  # a sensor stuck at its last value
+        x[at:end] = x[at]
+    return x, np.arange(at, end)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return LSTMAutoencoderSeriesDetector(small_ae(max_updates=400), random_state=0).fit(sine(800))
+
+
+@pytest.mark.parametrize("kind", ["spike", "level shift", "changed shape", "frozen"])
+def test_scores_peak_on_each_kind_of_anomaly(fitted, kind):
+    test, labelled = with_anomaly(sine(1000, seed=1), kind, at=600)
+    scores = fitted.predict(test)
+    assert scores.shape == (1000,) and np.isfinite(scores).all()
+    # The highest score is within a window of the anomaly, and the anomaly's
+    # points score above nearly all normal points.
+    peak = int(np.argmax(scores))
+    assert labelled[0] - fitted.window_ <= peak <= labelled[-1] + fitted.window_
+    normal = np.ones(1000, bool)
+    normal[labelled[0] - fitted.window_ : labelled[-1] + fitted.window_] = False
+    assert scores[labelled].max() > np.quantile(scores[normal], 0.99)
+    assert scores[labelled].max() > 10 * np.median(scores[normal])
+
+
+def test_normal_data_score_about_one_and_threshold_follows_contamination(fitted):
+    scores = fitted.predict(sine(1000, seed=2))
+    assert 0.5 < np.median(scores) < 2.0
+    assert fitted.window_ == PERIOD // 2 and fitted.period_ == PERIOD
+    train_scores = fitted.predict(sine(800))
+    assert np.mean(train_scores > fitted.threshold_) == pytest.approx(0.01, abs=0.002)
+    assert fitted.predict_labels(sine(800)).dtype == bool
+
+
+def test_fit_predict_scores_the_series_it_was_fitted_on():
+    series, labelled = with_anomaly(sine(900), "level shift", at=500)
+    detector = LSTMAutoencoderSeriesDetector(small_ae(), random_state=0)
+    scores = detector.fit_predict(series)
+    np.testing.assert_allclose(scores, detector.predict(series), rtol=1e-5)
+    assert labelled[0] - detector.window_ <= int(np.argmax(scores)) <= labelled[-1] + PERIOD
+
+
+@pytest.mark.parametrize("period", [12, 50, 140])
+def test_dominant_period_of_noisy_cycles(period):
+    series = sine(3000, period=period, noise=0.3)
+    # Noise moves the peak of a long period by a step at most; never to a multiple.
+    assert abs(dominant_period(series) - period) <= period // 50
+    # Two features, one flat: the flat one is ignored.
+    assert dominant_period(np.c_[series, np.full(3000, 7.0)]) == dominant_period(series)
+
+
+def test_series_without_a_period():
+    rng = np.random.default_rng(0)
+    assert dominant_period(rng.normal(size=2000)) is None
+    assert dominant_period(np.cumsum(np.ones(2000))) is None
+    assert dominant_period(np.zeros(500)) is None
+    detector = LSTMAutoencoderSeriesDetector(small_ae(max_updates=5), random_state=0)
+    detector.fit(rng.normal(size=300))
+    assert detector.window_ == 64 and detector.period_ is None
+
+
+def test_window_is_clipped_to_half_the_series_and_given_windows_are_kept():
+    detector = LSTMAutoencoderSeriesDetector(small_ae(max_updates=5), random_state=0)
+    assert detector.fit(np.random.default_rng(0).normal(size=100)).window_ == 50
+    detector.set_params(window=10, stride=3).fit(sine(200))
+    assert detector.window_ == 10 and detector.period_ is None
+    assert detector.predict(sine(101)).shape == (101,)  # the last window ends on the last point
+
+
+def test_series_shorter_than_a_window_is_refused(fitted):
+    with pytest.raises(ValueError, match="has 10 time points, fewer than one window of 12"):
+        fitted.predict(sine(10))
+    with pytest.raises(ValueError, match="window='auto' needs at least 16"):
+        LSTMAutoencoderSeriesDetector(small_ae()).fit(sine(10))
+    with pytest.raises(ValueError, match="fewer than one window of 40"):
+        LSTMAutoencoderSeriesDetector(small_ae(), window=40).fit(sine(30))
+
+
+def test_several_series_or_padded_batches_are_refused(fitted):
+    with pytest.raises(ValueError, match="one series"):
+        fitted.predict([sine(100), sine(80)])
+    with pytest.raises(ValueError, match="one series"):
+        fitted.predict(np.zeros((4, 100, 1)))
+
+
+def test_nan_inside_a_series_is_refused_with_its_position(fitted):
+    series = sine(300)
+    series[[120, 200]] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite values at 2 time point.*first at 120"):
+        fitted.predict(series)
+    before = fitted.threshold_
+    with pytest.raises(ValueError, match="first at 120"):
+        fitted.fit(series)
+    assert fitted.threshold_ == before  # a failed fit changes nothing
+
+
+def test_multivariate_series_and_feature_count():
+    rng = np.random.default_rng(0)
+    normal = np.c_[sine(800), np.cos(2 * np.pi * np.arange(800) / PERIOD)]
+    detector = LSTMAutoencoderSeriesDetector(small_ae(), random_state=0).fit(normal)
+    assert detector.n_features_in_ == 2 and detector.window_ == PERIOD // 2
+    test = np.c_[sine(1000, seed=3), np.cos(2 * np.pi * np.arange(1000) / PERIOD)]
+    test[700:725, 1] = test[700, 1]  # one channel freezes; the other goes on
+    test[:, 0] += rng.normal(0, 0.01, 1000)
+    scores = detector.predict(test)
+    assert 700 - PERIOD <= int(np.argmax(scores)) <= 725 + PERIOD
+    with pytest.raises(ValueError, match="1 feature.*fitted on 2"):
+        detector.predict(sine(300))
+
+
+def test_ensemble_members_differ_and_random_state_repeats():
+    series = sine(400)
+    a = LSTMAutoencoderSeriesDetector(small_ae(max_updates=20), n_estimators=2, random_state=3)
+    b = clone(a)
+    scores = a.fit_predict(series)
+    np.testing.assert_array_equal(scores, b.fit_predict(series))
+    seeds = [m.random_state for m in a.autoencoders_]
+    assert len(seeds) == 2 and seeds[0] != seeds[1]
+    assert a.error_scale_.shape == (2,)
+    assert a.autoencoder.random_state is None  # fit seeds clones, not the parameter
+
+
+def test_reconstruction_decoder_is_required():
+    detector = LSTMAutoencoderSeriesDetector(small_ae(mode="predict"))
+    with pytest.raises(ValueError, match="mode='predict'"):
+        detector.fit(sine(300))
+    assert not hasattr(detector, "autoencoders_")
+
+
+def test_save_and_load_give_the_same_scores(fitted, tmp_path):
+    path = tmp_path / "detector.lstmae"
+    fitted.save(path)
+    loaded = LSTMAutoencoderSeriesDetector.load(path)
+    series = sine(500, seed=4)
+    np.testing.assert_array_equal(loaded.predict(series), fitted.predict(series))
+    assert (loaded.window_, loaded.period_, loaded.threshold_) == (
+        fitted.window_,
+        fitted.period_,
+        fitted.threshold_,
+    )
+    assert loaded.get_params(deep=False).keys() == fitted.get_params(deep=False).keys()
+    assert loaded.autoencoder.get_params() == fitted.autoencoder.get_params()
+
+
+def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
+    buffer = io.BytesIO()
+    fitted.save(buffer)
+    data = buffer.getvalue()
+    rng = np.random.default_rng(0)
+    damaged = [data[: len(data) // 2], data[:-30], b"not a zip"]
+    for _ in range(12):
+        flipped = bytearray(data)
+        flipped[int(rng.integers(len(data)))] ^= 0xFF
+        damaged.append(bytes(flipped))
+    for blob in damaged:
+        try:
+            loaded = LSTMAutoencoderSeriesDetector.load(io.BytesIO(blob))
+        except ValueError:
+            continue
+        # A flip that changes nothing the loader reads leaves a working detector.
+        np.testing.assert_array_equal(loaded.predict(sine(200)), fitted.predict(sine(200)))
+
+    def edited(change):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+            for info in zin.infolist():
+                content = zin.read(info)
+                if info.filename == "detector.json":
+                    content = change(content.decode()).encode()
+                zout.writestr(info, content)
+        return io.BytesIO(out.getvalue())
+
+    cases = {
+        '"threshold_": ': '"threshold_": "x", "old": ',
+        '"window_": ': '"window_": -1, "old": ',
+        '"n_estimators": 1': '"n_estimators": 2',
+        '"stride": 1': '"stride": 0',
+        '"format": "sklearn_lstm_ae.series_detector/1"': '"format": "other/1"',
+    }
+    for old, new in cases.items():
+        with pytest.raises(ValueError, match="not a valid saved LSTMAutoencoderSeriesDetector"):
+            LSTMAutoencoderSeriesDetector.load(edited(lambda s, o=old, n=new: s.replace(o, n, 1)))
