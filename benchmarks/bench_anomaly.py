@@ -1,0 +1,264 @@
+"""Anomalies in a long series: the default LSTMAutoencoderSeriesDetector against aeon's detectors.
+
+Labelled series, each a normal training part and a test part with labelled
+anomalies (every score is per time point of the test part):
+
+* **KDD-TSAD 135** (UCR anomaly archive, shipped in aeon): a heart-rate
+  recording, 1,200 normal points, then 7,501 with one 12-point anomaly.
+* **ECG, 3 anomalies** (TimeEval's ``ecg-diff-count-3``, shipped in aeon
+  1.6; skipped where the loader is gone): 10,000 normal points, then 10,000
+  with three 100-point anomalies.
+* **Injected** anomalies, seeded (``inject``): a normal series cut 30 / 70 into
+  train and test, and four anomalies in the test part, one of each kind: a
+  spike (4 standard deviations, one point), a level shift (1.5 standard
+  deviations over one period), a changed shape (one period time-reversed)
+  and a frozen sensor (one period held at its first value). The normal
+  series are 300 days of ItalyPowerDemand (24 points a day, concatenated)
+  and the first 7,000 points of the ECG's normal part.
+
+The detector runs with its defaults (``LSTMAutoencoderSeriesDetector()``,
+``--seeds`` random states; the table gives their mean and range). aeon's
+detectors get the window the detector chose (half the dominant period): STOMP
+and DWT-MLEAD score the test part alone (unsupervised, as aeon documents
+them); LeftSTAMPi streams train then test, with the training part as its
+initial matrix profile; KMeansAD and ROCKAD are fitted on the training part
+(semi-supervised); MERLIN searches discord lengths from half a window to a
+window. The detectors with a window are also run with the whole period,
+since the matrix profile often prefers it. ROCKAD is skipped where the
+training part has more than 3,000 points (its neighbour search took 204 s
+on 10,000).
+
+Metrics: AUC-ROC and AUC-PR of the per-point scores, aeon's range-based
+VUS-PR, the UCR archive's top-1 rule (the highest score lies within
+``max(100, L)`` points of a labelled anomaly of length L) and seconds for
+fit plus scoring. Each result is appended to ``--out`` as it is measured
+(JSON lines), and rows already there are not run again.
+
+Run: ``pip install "sklearn-lstm-ae[bench]"`` (aeon and stumpy), then
+``python benchmarks/bench_anomaly.py [--quick] [--seeds 3]``. ``--quick``
+is a smoke run (a short synthetic series, a tiny budget) whose numbers mean
+nothing.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+from sklearn_lstm_ae import (  # noqa: E402
+    LSTMAutoencoderSeriesDetector,
+    LSTMAutoencoderTransformer,
+    dominant_period,
+)
+
+AEON = ("STOMP", "LeftSTAMPi", "DWT-MLEAD", "KMeansAD", "ROCKAD", "MERLIN")
+WINDOWED = ("STOMP", "LeftSTAMPi", "KMeansAD", "ROCKAD")
+ROCKAD_MAX_TRAIN = 3000
+
+
+def inject(series, period, seed=0):
+    """A normal ``series`` -> ``(train, test, labels)``: 30% train, four anomalies in the test."""
+    rng = np.random.default_rng(seed)
+    series = np.asarray(series, dtype=float)
+    n_train = len(series) * 3 // 10
+    train, test = series[:n_train], series[n_train:].copy()
+    labels = np.zeros(len(test), dtype=int)
+    sd = train.std()
+    for kind, centre in zip(
+        rng.permutation(4), (np.linspace(0.1, 0.85, 4) * len(test)).astype(int), strict=True
+    ):
+        at = int(centre + rng.integers(-period, period))
+        end = at + (1 if kind == 0 else period)
+        if kind == 0:  # spike
+            test[at] += 4 * sd * rng.choice([-1, 1])
+        elif kind == 1:  # level shift
+            test[at:end] += 1.5 * sd
+        elif kind == 2:  # changed shape: one period played backwards
+            test[at:end] = test[at:end][::-1].copy()
+        else:  # frozen sensor
+            test[at:end] = test[at]
+        labels[at:end] = 1
+    return train, test, labels
+
+
+def load_series(quick):
+    """``{name: (train, test, labels)}``; the ECG rows only where aeon still ships them."""
+    if quick:
+        t = np.arange(1500)
+        base = np.sin(2 * np.pi * t / 20) + np.random.default_rng(0).normal(0, 0.05, len(t))
+        return {"injected, sine": inject(base, 20)}
+    from aeon.datasets import load_classification, load_kdd_tsad_135
+
+    train, _ = load_kdd_tsad_135(split="train")
+    test, labels = load_kdd_tsad_135(split="test")
+    out = {"KDD-TSAD 135": (np.asarray(train, float), np.asarray(test, float), labels)}
+    X, _ = load_classification("ItalyPowerDemand", split="test")
+    out["injected, ItalyPowerDemand"] = inject(X[:300, 0, :].ravel(), 24, seed=0)
+    try:
+        from aeon.datasets import load_ecg_diff_count_3
+    except ImportError:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # deprecated in aeon 1.6
+        test, labels, train, _ = load_ecg_diff_count_3("semi-supervised")
+    out["ECG, 3 anomalies"] = (np.asarray(train, float), np.asarray(test, float), labels)
+    out["injected, ECG"] = inject(np.asarray(train, float)[:7000], 20, seed=1)
+    return out
+
+
+def ucr_hit(scores, labels):
+    """The UCR archive's rule: the top score within max(100, L) points of an anomaly of length L."""
+    top = int(np.argmax(scores))
+    edges = np.flatnonzero(np.diff(np.r_[0, labels, 0]))
+    for begin, end in zip(edges[::2], edges[1::2] - 1, strict=True):
+        margin = max(100, end - begin + 1)
+        if begin - margin < top < end + margin:
+            return True
+    return False
+
+
+def metrics(scores, labels):
+    from aeon.benchmarking.metrics.anomaly_detection import range_pr_vus_score
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    return {
+        "auc_roc": float(roc_auc_score(labels, scores)),
+        "auc_pr": float(average_precision_score(labels, scores)),
+        "vus_pr": float(range_pr_vus_score(labels, scores)),
+        "top1": ucr_hit(scores, labels),
+    }
+
+
+def aeon_scores(name, window, train, test):
+    """Per-point scores of one of aeon's detectors, fitted as described above; None if skipped."""
+    from aeon.anomaly_detection.series.distance_based import (
+        MERLIN,
+        ROCKAD,
+        STOMP,
+        KMeansAD,
+        LeftSTAMPi,
+    )
+    from aeon.anomaly_detection.series.distribution_based import DWT_MLEAD
+
+    if name == "STOMP":
+        return STOMP(window_size=window).fit_predict(test)
+    if name == "LeftSTAMPi":
+        both = np.r_[train, test]
+        return LeftSTAMPi(window_size=window, n_init_train=len(train)).fit_predict(both)[
+            len(train) :
+        ]
+    if name == "DWT-MLEAD":
+        return DWT_MLEAD().fit_predict(test)
+    if name == "KMeansAD":
+        return KMeansAD(window_size=window, random_state=0).fit(train).predict(test)
+    if name == "ROCKAD":
+        if len(train) > ROCKAD_MAX_TRAIN:
+            return None
+        return ROCKAD(window_size=window, random_state=0).fit(train).predict(test)
+    return MERLIN(min_length=max(4, window // 2), max_length=window).fit_predict(test)
+
+
+def _done(path):
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return {(r["series"], r["detector"], r.get("seed")): r for r in rows}
+
+
+def _record(path, row):
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def run(series, seeds, quick, out):
+    done = _done(out)
+    rows = []
+    for name, (train, test, labels) in series.items():
+        for seed in seeds:
+            key = (name, "LSTM autoencoder (defaults)", seed)
+            if key not in done:
+                ae = LSTMAutoencoderTransformer(max_updates=20) if quick else None
+                start = time.perf_counter()
+                detector = LSTMAutoencoderSeriesDetector(ae, random_state=seed).fit(train)
+                scores = detector.predict(test)
+                seconds = time.perf_counter() - start
+                done[key] = {
+                    "series": name,
+                    "detector": key[1],
+                    "seed": seed,
+                    "window": detector.window_,
+                    "seconds": seconds,
+                    **metrics(scores, labels),
+                }
+                _record(out, done[key])
+            rows.append(done[key])
+        period = dominant_period(train, max_period=min(len(train) // 3, 512))
+        window = 64 if period is None else max(8, period // 2)
+        runs = [(det, window) for det in AEON]
+        if period is not None:  # the windowed ones also at the whole period
+            runs += [(det, period) for det in WINDOWED]
+        for det, size in [("DWT-MLEAD", window)] if quick else runs:
+            label = det if size == window else f"{det} (whole period)"
+            key = (name, label, None)
+            if key not in done:
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    scores = aeon_scores(det, size, train, test)
+                if scores is None:
+                    continue
+                seconds = time.perf_counter() - start
+                row = {"series": name, "detector": label, "seed": None, "window": size}
+                done[key] = {**row, "seconds": seconds, **metrics(np.asarray(scores), labels)}
+                _record(out, done[key])
+            rows.append(done[key])
+    return rows
+
+
+def table(rows):
+    """Markdown: one line per series and detector, seeds pooled (mean, and range of AUC-PR)."""
+    lines = [
+        "| series | detector | window | AUC-ROC | AUC-PR | VUS-PR | top-1 | fit+score s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["series"], r["detector"]), []).append(r)
+    for (series, det), rs in groups.items():
+        pr = [r["auc_pr"] for r in rs]
+        spread = f" ({min(pr):.3f}–{max(pr):.3f})" if len(rs) > 1 else ""
+        hits = sum(r["top1"] for r in rs)
+        lines.append(
+            f"| {series} | {det} | {rs[0]['window']} "
+            f"| {statistics.mean(r['auc_roc'] for r in rs):.3f} "
+            f"| {statistics.mean(pr):.3f}{spread} "
+            f"| {statistics.mean(r['vus_pr'] for r in rs):.3f} "
+            f"| {hits}/{len(rs)} | {statistics.median(r['seconds'] for r in rs):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: numbers mean nothing")
+    parser.add_argument("--seeds", type=int, default=3, help="random states of the detector")
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser.add_argument(
+        "--out", default=os.path.join(here, "bench_anomaly_results.jsonl"), help="results file"
+    )
+    args = parser.parse_args(argv)
+    seeds = range(1 if args.quick else args.seeds)
+    rows = run(load_series(args.quick), seeds, args.quick, args.out)
+    print(table(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
