@@ -10,7 +10,8 @@ with no anomaly and a 7,501-point test part with one labelled anomaly.
 
 One estimator does the whole recipe:
 :class:`~sklearn_lstm_ae.LSTMAutoencoderSeriesDetector` cuts the series into
-windows one period long (the period is found by autocorrelation), trains an
+windows half a period and at least 64 points long (the period is found by
+autocorrelation), trains an
 LSTM autoencoder on the normal part and gives every time point of a new
 series a score: the reconstruction error of the windows that cover it,
 relative to the typical error on normal data.

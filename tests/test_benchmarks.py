@@ -235,7 +235,7 @@ def test_quick_anomaly_benchmark_scores_every_detector(tmp_path, capsys):
     assert {r["detector"] for r in rows} == {"LSTM autoencoder (defaults)", "DWT-MLEAD"}
     for r in rows:
         assert 0 <= r["auc_pr"] <= 1 and 0 <= r["auc_roc"] <= 1 and r["seconds"] > 0
-        assert r["window"] == 10  # half the sine's period, found by the detector
+        assert r["window"] == 100  # half the sine's period, found by the detector
     printed = capsys.readouterr().out
     assert f"| {rows[0]['auc_pr']:.3f} |" in printed
     # Rows already in the results file are read back, not run again.
