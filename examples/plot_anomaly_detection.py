@@ -30,13 +30,14 @@ start, end = np.flatnonzero(labels)[[0, -1]]
 print(f"train {train.shape}, test {test.shape}, labelled anomaly at {start}..{end}")
 
 # %%
-# Fit on the normal part, score the test part. ``window_`` is the period the
-# detector found; ``threshold_`` lets 1% (``contamination``) of the normal
-# training points through.
+# Fit on the normal part, score the test part. ``period_`` is the period the
+# detector found and ``window_`` half of it; ``threshold_`` lets 1%
+# (``contamination``) of the normal training points through.
 detector = LSTMAutoencoderSeriesDetector(random_state=0).fit(train)
 scores = detector.predict(test)
 peak = int(np.argmax(scores))
-print(f"window {detector.window_}; highest score at {peak} (labelled {start}..{end})")
+print(f"period {detector.period_}, window {detector.window_}")
+print(f"highest score at {peak} (labelled {start}..{end})")
 flagged = detector.predict_labels(test)
 hits = flagged[start : end + 1].sum()
 print(f"{flagged.sum()} points above the threshold, {hits} of them labelled")

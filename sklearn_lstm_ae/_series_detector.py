@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ._outliers import require_reconstruction
 from ._persistence import load_detector, save_detector
@@ -219,7 +219,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
     def _members(self):
         base = self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
         require_reconstruction(base, "series detector")
-        rng = np.random.RandomState(self.random_state) if self.random_state is not None else None
+        rng = None if self.random_state is None else check_random_state(self.random_state)
         members = []
         for _ in range(self.n_estimators):
             member = clone(base)

@@ -167,6 +167,12 @@ def test_ensemble_members_differ_and_random_state_repeats():
     assert len(seeds) == 2 and seeds[0] != seeds[1]
     assert a.error_scale_.shape == (2,)
     assert a.autoencoder.random_state is None  # fit seeds clones, not the parameter
+    # A RandomState instance seeds the members too, and a pandas Series is a series.
+    pd = pytest.importorskip("pandas")
+    c = LSTMAutoencoderSeriesDetector(
+        small_ae(max_updates=20), n_estimators=2, random_state=np.random.RandomState(3)
+    )
+    np.testing.assert_array_equal(c.fit_predict(pd.Series(series)), scores)
 
 
 def test_reconstruction_decoder_is_required():
