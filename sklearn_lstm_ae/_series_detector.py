@@ -272,6 +272,12 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         series = self._series(X)
         window, period = self._choose_window(series)
         self._check_length(series, window)
+        if self.stride > window:
+            raise ValueError(
+                f"stride={self.stride} is longer than the window of {window} points: the "
+                "points between windows would get no score. Use a stride of at most "
+                "the window."
+            )
         starts = _window_starts(len(series), window, self.stride)
         windows = _windows(series, starts, window)
         members = [member.fit(windows) for member in self._members()]

@@ -114,6 +114,8 @@ def test_window_is_clipped_to_half_the_series_and_given_windows_are_kept():
     detector.set_params(window=10, stride=3).fit(sine(200))
     assert detector.window_ == 10 and detector.period_ is None
     assert detector.predict(sine(101)).shape == (101,)  # the last window ends on the last point
+    with pytest.raises(ValueError, match="stride=11 is longer than the window of 10"):
+        detector.set_params(stride=11).fit(sine(200))
 
 
 def test_series_shorter_than_a_window_is_refused(fitted):
