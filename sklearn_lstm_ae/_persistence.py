@@ -148,6 +148,18 @@ def _scaler_limit(n_features):
     return 64 * 1024 + 6 * 8 * n_features
 
 
+def _open_archive(path, cls):
+    """Open ``path`` as a zip archive; a file that is not one raises ``ValueError``."""
+    try:
+        return zipfile.ZipFile(path)
+    except _DAMAGE as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+            raise  # no such file, no permission: not a damaged file
+        raise ValueError(
+            f"{path!r} is not a file written by {cls.__name__}.save() (not a zip archive: {exc})."
+        ) from exc
+
+
 def load_transformer(path, cls):
     """Read a file written by :func:`save_transformer` for ``cls``: ``(params, FittedAutoencoder)``.
 
@@ -163,15 +175,7 @@ def load_transformer(path, cls):
     (the original exception chained), and nothing is written to disk before
     the checks on sizes pass.
     """
-    try:
-        zf = zipfile.ZipFile(path)
-    except _DAMAGE as exc:
-        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
-            raise  # no such file, no permission: not a damaged file
-        raise ValueError(
-            f"{path!r} is not a file written by {cls.__name__}.save() (not a zip archive: {exc})."
-        ) from exc
-    with zf:
+    with _open_archive(path, cls) as zf:
         try:
             return _load_archive(zf, cls)
         except InvalidArchive as exc:
@@ -384,15 +388,7 @@ def load_detector(path, cls, ae_cls):
     raises a ``ValueError`` that names the file and the cause (the original
     exception chained).
     """
-    try:
-        zf = zipfile.ZipFile(path)
-    except _DAMAGE as exc:
-        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
-            raise
-        raise ValueError(
-            f"{path!r} is not a file written by {cls.__name__}.save() (not a zip archive: {exc})."
-        ) from exc
-    with zf:
+    with _open_archive(path, cls) as zf:
         try:
             check_names(zf)
             check_size(zf.getinfo("detector.json"), DETECTOR_STATE_LIMIT)
