@@ -204,8 +204,10 @@ def run(series, seeds, quick, out):
                 }
                 _record(out, done[key])
             rows.append(done[key])
-        period = dominant_period(train, max_period=min(len(train) // 3, 1024))
-        window = 64 if period is None else max(64, period // 2)
+        # The detector's own rule, so the two never drift apart.
+        window, period = LSTMAutoencoderSeriesDetector()._choose_window(
+            np.asarray(train, dtype=float).reshape(len(train), -1)
+        )
         runs = [(det, window) for det in AEON]
         if period is not None and period != window:  # the windowed ones at the whole period
             runs += [(det, period) for det in WINDOWED]

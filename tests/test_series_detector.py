@@ -92,6 +92,13 @@ def test_dominant_period_of_noisy_cycles(period):
     assert dominant_period(np.c_[series, np.full(3000, 7.0)]) == dominant_period(series)
 
 
+def test_dominant_period_refuses_missing_values():
+    series = sine(500)
+    series[7] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity; fill or drop them first"):
+        dominant_period(series)
+
+
 def test_series_without_a_period():
     rng = np.random.default_rng(0)
     assert dominant_period(rng.normal(size=2000)) is None
