@@ -94,6 +94,24 @@ CANDIDATES = {
     "front end (32, 64, 64) / 2, latent 128, 500 updates": dict(
         FRONT_END, conv_filters=(32, 64, 64), latent_dim=128, max_updates=500
     ),
+    # Time to quality (bench_time_to_quality.py): the defaults and the front end
+    # with the contrast at other budgets, and batches of 64 at a scaled rate.
+    **{
+        f"front end, latent 128, {n} updates": dict(FRONT_END, latent_dim=128, max_updates=n)
+        for n in (125, 250, 1000)
+    },
+    **{
+        f"front end + subseries 1, latent 128, {n} updates": dict(
+            FRONT_END, subseries_weight=1.0, latent_dim=128, max_updates=n
+        )
+        for n in (125, 250, 500)
+    },
+    **{
+        f"front end, latent 128, batch 64, {n} updates": dict(
+            FRONT_END, latent_dim=128, batch_size=64, learning_rate=0.0014, max_updates=n
+        )
+        for n in (125, 250, 500)
+    },
     "front end + masked spans 0.15": dict(FRONT_END, mask_ratio=0.15),
     "front end + context 1": dict(FRONT_END, context_weight=1.0),
     "front end + subseries 1 + context 1": dict(

@@ -4,9 +4,12 @@ import hashlib
 
 import keras
 import numpy as np
-from keras import ops
+import tensorflow as tf
+from keras import activations, ops, tree
 
 __all__ = [
+    "FusedLSTM",
+    "fused_lstm",
     "NaNPaddingMask",
     "RestoreMask",
     "SequenceDecoder",
@@ -24,8 +27,105 @@ _PACKAGE = "sklearn_lstm_ae"
 
 #: Pooling modes of :class:`MaskedPooling`.
 POOLING = ("mean", "max", "meanmax", "lastmax")
-#: Recurrent layers by cell name; both keep Keras's cuDNN kernels with tanh.
-RECURRENT = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+#: LSTM activations that TensorFlow's fused kernels compute (tanh and sigmoid).
+_TANH = (activations.tanh, tf.tanh, ops.tanh)
+_SIGMOID = (activations.sigmoid, tf.sigmoid, ops.sigmoid)
+
+
+def _xla_context():
+    """True while a function compiled with XLA is being traced (no fused kernel there)."""
+    from tensorflow.python.ops import control_flow_util
+
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+def _gates_icfo(matrix):
+    """Keras's gate blocks (input, forget, cell, output) in ``BlockLSTM``'s order (i, c, f, o)."""
+    i, f, c, o = tf.split(matrix, 4, axis=-1)
+    return tf.concat([i, c, f, o], axis=-1)
+
+
+def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None):
+    """Keras's LSTM over ``sequences`` in one TensorFlow op: ``(last, outputs, [h, c])``.
+
+    ``tf.raw_ops.BlockLSTM`` runs every step, forward and backward, inside
+    one CPU kernel, where Keras's loop dispatches a few operations per step.
+    The gradient registered for ``BlockLSTMV2`` assumes the other op's gate
+    order, so the weights are reordered for ``BlockLSTM`` instead. A
+    ``mask`` must be right-padded (the package's NaN padding is): the
+    states at masked steps are those of the sequence's last valid step, as
+    in Keras's masked loop.
+    """
+    x = tf.transpose(sequences, [1, 0, 2])
+    units = tf.shape(recurrent_kernel)[0]
+    no_peephole = tf.zeros([units], x.dtype)
+    run = tf.raw_ops.BlockLSTM(
+        seq_len_max=tf.shape(x, out_type=tf.int64)[0],
+        x=x,
+        cs_prev=c0,
+        h_prev=h0,
+        w=_gates_icfo(tf.concat([kernel, recurrent_kernel], axis=0)),
+        wci=no_peephole,
+        wcf=no_peephole,
+        wco=no_peephole,
+        b=_gates_icfo(bias),
+        forget_bias=0.0,
+        cell_clip=-1.0,
+        use_peephole=False,
+    )
+    h = tf.transpose(run.h, [1, 0, 2])
+    c = tf.transpose(run.cs, [1, 0, 2])
+    if mask is None:
+        return h[:, -1], h, [h[:, -1], c[:, -1]]
+    mask = tf.cast(mask, tf.bool)
+    last = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1) - 1, 0)
+    h_last = tf.gather(h, last, batch_dims=1)
+    c_last = tf.gather(c, last, batch_dims=1)
+    return h_last, tf.where(mask[:, :, None], h, h_last[:, None]), [h_last, c_last]
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class FusedLSTM(keras.layers.LSTM):
+    """Keras's ``LSTM`` layer, trained on CPUs through TensorFlow's fused sequence kernel.
+
+    The same weights, configuration and function as ``keras.layers.LSTM``
+    (to float32 round-off, forward and backward). While training on a CPU,
+    outside XLA, with tanh and sigmoid activations, a bias, no recurrent
+    dropout and time running forward, the whole sequence runs as one
+    ``BlockLSTM`` operation (:func:`fused_lstm`) instead of a loop that
+    dispatches several operations per step. Everything else (inference,
+    GPUs with their cuDNN kernel, other settings) is Keras's own path.
+    """
+
+    def _fuses(self, training):
+        cell = self.cell
+        return (
+            training is True
+            and not (self.go_backwards or self.unroll or cell.recurrent_dropout)
+            and cell.use_bias
+            and cell.activation in _TANH
+            and cell.recurrent_activation in _SIGMOID
+            and not tf.config.list_logical_devices("GPU")
+            and not _xla_context()
+        )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if not self._fuses(training):
+            return super().inner_loop(sequences, initial_state, mask, training=training)
+        if tree.is_nested(mask):
+            mask = mask[0]
+        cell = self.cell
+        if cell.dropout:
+            # One input mask for every step, as in Keras's loop and its cuDNN path.
+            sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
+        h0, c0 = initial_state
+        weights = (cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
+        return fused_lstm(sequences, h0, c0, *weights, mask=mask)
+
+
+#: Recurrent layers by cell name. On GPUs both run Keras's cuDNN kernels
+#: (with tanh); on CPUs the LSTM trains through TensorFlow's fused kernel.
+RECURRENT = {"lstm": FusedLSTM, "gru": keras.layers.GRU}
 
 
 def sub_seeds(seed, n):

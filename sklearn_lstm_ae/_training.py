@@ -129,6 +129,10 @@ def _build_fn(config, n_timesteps, n_features, masked, seed, steps_per_execution
         losses = {head: TermLoss() if head in spec.terms else loss for head in weights}
         compile_kwargs.setdefault("steps_per_execution", steps_per_execution)
         model.compile(loss=losses, loss_weights=weights, **compile_kwargs)
+        if not model.optimizer.built:
+            # Slots made now, not while the train step is traced: a traced
+            # function that makes variables is traced a second time.
+            model.optimizer.build(model.trainable_variables)
         return model
 
     return build

@@ -63,7 +63,7 @@ def test_encoder_layers_match_the_parameters(sines):
     assert isinstance(layers[-3].forward_layer, keras.layers.GRU)
     assert layers[-2].compute_output_shape((None, 12, 8)) == (None, 16)  # 2 x (4 + 4)
     last = tiny(pooling="last").fit(sines)
-    assert [type(layer).__name__ for layer in last.encoder_.layers][-2:] == ["LSTM", "Dense"]
+    assert [type(layer).__name__ for layer in last.encoder_.layers][-2:] == ["FusedLSTM", "Dense"]
     assert not last.encoder_.layers[-2].return_sequences
 
 

@@ -1,4 +1,4 @@
-"""Speed paths: XLA-compiled inference of hot shapes, batch sizes, steps per execution.
+"""Speed paths: XLA-compiled inference, batch sizes, steps per execution, the fused LSTM.
 
 Each path must leave results unchanged within float32 round-off; the speed
 itself is measured in benchmarks/bench_vs_keras.py, never here.
@@ -12,6 +12,7 @@ import tensorflow as tf
 from sklearn_lstm_ae import _inference
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
+from sklearn_lstm_ae._layers import FusedLSTM, NaNPaddingMask
 
 from .helpers import ragged, tiny
 
@@ -199,3 +200,64 @@ def test_batches_loaded_ahead_give_the_same_results_and_errors_in_order(sines):
     X[170, 3, 1] = np.nan  # in the last one
     with pytest.raises(ValueError, match=r"X\[50\] contains NaN inside the sequence"):
         ae.transform(X)
+
+
+def _lstm_pair(return_sequences, dropout=0.0):
+    """A Keras LSTM and a FusedLSTM behind a NaN-padding mask, with the same weights."""
+    models = []
+    for cls in (keras.layers.LSTM, FusedLSTM):
+        inputs = keras.Input((None, 3))
+        lstm = cls(5, return_sequences=return_sequences, dropout=dropout, seed=7)
+        models.append(keras.Model(inputs, lstm(NaNPaddingMask()(inputs))))
+    rng = np.random.default_rng(0)
+    # Large weights drive the cell state far past BlockLSTM's default clip of 3.
+    weights = [3 * rng.normal(size=w.shape).astype("float32") for w in models[0].get_weights()]
+    for model in models:
+        model.set_weights(weights)
+    return models
+
+
+def _output_and_gradients(model, x, training):
+    with tf.GradientTape() as tape:
+        out = model(x, training=training)
+        loss = tf.reduce_sum(out**2)
+    return out.numpy(), [g.numpy() for g in tape.gradient(loss, model.trainable_weights)]
+
+
+def _runs_block_lstm(model, x, training):
+    graph = tf.function(lambda x: model(x, training=training)).get_concrete_function(x).graph
+    return any(op.type == "BlockLSTM" for op in graph.get_operations())
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+def test_the_fused_lstm_trains_as_keras_lstm_does(return_sequences, dropout):
+    x = np.random.default_rng(1).normal(size=(6, 9, 3)).astype("float32")
+    x[:2, 5:] = np.nan  # two sequences of 5 steps, right-padded
+    keras_lstm, fused = _lstm_pair(return_sequences, dropout)
+    out, grads = _output_and_gradients(keras_lstm, x, training=True)
+    fused_out, fused_grads = _output_and_gradients(fused, x, training=True)
+    assert np.abs(out).max() > 0.5 and min(np.abs(g).max() for g in grads) > 0.05
+    np.testing.assert_allclose(fused_out, out, atol=1e-5)
+    for g, fused_g in zip(grads, fused_grads, strict=True):
+        np.testing.assert_allclose(fused_g, g, rtol=1e-4, atol=1e-4)
+    assert _runs_block_lstm(fused, x, training=True)
+    assert not _runs_block_lstm(fused, x, training=False)  # inference: Keras's own graph
+    np.testing.assert_allclose(fused(x, training=False), keras_lstm(x, training=False), atol=1e-6)
+
+
+def test_the_fused_lstm_falls_back_to_keras_under_xla():
+    x = np.random.default_rng(1).normal(size=(4, 6, 3)).astype("float32")
+    keras_lstm, fused = _lstm_pair(return_sequences=True)
+    compiled = tf.function(lambda x: fused(x, training=True), jit_compile=True)
+    np.testing.assert_allclose(compiled(x), keras_lstm(x, training=True), atol=1e-5)
+    graph = compiled.get_concrete_function(x).graph
+    assert not any(op.type == "BlockLSTM" for op in graph.get_operations())
+
+
+def test_the_network_trains_its_lstms_through_the_fused_kernel(sines):
+    ae = tiny(epochs=1, mode="composite", n_future=2).fit(sines)
+    layers = ae.model_._flatten_layers(include_self=False, recursive=True)
+    lstms = [layer for layer in layers if isinstance(layer, keras.layers.LSTM)]
+    # The encoder's and the two decoders' (reconstruction and future).
+    assert len(lstms) == 3 and all(isinstance(layer, FusedLSTM) for layer in lstms)

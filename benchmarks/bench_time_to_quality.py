@@ -1,0 +1,86 @@
+"""Time to quality: the codes' CV accuracy on the training splits against the seconds of fit.
+
+For the shipped defaults, for the front end with the subseries contrast (the
+best documented configuration on GunPoint) and for the defaults with batches
+of 64 at a learning rate scaled by sqrt(2), each at several budgets of
+updates: ``select_defaults.py``'s measure (the transformer fitted without
+labels on a training split, then a logistic regression and an RBF SVM
+scored on its codes by stratified 5-fold cross-validation on that split),
+with the seconds of ``fit_transform``. One row per (configuration, budget):
+the mean over datasets and seeds, so the curve reads as "accuracy after N
+seconds of fit". Test splits are never read.
+
+Run: ``python benchmarks/bench_time_to_quality.py [--quick] [--seeds 0 1 2]
+[--out benchmarks/time_to_quality_results.jsonl]``. Every result is appended to
+``--out`` as it is measured, and a run resumes from what is there.
+"""
+
+import argparse
+import os
+import sys
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts beside this one
+
+import numpy as np  # noqa: E402
+from select_defaults import _recorded, measured, train_split  # noqa: E402
+
+DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
+#: (configuration, budget) -> the select_defaults.py candidate that measures it.
+CURVES = {
+    "defaults": {n: f"front end, latent 128, {n} updates" for n in (125, 250, 500, 1000)},
+    "front end + subseries 1": {
+        n: f"front end + subseries 1, latent 128, {n} updates" for n in (125, 250, 500)
+    },
+    "defaults, batch 64": {
+        n: f"front end, latent 128, batch 64, {n} updates" for n in (125, 250, 500)
+    },
+}
+CURVES["front end + subseries 1"][1000] = "front end + subseries 1, latent 128"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run")
+    parser.add_argument("--datasets", nargs="*", default=DATASETS)
+    parser.add_argument("--curves", nargs="*", default=list(CURVES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--out", help="append each result to this JSON-lines file")
+    args = parser.parse_args(argv)
+    done = _recorded(args.out)
+    data = {name: train_split(name) for name in args.datasets}
+    if args.quick:
+        data = {name: (X[:30], y[:30]) for name, (X, y) in data.items()}
+    options = SimpleNamespace(quick=args.quick, out=args.out)
+    print(
+        f"Mean over {', '.join(data)} and seeds {args.seeds}: fit seconds, and CV accuracy "
+        "on the training splits (logistic regression / RBF SVM)"
+    )
+    print("| configuration | updates | fit s | logreg | SVM |")
+    print("|---|---|---|---|---|")
+    rows = []
+    for curve in args.curves:
+        for budget, label in sorted(CURVES[curve].items()):
+            runs = [
+                measured(label, name, X, y, seed, options, done)
+                for name, (X, y) in data.items()
+                for seed in args.seeds
+            ]
+            row = dict(
+                curve=curve,
+                updates=budget,
+                fit_s=float(np.mean([r["fit_s"] for r in runs])),
+                logreg=float(np.mean([r["logreg"] for r in runs])),
+                svm=float(np.mean([r["svm"] for r in runs])),
+            )
+            rows.append(row)
+            print(
+                f"| {curve} | {budget} | {row['fit_s']:.1f} | {row['logreg']:.3f} "
+                f"| {row['svm']:.3f} |",
+                flush=True,
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    main()
