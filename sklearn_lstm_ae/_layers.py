@@ -34,9 +34,10 @@ _SIGMOID = (activations.sigmoid, tf.sigmoid, ops.sigmoid)
 
 def _xla_context():
     """True while a function compiled with XLA is being traced (no fused kernel there)."""
+    from tensorflow.python.framework import ops as graphs
     from tensorflow.python.ops import control_flow_util
 
-    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+    return control_flow_util.GraphOrParentsInXlaContext(graphs.get_default_graph())
 
 
 def _gates_icfo(matrix):
