@@ -15,7 +15,6 @@ Run: ``python benchmarks/bench_time_to_quality.py [--quick] [--seeds 0 1 2]
 ``--out`` as it is measured, and a run resumes from what is there.
 """
 
-import argparse
 import os
 import sys
 from types import SimpleNamespace
@@ -23,7 +22,7 @@ from types import SimpleNamespace
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts beside this one
 
 import numpy as np  # noqa: E402
-from select_defaults import _recorded, measured, train_split  # noqa: E402
+from select_defaults import arguments, measured  # noqa: E402
 
 DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
 #: (configuration, budget) -> the select_defaults.py candidate that measures it.
@@ -40,17 +39,8 @@ CURVES["front end + subseries 1"][1000] = "front end + subseries 1, latent 128"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run")
-    parser.add_argument("--datasets", nargs="*", default=DATASETS)
-    parser.add_argument("--curves", nargs="*", default=list(CURVES))
-    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
-    parser.add_argument("--out", help="append each result to this JSON-lines file")
-    args = parser.parse_args(argv)
-    done = _recorded(args.out)
-    data = {name: train_split(name) for name in args.datasets}
-    if args.quick:
-        data = {name: (X[:30], y[:30]) for name, (X, y) in data.items()}
+    description = __doc__.splitlines()[0]
+    args, done, data = arguments(argv, description, DATASETS, "curves", CURVES)
     options = SimpleNamespace(quick=args.quick, out=args.out)
     print(
         f"Mean over {', '.join(data)} and seeds {args.seeds}: fit seconds, and CV accuracy "

@@ -172,18 +172,28 @@ def measured(label, name, X, y, seed, args, done):
     return result
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(argv, description, datasets, what, choices):
+    """The options of a CV run, ``--<what>`` naming ``choices``; ``(args, done, data)``.
+
+    ``done`` holds the results already in ``--out``; ``data`` the training
+    splits by name (``--quick``: their first 30 sequences).
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a smoke run")
-    parser.add_argument("--datasets", nargs="*", default=DATASETS)
-    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES))
+    parser.add_argument("--datasets", nargs="*", default=datasets)
+    parser.add_argument(f"--{what}", nargs="*", default=list(choices))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--out", help="append each result to this JSON-lines file")
     args = parser.parse_args(argv)
-    done = _recorded(args.out)
     data = {name: train_split(name) for name in args.datasets}
     if args.quick:
         data = {name: (X[:30], y[:30]) for name, (X, y) in data.items()}
+    return args, _recorded(args.out), data
+
+
+def main(argv=None):
+    description = __doc__.splitlines()[0]
+    args, done, data = arguments(argv, description, DATASETS, "candidates", CANDIDATES)
     print(
         f"CV accuracy on the training split (5 folds), logreg / SVM, mean over seeds "
         f"{args.seeds}; mean fit seconds. The last column is the mean over the datasets, "
