@@ -13,16 +13,17 @@ the model and traces its functions on each worker), beside an in-process
 
 import argparse
 import os
-import statistics
+import sys
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts beside this one
 
 import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 import distributed  # noqa: E402
 import numpy as np  # noqa: E402
+from roofline import median_seconds  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer, dask_apply  # noqa: E402
 
@@ -47,16 +48,6 @@ def npy_dask_array(path, chunk):
     )
 
 
-def timed(fn, repeats):
-    fn()  # warm-up: model loaded and traced on each worker
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -66,7 +57,8 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     X = np.cumsum(rng.normal(size=(n, steps, features)), axis=1).astype(np.float32)
     ae = LSTMAutoencoderTransformer(epochs=1, random_state=0).fit(X[:2000])
-    results = {"in-process transform": timed(lambda: ae.transform(X), repeats)}
+    # Each timing follows a warm-up call: the model loaded and traced on each worker.
+    results = {"in-process transform": median_seconds(lambda: ae.transform(X), repeats)}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "sequences.npy")
         np.save(path, X)
@@ -82,7 +74,7 @@ def main(argv=None):
                 distributed.Client(cluster),
             ):
                 label = f"Dask, {workers} worker process(es) x {threads} thread(s)"
-                results[label] = timed(lambda: dask_apply(ae, lazy).compute(), repeats)
+                results[label] = median_seconds(lambda: dask_apply(ae, lazy).compute(), repeats)
     print(
         f"{n:,} sequences of {steps} steps x {features} features, chunks of {chunk:,}, "
         f"{os.cpu_count()} cores; medians of {repeats} after a warm-up call.\n"

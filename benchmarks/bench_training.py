@@ -12,7 +12,9 @@ One run, one process, on this machine:
    by ``select_defaults.py``'s two heads: a logistic regression and an RBF
    SVM whose C is chosen by 3-fold CV on the training codes.
 2. **A training roofline.** For the tutorials' network and the defaults, on
-   GunPoint and ACSF1 (100 sequences of 1,460 steps): FLOPs per update (the
+   GunPoint, ACSF1 (100 sequences of 1,460 steps) and the moving ones of a
+   well-known Keras question-and-answer thread (5,000 one-hot sequences of 1
+   to 10 steps, zero-padded to 10, as the thread trains them): FLOPs per update (the
    forward pass from :mod:`roofline`'s counter, times 3 for the backward pass),
    milliseconds per update (the median of timed calls into the compiled
    train function of the built model, divided by its steps per call),
@@ -21,6 +23,16 @@ One run, one process, on this machine:
    steps: the rate per step does not depend on their number).
 3. **Cost against length**: milliseconds per default update on batches of 32
    random walks of 150, 500, 1,460 and 5,000 steps.
+4. **The default fit on ACSF1**: the median seconds of ``--repeats`` fits of
+   ``LSTMAutoencoderTransformer()`` on ACSF1's training split (500 updates).
+5. **Where one default update's time goes**, on GunPoint, ACSF1 and the moving
+   ones (``--quick``: GunPoint): each part timed alone in a compiled function,
+   one call per update (median of several): the front end's forward pass, the
+   whole forward pass and loss, the gradient (forward and backward), the
+   optimizer's update of every weight, Keras's whole ``train_step``, a batch of
+   an in-memory ``tf.data`` pipeline, and the update as ``fit`` runs it
+   (several per call into Keras's train function, as in part 2), whose
+   difference from ``train_step`` is Keras's own per-call cost.
 
 Run: ``python benchmarks/bench_training.py [--quick] [--repeats 3]``. ``--quick``
 is a smoke run (tiny budgets) whose numbers mean nothing. Timings are
@@ -38,11 +50,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts be
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from bench_vs_keras import tutorial_autoencoder  # noqa: E402
-from roofline import cpu_peak, dense_flops, lstm_flops, matmul_ceiling, percent  # noqa: E402
+from bench_vs_keras import moving_ones, tutorial_autoencoder, zero_padded  # noqa: E402
+from roofline import (  # noqa: E402
+    cpu_peak,
+    dense_flops,
+    lstm_flops,
+    matmul_ceiling,
+    median_seconds,
+    percent,
+)
 from select_defaults import heads  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
+from sklearn_lstm_ae._layers import MaskedConv1D  # noqa: E402
 from sklearn_lstm_ae._network import RECONSTRUCTION  # noqa: E402
 
 UPDATES = 500
@@ -116,14 +136,8 @@ def ms_per_update(model, x, y, repeats=7):
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH, drop_remainder=True)
     iterator = iter(dataset.repeat())
     model.make_train_function()
-    per_call = model.steps_per_execution
-    model.train_function(iterator)  # trace
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.train_function(iterator)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times) / per_call
+    seconds = median_seconds(lambda: model.train_function(iterator), repeats)
+    return 1000 * seconds / model.steps_per_execution
 
 
 def library_model(X):
@@ -170,8 +184,9 @@ def roofline_rows(datasets, peak, quick):
         tutorial, _ = tutorial_network(length, n_features)
         ae, model = library_model(X)
         lib_flops, lib_steps = default_flops(length, n_features, ae)
+        raw_flops = tutorial_flops(length, n_features)
         for network, m, y, flops, steps, n_in in (
-            ("tutorials' network", tutorial, Xs, tutorial_flops(length, n_features), length, 1),
+            ("tutorials' network", tutorial, Xs, raw_flops, length, n_features),
             ("defaults", model, {RECONSTRUCTION: Xs}, lib_flops, lib_steps, 64),
         ):
             ms = ms_per_update(m, Xs, y, repeats=2 if quick else 7)
@@ -211,6 +226,55 @@ def length_rows(quick):
     return out
 
 
+def update_profile(X, repeats):
+    """Part 5: milliseconds of each part of one default update, each timed alone."""
+    _, model = library_model(X)
+    x = tf.constant(standardised(X, X)[:BATCH])
+    y = {RECONSTRUCTION: x}
+    weights = model.trainable_variables
+    convs = [layer for layer in model._flatten_layers() if isinstance(layer, MaskedConv1D)]
+
+    @tf.function
+    def front_end():
+        h = x
+        for conv in convs:
+            h = conv(h, training=True)
+        return h
+
+    @tf.function
+    def forward():
+        return model.compute_loss(x, y, model(x, training=True), training=True)
+
+    @tf.function
+    def gradient():
+        with tf.GradientTape() as tape:
+            loss = model.compute_loss(x, y, model(x, training=True), training=True)
+        return tape.gradient(loss, weights)
+
+    grads = [tf.constant(g) for g in gradient()]
+
+    @tf.function
+    def optimizer():
+        model.optimizer.apply(grads, weights)
+
+    @tf.function
+    def train_step():
+        return model.train_step((x, y))
+
+    batches = iter(tf.data.Dataset.from_tensor_slices(x).repeat().batch(BATCH))
+    parts = {
+        "front end (forward)": front_end,
+        "forward pass and loss": forward,
+        "gradient (forward and backward)": gradient,
+        "optimizer update": optimizer,
+        "Keras's train_step": train_step,
+        "a batch of the input pipeline": lambda: next(batches),
+    }
+    out = {name: 1000 * median_seconds(fn, repeats) for name, fn in parts.items()}
+    out["update as fit runs it"] = ms_per_update(model, x.numpy(), y, repeats=min(repeats, 3))
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: numbers mean nothing")
@@ -236,8 +300,10 @@ def main(argv=None):
             f"| {scores[key]['logreg']:.3f} | {scores[key]['svm']:.3f} |"
         )
     acsf1 = load("ACSF1")[0]
-    # --quick: 40 sequences cut to 300 steps.
-    datasets = {"GunPoint": gunpoint[0], "ACSF1": acsf1[:40, :300] if args.quick else acsf1}
+    # --quick: 40 sequences cut to 300 steps, 200 moving ones.
+    acsf1 = acsf1[:40, :300] if args.quick else acsf1
+    ones = zero_padded(moving_ones(200 if args.quick else 5000, np.random.default_rng(0)), 10)
+    datasets = {"GunPoint": gunpoint[0], "ACSF1": acsf1, "moving ones": ones}
     rows = roofline_rows(datasets, peak, args.quick)
     print(f"\nTraining roofline, batch {BATCH}, one update = forward + backward (3x forward)\n")
     print(
@@ -257,7 +323,23 @@ def main(argv=None):
     base = lengths[0][1]
     for length, ms in lengths:
         print(f"| {length} | {ms:.1f} | {ms / base:.2f} | {length / LENGTHS[0]:.2f} |")
-    return dict(seconds=seconds, scores=scores, roofline=rows, lengths=lengths)
+    acsf1_s = statistics.median(fit_defaults(acsf1, updates)[1] for _ in range(repeats))
+    print(f"\nDefault fit on ACSF1's training split, median of {repeats}: {acsf1_s:.1f} s")
+    profiled = ["GunPoint"] if args.quick else list(datasets)
+    profiles = {name: update_profile(datasets[name], 3 if args.quick else 15) for name in profiled}
+    print("\nWhere one default update's time goes (ms, each part timed alone, batch 32)\n")
+    print("| part | " + " | ".join(profiles) + " |")
+    print("|---|" + "---|" * len(profiles))
+    for part in profiles["GunPoint"]:
+        print(f"| {part} | " + " | ".join(f"{p[part]:.2f}" for p in profiles.values()) + " |")
+    return dict(
+        seconds=seconds,
+        scores=scores,
+        roofline=rows,
+        lengths=lengths,
+        acsf1_s=acsf1_s,
+        profiles=profiles,
+    )
 
 
 if __name__ == "__main__":

@@ -109,6 +109,17 @@ def percent(flops, seconds, peak_gflops):
     return rate, 100 * rate / peak_gflops
 
 
+def median_seconds(fn, repeats):
+    """Median wall seconds of ``repeats`` calls of ``fn`` after an untimed one (trace, compile)."""
+    fn()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
 def matmul_ceiling(*, n_seq, steps, n_in, units, batch, repeats=3):
     """Measured GFLOP/s of an LSTM layer's gate matrix products alone.
 
@@ -139,11 +150,5 @@ def matmul_ceiling(*, n_seq, steps, n_in, units, batch, repeats=3):
         for _ in range(n_batches):
             products(xs).numpy()
 
-    one_pass()  # compile
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        one_pass()
-        seconds.append(time.perf_counter() - start)
     flops = n_batches * batch * steps * 2 * 4 * units * (n_in + units)
-    return flops / statistics.median(seconds) / 1e9
+    return flops / median_seconds(one_pass, repeats) / 1e9

@@ -215,17 +215,25 @@ def test_quick_training_benchmark_prints_the_roofline(capsys):
     assert "| tutorials' network (64 numbers) |" in printed and "| defaults |" in printed
     assert "gate-product ceiling" in printed and "x the 150-step update" in printed
     assert {r["network"] for r in out["roofline"]} == {"tutorials' network", "defaults"}
-    assert {r["data"] for r in out["roofline"]} == {"GunPoint", "ACSF1"}
+    assert {r["data"] for r in out["roofline"]} == {"GunPoint", "ACSF1", "moving ones"}
     for r in out["roofline"]:
         assert r["ms"] > 0 and r["mflop"] > 0 and 0 < r["pct"] < 100
         # Two front-end layers of stride 2 leave a quarter of the recurrent steps.
         length = r["length"]
-        assert length == {"GunPoint": 150, "ACSF1": 300}[r["data"]]  # --quick cuts ACSF1
+        # --quick cuts ACSF1; the moving ones are zero-padded to 10 steps
+        assert length == {"GunPoint": 150, "ACSF1": 300, "moving ones": 10}[r["data"]]
         quarter = int(np.ceil(np.ceil(length / 2) / 2))
         assert r["steps"] == (length if r["network"] != "defaults" else quarter)
     for scores in out["scores"].values():
         assert set(scores) == {"logreg", "svm"} and all(0 <= a <= 1 for a in scores.values())
     assert [length for length, _ in out["lengths"]] == [150, 500]
+    assert out["acsf1_s"] > 0 and "Default fit on ACSF1's training split" in printed
+    # Every part of the update is timed (--quick: on GunPoint); the whole costs more than a part.
+    assert set(out["profiles"]) == {"GunPoint"}
+    for parts in out["profiles"].values():
+        assert len(parts) == 7 and all(ms > 0 for ms in parts.values())
+        assert parts["gradient (forward and backward)"] > parts["front end (forward)"]
+    assert "| optimizer update |" in printed
 
 
 def test_quick_anomaly_benchmark_scores_every_detector(tmp_path, capsys):
