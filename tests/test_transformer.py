@@ -9,7 +9,20 @@ from sklearn.preprocessing import RobustScaler
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .helpers import ragged, tiny
+from .helpers import ragged, sine_waves, tiny
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """``tiny()`` fitted on the sine waves of the ``sines`` fixture (shared, read-only)."""
+    return tiny().fit(sine_waves(60))
+
+
+@pytest.fixture(scope="module")
+def fitted_ragged():
+    """``tiny()`` fitted on those sine waves cut to 4 to 12 steps, and the list."""
+    L = ragged(sine_waves(60), 4, 9)
+    return tiny().fit(L), L
 
 
 def _state(est):
@@ -30,8 +43,8 @@ def _assert_unchanged(est, before, X):
 
 
 # --------------------------------------------------------------- input forms
-def test_3d_input_shapes_and_dtypes(sines):
-    ae = tiny().fit(sines)
+def test_3d_input_shapes_and_dtypes(sines, fitted):
+    ae = fitted
     Z = ae.transform(sines)
     assert Z.shape == (60, 2) and Z.dtype == np.float32
     assert np.isfinite(Z).all()
@@ -42,12 +55,12 @@ def test_3d_input_shapes_and_dtypes(sines):
     assert all(isinstance(v, float) for v in ae.history_["loss"])
 
 
-def test_fit_transform_matches_fit_then_transform(sines):
-    L = ragged(sines, 4, 9)
+def test_fit_transform_matches_fit_then_transform(fitted_ragged):
+    fitted, L = fitted_ragged
     a = tiny()
     Z = a.fit_transform(L)
     np.testing.assert_allclose(Z, a.transform(L), rtol=1e-6, atol=1e-7)
-    np.testing.assert_array_equal(Z, tiny().fit(L).transform(L))
+    np.testing.assert_array_equal(Z, fitted.transform(L))
 
 
 def test_2d_input_is_univariate(sines):
@@ -63,9 +76,8 @@ def test_2d_input_is_univariate(sines):
         ae.transform(X[:, :-1])
 
 
-def test_variable_length_list_input(sines):
-    L = ragged(sines, 4, 9)
-    ae = tiny().fit(L)
+def test_variable_length_list_input(fitted_ragged):
+    ae, L = fitted_ragged
     assert ae.n_timesteps_ == 12
     assert "padding_mask" in [layer.name for layer in ae.model_.layers]
     Z = ae.transform(L)
@@ -86,8 +98,8 @@ def test_variable_length_list_input(sines):
     assert np.isnan(R[0, len(L[0]) :]).all() and np.isfinite(R[0, : len(L[0])]).all()
 
 
-def test_fixed_length_data_trains_the_unmasked_graph(sines):
-    ae = tiny().fit(sines)
+def test_fixed_length_data_trains_the_unmasked_graph(sines, fitted):
+    ae = fitted
     assert "padding_mask" not in [layer.name for layer in ae.model_.layers]
     # padded input still works at transform time, through the masked encoder
     short = sines[:3, :5]
@@ -96,9 +108,8 @@ def test_fixed_length_data_trains_the_unmasked_graph(sines):
     np.testing.assert_allclose(ae.transform(short), ae.transform(padded), rtol=1e-6)
 
 
-def test_padding_changes_neither_codes_nor_loss(sines):
-    L = ragged(sines, 4, 9)
-    ae = tiny().fit(L)
+def test_padding_changes_neither_codes_nor_loss(fitted_ragged):
+    ae, L = fitted_ragged
     values = np.full((60, 12, 2), np.nan, np.float32)
     for i, s in enumerate(L):
         values[i, : len(s)] = (s - ae.scaler_.mean_) / ae.scaler_.scale_
@@ -201,8 +212,8 @@ def test_relu_activation_of_the_tutorials_trains(sines):
     assert -ae.score_samples(sines).mean() < 0.3
 
 
-def test_scalers(sines):
-    ae = tiny().fit(sines)
+def test_scalers(sines, fitted):
+    ae = fitted
     np.testing.assert_allclose(ae.scaler_.mean_, sines.reshape(-1, 2).mean(0), rtol=1e-5)
     ae = tiny(scaler="minmax").fit(sines)
     np.testing.assert_allclose(ae.scaler_.data_max_, sines.reshape(-1, 2).max(0))
