@@ -33,6 +33,10 @@ One run, one process, on this machine:
    an in-memory ``tf.data`` pipeline, and the update as ``fit`` runs it
    (several per call into Keras's train function, as in part 2), whose
    difference from ``train_step`` is Keras's own per-call cost.
+6. **The fused kernel against Keras's loop**: the defaults' network traced with
+   the ``BlockLSTM`` kernel and traced with Keras's own LSTM loop
+   (:func:`keras_loop`), timed in turn ``--rounds`` times in one process: the
+   median milliseconds per update of each and their ratio.
 
 Run: ``python benchmarks/bench_training.py [--quick] [--repeats 3]``. ``--quick``
 is a smoke run (tiny budgets) whose numbers mean nothing. Timings are
@@ -40,6 +44,7 @@ wall-clock on a shared machine: compare the ratios within one run.
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -62,7 +67,7 @@ from roofline import (  # noqa: E402
 from select_defaults import heads  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
-from sklearn_lstm_ae._layers import MaskedConv1D  # noqa: E402
+from sklearn_lstm_ae._layers import FusedLSTM, MaskedConv1D  # noqa: E402
 from sklearn_lstm_ae._network import RECONSTRUCTION  # noqa: E402
 
 UPDATES = 500
@@ -226,6 +231,32 @@ def length_rows(quick):
     return out
 
 
+@contextlib.contextmanager
+def keras_loop():
+    """Models built and traced inside train their LSTMs by Keras's loop, not the fused kernel."""
+    fuses = FusedLSTM._fuses
+    FusedLSTM._fuses = lambda self, training: False
+    try:
+        yield
+    finally:
+        FusedLSTM._fuses = fuses
+
+
+def fused_against_loop(X, rounds, repeats=2):
+    """Part 6: median ms per default update with the fused kernel and with Keras's loop."""
+    Xs = standardised(X, X)[: max(BATCH, min(len(X), 128))]
+    y = {RECONSTRUCTION: Xs}
+    _, fused = library_model(X)  # fitting traces the train function
+    with keras_loop():
+        _, loop = library_model(X)
+    times = {"fused": [], "keras loop": []}
+    for _ in range(rounds):  # in turn, so that both see the same machine
+        times["fused"].append(ms_per_update(fused, Xs, y, repeats=repeats))
+        times["keras loop"].append(ms_per_update(loop, Xs, y, repeats=repeats))
+    out = {k: statistics.median(v) for k, v in times.items()}
+    return {**out, "ratio": out["fused"] / out["keras loop"]}
+
+
 def update_profile(X, repeats):
     """Part 5: milliseconds of each part of one default update, each timed alone."""
     _, model = library_model(X)
@@ -279,6 +310,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: numbers mean nothing")
     parser.add_argument("--repeats", type=int, default=3, help="fits of each network, in turn")
+    parser.add_argument("--rounds", type=int, default=4, help="turns of the fused/loop timing")
     args = parser.parse_args(argv)
     peak, peak_text = cpu_peak()
     updates = 4 if args.quick else UPDATES
@@ -332,7 +364,15 @@ def main(argv=None):
     print("|---|" + "---|" * len(profiles))
     for part in profiles["GunPoint"]:
         print(f"| {part} | " + " | ".join(f"{p[part]:.2f}" for p in profiles.values()) + " |")
+    rounds = 1 if args.quick else args.rounds
+    against = {name: fused_against_loop(datasets[name], rounds) for name in profiled}
+    print(f"\nFused kernel against Keras's loop, in turn {rounds} times (ms per update)\n")
+    print("| data | fused | Keras's loop | ratio |")
+    print("|---|---|---|---|")
+    for name, a in against.items():
+        print(f"| {name} | {a['fused']:.2f} | {a['keras loop']:.2f} | {a['ratio']:.2f} |")
     return dict(
+        against=against,
         seconds=seconds,
         scores=scores,
         roofline=rows,

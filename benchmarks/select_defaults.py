@@ -160,11 +160,16 @@ def _recorded(path):
     return {(r["candidate"], r["dataset"], r["seed"]): r for r in rows}
 
 
-def measured(label, name, X, y, seed, args, done):
-    """One (candidate, dataset, seed) result, read from ``--out`` if it is there."""
+def measured(label, name, X, y, seed, args, done, params=None):
+    """One (candidate, dataset, seed) result, read from ``--out`` if it is there.
+
+    ``params`` (default: the candidate's) lets a label that is not a
+    candidate, such as a candidate run another way, record its results.
+    """
     if (label, name, seed) in done:
         return done[label, name, seed]
-    scores, seconds, epochs = cv_score(X, y, CANDIDATES[label], seed, args.quick)
+    params = CANDIDATES[label] if params is None else params
+    scores, seconds, epochs = cv_score(X, y, params, seed, args.quick)
     result = dict(candidate=label, dataset=name, seed=seed, fit_s=seconds, epochs=epochs, **scores)
     if args.out:
         with open(args.out, "a") as f:  # one line per result, appended as measured
@@ -172,7 +177,7 @@ def measured(label, name, X, y, seed, args, done):
     return result
 
 
-def arguments(argv, description, datasets, what, choices):
+def arguments(argv, description, datasets, what, choices, flags=()):
     """The options of a CV run, ``--<what>`` naming ``choices``; ``(args, done, data)``.
 
     ``done`` holds the results already in ``--out``; ``data`` the training
@@ -184,6 +189,8 @@ def arguments(argv, description, datasets, what, choices):
     parser.add_argument(f"--{what}", nargs="*", default=list(choices))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--out", help="append each result to this JSON-lines file")
+    for flag, text in flags:  # the calling script's own switches
+        parser.add_argument(flag, action="store_true", help=text)
     args = parser.parse_args(argv)
     data = {name: train_split(name) for name in args.datasets}
     if args.quick:

@@ -1,6 +1,7 @@
 """The benchmark script runs (quick mode) and reports sane numbers; no timing assertions."""
 
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -234,6 +235,11 @@ def test_quick_training_benchmark_prints_the_roofline(capsys):
         assert len(parts) == 7 and all(ms > 0 for ms in parts.values())
         assert parts["gradient (forward and backward)"] > parts["front end (forward)"]
     assert "| optimizer update |" in printed
+    # The fused kernel and Keras's loop were timed on the same data, in turn.
+    assert set(out["against"]) == {"GunPoint"}
+    a = out["against"]["GunPoint"]
+    assert a["fused"] > 0 and a["keras loop"] > 0 and a["ratio"] == a["fused"] / a["keras loop"]
+    assert "Fused kernel against Keras's loop" in printed
 
 
 def test_quick_anomaly_benchmark_scores_every_detector(tmp_path, capsys):
@@ -268,3 +274,26 @@ def test_injected_anomalies_and_the_ucr_rule():
     scores[:] = 0
     scores[far[len(far) // 2]] = 1.0  # more than max(100, L) from every anomaly
     assert not bench.ucr_hit(scores, labels)
+
+
+def test_quick_time_to_quality_records_each_fit_and_the_keras_loop_apart(tmp_path, capsys):
+    bench = _load("bench_time_to_quality")
+    out = tmp_path / "ttq.jsonl"
+    argv = ["--quick", "--datasets", "ItalyPowerDemand", "--seeds", "0", "--out", str(out)]
+    rows = bench.main([*argv, "--curves", "defaults", "--keras-loop"])
+    assert [(r["curve"], r["updates"]) for r in rows] == [
+        ("defaults", 125),
+        ("defaults", 250),
+        ("defaults", 500),
+        ("defaults", 1000),
+        ("defaults (Keras's LSTM loop)", 500),
+    ]
+    for r in rows:
+        assert r["fit_s"] > 0 and 0 <= r["logreg"] <= 1 and 0 <= r["svm"] <= 1
+    recorded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["candidate"] for r in recorded][-1] == bench.LOOPED + bench.LOOP
+    assert len(recorded) == 5
+    assert "| defaults (Keras's LSTM loop) | 500 |" in capsys.readouterr().out
+    # A second run reads every result back, the Keras-loop one included.
+    assert bench.main([*argv, "--curves", "defaults", "--keras-loop"]) == rows
+    assert len(out.read_text().splitlines()) == 5
