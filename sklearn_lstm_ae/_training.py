@@ -129,13 +129,29 @@ def _build_fn(config, n_timesteps, n_features, masked, seed, steps_per_execution
         losses = {head: TermLoss() if head in spec.terms else loss for head in weights}
         compile_kwargs.setdefault("steps_per_execution", steps_per_execution)
         model.compile(loss=losses, loss_weights=weights, **compile_kwargs)
-        if not model.optimizer.built:
-            # Slots made now, not while the train step is traced: a traced
-            # function that makes variables is traced a second time.
-            model.optimizer.build(model.trainable_variables)
+        build_training_state(model)
         return model
 
     return build
+
+
+def build_training_state(model):
+    """Make a compiled model's training variables now, not while its train step is traced.
+
+    A traced function that makes variables is traced a second time, and the
+    train step is most of a small fit's time. Keras makes them lazily, in
+    the first trace, unless a distribution strategy builds them first: the
+    optimizer's slots, the ``Mean`` tracker of each loss when there are
+    several (``reconstruction_loss``, ``future_loss``, ``subseries_loss``
+    ...) and the compiled metrics. They are built here from the functional
+    model's symbolic outputs, which have the structure of the targets.
+    """
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    outputs = model.output
+    for compiled in (model._compile_loss, model._compile_metrics):
+        if compiled is not None and not compiled.built:
+            compiled.build(outputs, outputs)
 
 
 def _check_converged(history):
@@ -173,6 +189,8 @@ def _train(config, batches, *, build, runner=None, model=None, initial_epoch=0, 
     callbacks = [*batches.callbacks]
     callbacks += [StopOnNaN()] if warm else training_callbacks(config, batches.steps)
     runner = runner_of(model) if warm else runner
+    if warm:
+        build_training_state(model)  # a loaded model's train step is traced anew
     with runner.scope(), quiet_retracing():
         model, history = fit_keras_model(
             build,
