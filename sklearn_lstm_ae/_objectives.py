@@ -335,6 +335,19 @@ def hierarchical_losses(z1, z2, levels=CONTEXT_LEVELS):
     return (total + 0.5 * instance) / (count + 1.0)
 
 
+def _levels_for(steps):
+    """Halvings that bring ``steps`` states to one, at most CONTEXT_LEVELS (it when unknown).
+
+    A crop has at most as many states as its sequence, and a scale with one
+    step adds exact zeros to :func:`hierarchical_losses`: stopping there
+    gives the same loss and gradients from a graph a fraction of the size
+    (a 12-step sequence traces 4 scales, not 8).
+    """
+    if steps is None:
+        return CONTEXT_LEVELS
+    return min(CONTEXT_LEVELS, max(0, math.ceil(math.log2(max(int(steps), 1)))))
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class ContextualContrast(keras.layers.Layer):
     """``[states, crop states, index] -> (batch,)``: :func:`hierarchical_losses` of the crop.
@@ -355,7 +368,9 @@ class ContextualContrast(keras.layers.Layer):
     def call(self, inputs, mask=None):
         states, crop_states, index = inputs
         whole = ops.take_along_axis(states, ops.expand_dims(index, -1), axis=1)
-        return hierarchical_losses(whole, crop_states[:, : ops.shape(index)[1]])
+        return hierarchical_losses(
+            whole, crop_states[:, : ops.shape(index)[1]], levels=_levels_for(states.shape[1])
+        )
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0],)

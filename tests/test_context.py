@@ -6,6 +6,7 @@ from dataclasses import replace
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._config import NetworkConfig, TrainingSpec
@@ -16,6 +17,7 @@ from sklearn_lstm_ae._objectives import (
     MIN_CROP,
     ContextCrops,
     ContextualContrast,
+    _levels_for,
     hierarchical_losses,
 )
 
@@ -123,6 +125,28 @@ def test_scales_beyond_the_last_level_fold_into_one_max():
     np.testing.assert_allclose(
         _np(hierarchical_losses(z1, z2, levels=3)), _reference(z1, z2, _floor_halve), rtol=1e-5
     )
+
+
+@pytest.mark.parametrize(("bound", "steps"), [(1, 1), (2, 2), (12, 12), (12, 5), (13, 9), (64, 40)])
+def test_tracing_only_the_scales_a_sequence_can_reach_changes_no_value_or_gradient(bound, steps):
+    # The layer traces _levels_for(states' length) scales instead of all of
+    # them; a crop of `steps` states from a `bound`-state sequence must get
+    # the loss and gradients of the full hierarchy to the last bit.
+    assert _levels_for(None) == _levels_for(10**6) == 1 + math.ceil(math.log2(MAX_CONTEXT_STEPS))
+    assert _levels_for(bound) == max(0, math.ceil(math.log2(bound)))
+    rng = np.random.default_rng(bound * 100 + steps)
+    z1, z2 = (tf.constant(z) for z in rng.normal(size=(2, 4, steps, 3)).astype("float32"))
+
+    def loss_and_grads(levels):
+        with tf.GradientTape() as tape:
+            tape.watch([z1, z2])
+            loss = hierarchical_losses(z1, z2, levels=levels)
+        return [_np(t) for t in (loss, *tape.gradient(loss, [z1, z2]))]
+
+    for full, cut in zip(
+        loss_and_grads(_levels_for(None)), loss_and_grads(_levels_for(bound)), strict=True
+    ):
+        np.testing.assert_array_equal(cut, full)
 
 
 def test_the_layer_reads_the_whole_sequences_states_where_the_crops_lie():
