@@ -194,14 +194,19 @@ def roofline_rows(datasets, peak, quick):
             ("tutorials' network", tutorial, Xs, raw_flops, length, n_features),
             ("defaults", model, {RECONSTRUCTION: Xs}, lib_flops, lib_steps, 64),
         ):
-            ms = ms_per_update(m, Xs, y, repeats=2 if quick else 7)
+            ms = ms_per_update(m, Xs, y, repeats=1 if quick else 7)
             update_flops = 3 * flops * BATCH
             rate, pct = percent(update_flops, ms / 1000, peak)
             # The rate per step does not depend on the number of steps; the
             # ceiling's loop is unrolled under XLA, so it runs at most 150
-            # (1,460 unrolled steps take 20 GB to compile).
+            # (1,460 unrolled steps take 20 GB to compile); --quick, at most 20.
             ceiling = matmul_ceiling(
-                n_seq=BATCH, steps=min(steps, 150), n_in=n_in, units=UNITS, batch=BATCH, repeats=3
+                n_seq=BATCH,
+                steps=min(steps, 20 if quick else 150),
+                n_in=n_in,
+                units=UNITS,
+                batch=BATCH,
+                repeats=1 if quick else 3,
             )
             rows.append(
                 dict(
@@ -227,7 +232,8 @@ def length_rows(quick):
         X = np.cumsum(rng.normal(size=(BATCH, length, 1)), axis=1).astype(np.float32)
         ae, model = library_model(X)
         Xs = standardised(X, X)
-        out.append((length, ms_per_update(model, Xs, {RECONSTRUCTION: Xs}, repeats=2)))
+        repeats = 1 if quick else 2
+        out.append((length, ms_per_update(model, Xs, {RECONSTRUCTION: Xs}, repeats=repeats)))
     return out
 
 
@@ -358,14 +364,15 @@ def main(argv=None):
     acsf1_s = statistics.median(fit_defaults(acsf1, updates)[1] for _ in range(repeats))
     print(f"\nDefault fit on ACSF1's training split, median of {repeats}: {acsf1_s:.1f} s")
     profiled = ["GunPoint"] if args.quick else list(datasets)
-    profiles = {name: update_profile(datasets[name], 3 if args.quick else 15) for name in profiled}
+    profiles = {name: update_profile(datasets[name], 1 if args.quick else 15) for name in profiled}
     print("\nWhere one default update's time goes (ms, each part timed alone, batch 32)\n")
     print("| part | " + " | ".join(profiles) + " |")
     print("|---|" + "---|" * len(profiles))
     for part in profiles["GunPoint"]:
         print(f"| {part} | " + " | ".join(f"{p[part]:.2f}" for p in profiles.values()) + " |")
     rounds = 1 if args.quick else args.rounds
-    against = {name: fused_against_loop(datasets[name], rounds) for name in profiled}
+    repeats = 1 if args.quick else 2
+    against = {name: fused_against_loop(datasets[name], rounds, repeats) for name in profiled}
     print(f"\nFused kernel against Keras's loop, in turn {rounds} times (ms per update)\n")
     print("| data | fused | Keras's loop | ratio |")
     print("|---|---|---|---|")
