@@ -345,7 +345,7 @@ def _levels_for(steps):
     """
     if steps is None:
         return CONTEXT_LEVELS
-    return min(CONTEXT_LEVELS, max(0, math.ceil(math.log2(max(int(steps), 1)))))
+    return min(CONTEXT_LEVELS, math.ceil(math.log2(max(int(steps), 1))))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)

@@ -148,10 +148,13 @@ def build_training_state(model):
     """
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-    outputs = model.output
-    for compiled in (model._compile_loss, model._compile_metrics):
-        if compiled is not None and not compiled.built:
-            compiled.build(outputs, outputs)
+    # Private in Keras 3; a Keras without them traces twice, as before.
+    for compiled in (
+        getattr(model, "_compile_loss", None),
+        getattr(model, "_compile_metrics", None),
+    ):
+        if compiled is not None and not getattr(compiled, "built", True):
+            compiled.build(model.output, model.output)
 
 
 def _check_converged(history):
