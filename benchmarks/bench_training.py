@@ -29,7 +29,8 @@ One run, one process, on this machine:
    ones (``--quick``: GunPoint): each part timed alone in a compiled function,
    one call per update (median of several): the front end's forward pass, the
    whole forward pass and loss, the gradient (forward and backward), the
-   optimizer's update of every weight, Keras's whole ``train_step``, a batch of
+   optimizer's update of every weight (the package's fused Adam, and Keras's
+   own Adam with the same settings), Keras's whole ``train_step``, a batch of
    an in-memory ``tf.data`` pipeline, and the update as ``fit`` runs it
    (several per call into Keras's train function, as in part 2), whose
    difference from ``train_step`` is Keras's own per-call cost.
@@ -53,6 +54,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts beside this one
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from bench_vs_keras import moving_ones, tutorial_autoencoder, zero_padded  # noqa: E402
@@ -293,6 +295,13 @@ def update_profile(X, repeats):
     def optimizer():
         model.optimizer.apply(grads, weights)
 
+    keras_adam = keras.optimizers.Adam.from_config(model.optimizer.get_config())
+    keras_adam.build(weights)
+
+    @tf.function
+    def keras_optimizer():
+        keras_adam.apply(grads, weights)
+
     @tf.function
     def train_step():
         return model.train_step((x, y))
@@ -303,6 +312,7 @@ def update_profile(X, repeats):
         "forward pass and loss": forward,
         "gradient (forward and backward)": gradient,
         "optimizer update": optimizer,
+        "optimizer update, Keras's Adam": keras_optimizer,
         "Keras's train_step": train_step,
         "a batch of the input pipeline": lambda: next(batches),
     }

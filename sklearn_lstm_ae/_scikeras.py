@@ -38,6 +38,8 @@ import keras
 from scikeras._utils import route_params
 from scikeras.wrappers import BaseWrapper
 
+from ._optimizers import fused
+
 __all__ = ["ROUTING_PREFIXES", "is_routed", "fit_keras_model"]
 
 #: Prefixes of the routed ``prefix__name`` parameters the estimator accepts.
@@ -64,6 +66,7 @@ class _Trainer(BaseWrapper):
             kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
         elif self.learning_rate is not None and not hasattr(self, "optimizer__learning_rate"):
             optimizer.learning_rate = self.learning_rate
+        kwargs["optimizer"] = fused(kwargs["optimizer"])
         return kwargs
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):

@@ -232,9 +232,9 @@ def test_quick_training_benchmark_prints_the_roofline(capsys):
     # Every part of the update is timed (--quick: on GunPoint); the whole costs more than a part.
     assert set(out["profiles"]) == {"GunPoint"}
     for parts in out["profiles"].values():
-        assert len(parts) == 7 and all(ms > 0 for ms in parts.values())
+        assert len(parts) == 8 and all(ms > 0 for ms in parts.values())
         assert parts["gradient (forward and backward)"] > parts["front end (forward)"]
-    assert "| optimizer update |" in printed
+    assert "| optimizer update |" in printed and "| optimizer update, Keras's Adam |" in printed
     # The fused kernel and Keras's loop were timed on the same data, in turn.
     assert set(out["against"]) == {"GunPoint"}
     a = out["against"]["GunPoint"]
