@@ -21,10 +21,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check sklearn_lstm_ae tests examples benchmarks
-	$(PY) -m pytest -n 2 -rs --durations=10
+	$(PY) -m pytest -n 2 --dist loadscope -rs --durations=10
 
 quick: $(VENV)/.installed
-	$(PY) -m pytest -n 2 -m "not slow" --durations=10
+	$(PY) -m pytest -n 2 --dist loadscope -m "not slow" --durations=10
 
 docs: $(VENV)/.installed
 	rm -rf docs/generated docs/auto_examples
