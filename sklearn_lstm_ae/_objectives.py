@@ -30,6 +30,7 @@ estimator, so no process-wide random state is read or changed.
 import math
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from ._layers import valid_steps
@@ -291,20 +292,34 @@ class ContextCrops(keras.layers.Layer):
         }
 
 
+@tf.custom_gradient
 def _pair_losses(z1, z2):
     """Cross-entropy of picking each vector's partner, ``(groups, n)``, for two ``(groups, n, d)``.
 
     Within a group, the ``2n`` vectors of both views score each other by dot
     product; vector ``i`` of one view must pick vector ``i`` of the other
     among the ``2n - 1`` others. Returns the mean of both directions.
+
+    Its gradient is written out (the softmax of the scores, weighted by
+    the upstream gradient, times the vectors): the same values as automatic
+    differentiation (tested), from a third of the operations, which is what
+    tracing a train step with the context term costs.
     """
-    n = ops.shape(z1)[1]
-    z = ops.concatenate([z1, z2], axis=1)
-    s = ops.matmul(z, ops.transpose(z, (0, 2, 1)))
-    self_pairs = ops.eye(2 * n, dtype="bool")[None]
-    lse = ops.logsumexp(ops.where(self_pairs, ops.full_like(s, -1e9), s), axis=-1)
-    partner = ops.sum(z1 * z2, axis=-1)
-    return 0.5 * (lse[:, :n] + lse[:, n:]) - partner
+    z = tf.concat([z1, z2], axis=1)
+    s = tf.matmul(z, z, transpose_b=True)
+    s = tf.linalg.set_diag(s, tf.zeros_like(tf.linalg.diag_part(s)) - 1e9)
+    top = tf.reduce_max(s, axis=-1, keepdims=True)
+    lse = tf.math.log(tf.reduce_sum(tf.exp(s - top), axis=-1, keepdims=True)) + top
+    first, second = tf.split(tf.squeeze(lse, -1), 2, axis=1)
+
+    def gradient(upstream):
+        weights = 0.5 * tf.concat([upstream, upstream], axis=1)[..., None]
+        g = tf.exp(s - lse) * weights  # d loss / d s; 0 on the diagonal
+        d1, d2 = tf.split(tf.matmul(g + tf.linalg.matrix_transpose(g), z), 2, axis=1)
+        upstream = upstream[..., None]
+        return d1 - upstream * z2, d2 - upstream * z1
+
+    return 0.5 * (first + second) - tf.reduce_sum(z1 * z2, axis=-1), gradient
 
 
 def hierarchical_losses(z1, z2, levels=CONTEXT_LEVELS):

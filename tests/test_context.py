@@ -18,6 +18,7 @@ from sklearn_lstm_ae._objectives import (
     ContextCrops,
     ContextualContrast,
     _levels_for,
+    _pair_losses,
     hierarchical_losses,
 )
 
@@ -125,6 +126,23 @@ def test_scales_beyond_the_last_level_fold_into_one_max():
     np.testing.assert_allclose(
         _np(hierarchical_losses(z1, z2, levels=3)), _reference(z1, z2, _floor_halve), rtol=1e-5
     )
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 2), (3, 4, 2), (2, 5, 3)])
+def test_the_written_out_gradient_is_the_numerical_one(shape):
+    # Central differences in float64 against the gradient of the pair losses,
+    # under random upstream weights (each output its own weight).
+    rng = np.random.default_rng(sum(shape))
+    z1, z2 = (tf.constant(z) for z in rng.normal(size=(2, *shape)))
+    weights = tf.constant(rng.normal(size=shape[:2]))
+    written, numerical = tf.test.compute_gradient(
+        lambda a, b: _pair_losses(a, b) * weights, [z1, z2]
+    )
+    for got, expected in zip(written, numerical, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+    largest = np.abs(np.concatenate([g.ravel() for g in written])).max()
+    # One pair alone has no other candidate: its loss is 0 whatever the vectors.
+    assert largest > 0.01 if shape[1] > 1 else largest == 0
 
 
 @pytest.mark.parametrize(("bound", "steps"), [(1, 1), (2, 2), (12, 12), (12, 5), (13, 9), (64, 40)])
