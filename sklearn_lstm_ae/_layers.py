@@ -470,19 +470,28 @@ class MaskedPooling(keras.layers.Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
+        # Only the mode's parts are computed: each part's operations cost
+        # tracing time in every train step.
+        names = {"mean": ["mean"], "max": ["max"], "meanmax": ["mean", "max"]}
+        names = names.get(self.mode, ["last", "max"])
         if mask is None:
-            mean, peak = ops.mean(inputs, axis=1), ops.max(inputs, axis=1)
-            last = inputs[:, -1]
+            pool = {
+                "mean": lambda: ops.mean(inputs, axis=1),
+                "max": lambda: ops.max(inputs, axis=1),
+                "last": lambda: inputs[:, -1],
+            }
         else:
             valid = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
             count = ops.maximum(ops.sum(valid, axis=1), 1.0)
-            mean = ops.sum(inputs * valid, axis=1) / count
             lowest = ops.convert_to_tensor(-3.0e38, inputs.dtype)
-            peak = ops.max(ops.where(valid > 0, inputs, lowest), axis=1)
-            index = ops.cast(count[:, 0] - 1.0, "int32")  # right-padded: last valid step
-            last = ops.take_along_axis(inputs, index[:, None, None], axis=1)[:, 0]
-        parts = {"mean": [mean], "max": [peak], "meanmax": [mean, peak], "lastmax": [last, peak]}
-        return ops.concatenate(parts[self.mode], axis=-1)
+            pool = {
+                "mean": lambda: ops.sum(inputs * valid, axis=1) / count,
+                "max": lambda: ops.max(ops.where(valid > 0, inputs, lowest), axis=1),
+                # Right-padded: the last valid step.
+                "last": lambda: tf.gather(inputs, ops.cast(count[:, 0] - 1, "int32"), batch_dims=1),
+            }
+        parts = [pool[name]() for name in names]
+        return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
     def compute_mask(self, inputs, mask=None):
         return None
