@@ -440,10 +440,17 @@ def measure_memory(ae, rng, n):
     )
 
 
-def measure_gunpoint(*, epochs):
-    """GunPoint (UCR, from aeon), 200 sequences of 150 steps: hand-written Keras and the library."""
+#: --quick: 2 epochs on 32 of GunPoint's sequences (a smoke run, not a measurement).
+QUICK_GUNPOINT = dict(epochs=2, n=32)
+
+
+def measure_gunpoint(*, epochs=30, n=None):
+    """GunPoint (UCR, from aeon), 200 sequences of 150 steps: hand-written Keras and the library.
+
+    ``n`` keeps the first ``n`` sequences only (``--quick``).
+    """
     try:
-        G = gunpoint()
+        G = gunpoint()[:n]
     except ImportError:
         return []
     g_seqs = list(G)
@@ -492,7 +499,7 @@ def measure_all(quick):
         n_seqs=n_seqs,
         epochs=epochs,
         n_big=n_big,
-        rows=[*same_rows, default_row, *measure_gunpoint(epochs=2 if quick else 30)],
+        rows=[*same_rows, default_row, *measure_gunpoint(**QUICK_GUNPOINT if quick else {})],
         ablation=ablation + default_ablation,
         one_step_s=one_step_s,
         reach_s=reach_s,
