@@ -44,6 +44,7 @@ def test_pipeline_with_a_classifier():
     assert pipe.predict(X[60:]).shape == (20,)
 
 
+@pytest.mark.slow  # n_jobs=2: two worker processes, each importing TensorFlow
 def test_grid_search_without_labels_uses_reconstruction_score():
     X, _ = _two_shapes(48)
     search = GridSearchCV(
