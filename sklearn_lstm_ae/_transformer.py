@@ -216,9 +216,10 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         restored. None trains for all ``epochs``.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks for training. Keras runs 32 training steps per
-        call into its train function (``steps_per_execution``), so batch-level
-        hooks run once per 32 batches; route
-        ``compile__steps_per_execution=1`` for a hook on every batch.
+        call into its train function (``steps_per_execution``; a fit of at
+        most 64 updates in all, one), so batch-level hooks run once per 32
+        batches; route ``compile__steps_per_execution=1`` for a hook on
+        every batch.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, the order of the training
         batches and the length buckets, each from a seed of the estimator's

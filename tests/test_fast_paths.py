@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from sklearn_lstm_ae import _inference
+from sklearn_lstm_ae import _inference, _training
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
 from sklearn_lstm_ae._layers import FusedLSTM, NaNPaddingMask
@@ -152,14 +152,21 @@ def test_decoding_sizes_batches_by_the_decoded_length(sines, monkeypatch):
 def test_training_runs_32_steps_per_execution_with_the_same_losses(sines):
     lists = ragged(sines, 6, 7)
     for data in (sines, lists):
-        fast = tiny(epochs=3, batch_size=4).fit(data)  # 15 steps per epoch, one execution
-        slow = tiny(epochs=3, batch_size=4, compile__steps_per_execution=1).fit(data)
+        fast = tiny(epochs=5, batch_size=4).fit(data)  # 15 steps per epoch, one execution
+        slow = tiny(epochs=5, batch_size=4, compile__steps_per_execution=1).fit(data)
         # Arrays: the epochs laid out in advance, one epoch per execution;
         # length buckets: up to 32 steps per execution.
         assert fast.model_.steps_per_execution == (15 if data is sines else 32)
         assert slow.model_.steps_per_execution == 1
         np.testing.assert_allclose(fast.history_["loss"], slow.history_["loss"], rtol=1e-5)
         np.testing.assert_allclose(fast.transform(data), slow.transform(data), atol=1e-5)
+        if data is sines:
+            first_epoch = slow.history_["loss"][:1]
+    # A fit of at most FEW_UPDATES updates runs one step per call by itself,
+    # and trains what the first epoch of the others trained.
+    few = tiny(epochs=1, batch_size=4).fit(sines)
+    assert 15 <= _training.FEW_UPDATES < 5 * 15 and few.model_.steps_per_execution == 1
+    np.testing.assert_allclose(few.history_["loss"], first_epoch, rtol=1e-5)
 
 
 @pytest.mark.parametrize(
