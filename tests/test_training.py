@@ -125,12 +125,12 @@ def test_short_epochs_laid_out_in_advance_train_what_one_dataset_per_epoch_train
     from sklearn_lstm_ae._training import STEPS_PER_EXECUTION, _array_batches, short_epochs
 
     # More than FEW_UPDATES updates: several steps per call.
-    params = dict(epochs="auto", max_updates=66, batch_size=20, validation_split=0.25)
-    laid_out = tiny(**params).fit(sines)  # 45 sequences kept: 3 updates per epoch
+    params = dict(epochs="auto", max_updates=72, batch_size=5, validation_split=0.25)
+    laid_out = tiny(**params).fit(sines)  # 45 sequences kept: 9 updates per epoch
     per_epoch = tiny(**params, compile__steps_per_execution=STEPS_PER_EXECUTION).fit(sines)
-    assert laid_out._fitted_.model.steps_per_execution == 3
+    assert laid_out._fitted_.model.steps_per_execution == 9
     assert per_epoch._fitted_.model.steps_per_execution == STEPS_PER_EXECUTION
-    assert len(laid_out.history_["loss"]) == 22
+    assert len(laid_out.history_["loss"]) == 8
     assert laid_out.history_ == per_epoch.history_
     for a, b in zip(
         laid_out._fitted_.model.get_weights(), per_epoch._fitted_.model.get_weights(), strict=True
