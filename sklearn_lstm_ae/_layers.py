@@ -87,22 +87,23 @@ def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None):
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class FusedLSTM(keras.layers.LSTM):
-    """Keras's ``LSTM`` layer, trained on CPUs through TensorFlow's fused sequence kernel.
+    """Keras's ``LSTM`` layer, run on CPUs through TensorFlow's fused sequence kernel.
 
     The same weights, configuration and function as ``keras.layers.LSTM``
-    (to float32 round-off, forward and backward). While training on a CPU,
-    outside XLA, with tanh and sigmoid activations, a bias, no recurrent
-    dropout and time running forward, the whole sequence runs as one
-    ``BlockLSTM`` operation (:func:`fused_lstm`) instead of a loop that
-    dispatches several operations per step. Everything else (inference,
-    GPUs with their cuDNN kernel, other settings) is Keras's own path.
+    (to float32 round-off, forward and backward). On a CPU, outside XLA,
+    with tanh and sigmoid activations, a bias, no recurrent dropout and
+    time running forward, the whole sequence runs as one ``BlockLSTM``
+    operation (:func:`fused_lstm`) instead of a loop that dispatches several
+    operations per step, in training and in inference: a traced graph of a
+    few operations instead of a loop and its gradient. Everything else
+    (XLA-compiled inference, GPUs with their cuDNN kernel, other settings)
+    is Keras's own path.
     """
 
-    def _fuses(self, training):
+    def _fuses(self):
         cell = self.cell
         return (
-            training is True
-            and not (self.go_backwards or self.unroll or cell.recurrent_dropout)
+            not (self.go_backwards or self.unroll or cell.recurrent_dropout)
             and cell.use_bias
             and cell.activation in _TANH
             and cell.recurrent_activation in _SIGMOID
@@ -111,12 +112,12 @@ class FusedLSTM(keras.layers.LSTM):
         )
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if not self._fuses(training):
+        if not self._fuses():
             return super().inner_loop(sequences, initial_state, mask, training=training)
         if tree.is_nested(mask):
             mask = mask[0]
         cell = self.cell
-        if cell.dropout:
+        if cell.dropout and training:
             # One input mask for every step, as in Keras's loop and its cuDNN path.
             sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
         h0, c0 = initial_state
@@ -125,7 +126,7 @@ class FusedLSTM(keras.layers.LSTM):
 
 
 #: Recurrent layers by cell name. On GPUs both run Keras's cuDNN kernels
-#: (with tanh); on CPUs the LSTM trains through TensorFlow's fused kernel.
+#: (with tanh); on CPUs the LSTM runs through TensorFlow's fused kernel.
 RECURRENT = {"lstm": FusedLSTM, "gru": keras.layers.GRU}
 
 
