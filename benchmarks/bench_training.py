@@ -240,9 +240,9 @@ def length_rows(quick):
 
 @contextlib.contextmanager
 def keras_loop():
-    """Models built and traced inside train their LSTMs by Keras's loop, not the fused kernel."""
+    """Models built and traced inside run their LSTMs by Keras's loop, not the fused kernel."""
     fuses = FusedLSTM._fuses
-    FusedLSTM._fuses = lambda self, training: False
+    FusedLSTM._fuses = lambda self: False
     try:
         yield
     finally:
