@@ -309,12 +309,15 @@ def _pair_losses(z1, z2):
     s = tf.matmul(z, z, transpose_b=True)
     s = tf.linalg.set_diag(s, tf.zeros_like(tf.linalg.diag_part(s)) - 1e9)
     top = tf.reduce_max(s, axis=-1, keepdims=True)
-    lse = tf.math.log(tf.reduce_sum(tf.exp(s - top), axis=-1, keepdims=True)) + top
-    first, second = tf.split(tf.squeeze(lse, -1), 2, axis=1)
+    scores = tf.exp(s - top)
+    total = tf.reduce_sum(scores, axis=-1, keepdims=True)
+    lse = tf.squeeze(tf.math.log(total) + top, -1)
+    first, second = tf.split(lse, 2, axis=1)
 
     def gradient(upstream):
         weights = 0.5 * tf.concat([upstream, upstream], axis=1)[..., None]
-        g = tf.exp(s - lse) * weights  # d loss / d s; 0 on the diagonal
+        # d loss / d s: the softmax of the forward pass, 0 on the diagonal.
+        g = scores / total * weights
         d1, d2 = tf.split(tf.matmul(g + tf.linalg.matrix_transpose(g), z), 2, axis=1)
         upstream = upstream[..., None]
         return d1 - upstream * z2, d2 - upstream * z1
