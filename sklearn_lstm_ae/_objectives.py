@@ -33,7 +33,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from ._layers import valid_steps
+from ._layers import _PACKAGE, valid_steps
 
 __all__ = [
     "SpanMasking",
@@ -51,7 +51,6 @@ __all__ = [
     "TEMPERATURE",
 ]
 
-_PACKAGE = "sklearn_lstm_ae"
 
 #: Name of the subseries contrast's output and of its loss in ``history_``.
 SUBSERIES = "subseries"

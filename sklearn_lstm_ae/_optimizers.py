@@ -16,10 +16,12 @@ instance) trains with it.
 import keras
 import tensorflow as tf
 
+from ._layers import _PACKAGE
+
 __all__ = ["FusedAdam", "fused"]
 
 
-@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+@keras.saving.register_keras_serializable(package=_PACKAGE)
 class FusedAdam(keras.optimizers.Adam):
     """``keras.optimizers.Adam``, its update one TensorFlow kernel per weight.
 
