@@ -21,6 +21,7 @@ __all__ = [
     "sub_seeds",
     "named_seed",
     "valid_steps",
+    "at_step",
 ]
 
 _PACKAGE = "sklearn_lstm_ae"
@@ -46,7 +47,21 @@ def _gates_icfo(matrix):
     return tf.concat([i, c, f, o], axis=-1)
 
 
-def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None):
+def at_step(sequences, steps, training=False):
+    """``sequences[i, steps[i]]`` for every ``i``: one step of each sequence.
+
+    In inference a batched ``gather``. In training a product with the
+    one-hot steps summed over time: the same values (the other terms are
+    exact zeros), and a gradient of a few operations where a gather's
+    traces dozens (tracing time in every fit).
+    """
+    if not training:
+        return tf.gather(sequences, steps, batch_dims=1)
+    pick = tf.one_hot(steps, tf.shape(sequences)[1], dtype=sequences.dtype)
+    return tf.reduce_sum(sequences * pick[:, :, None], axis=1)
+
+
+def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None, training=False):
     """Keras's LSTM over ``sequences`` in one TensorFlow op: ``(last, outputs, [h, c])``.
 
     ``tf.raw_ops.BlockLSTM`` runs every step, forward and backward, inside
@@ -55,7 +70,7 @@ def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None):
     order, so the weights are reordered for ``BlockLSTM`` instead. A
     ``mask`` must be right-padded (the package's NaN padding is): the
     states at masked steps are those of the sequence's last valid step, as
-    in Keras's masked loop.
+    in Keras's masked loop (picked as :func:`at_step` does for ``training``).
     """
     x = tf.transpose(sequences, [1, 0, 2])
     units = tf.shape(recurrent_kernel)[0]
@@ -80,8 +95,7 @@ def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None):
         return h[:, -1], h, [h[:, -1], c[:, -1]]
     mask = tf.cast(mask, tf.bool)
     last = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1) - 1, 0)
-    h_last = tf.gather(h, last, batch_dims=1)
-    c_last = tf.gather(c, last, batch_dims=1)
+    h_last, c_last = at_step(h, last, training), at_step(c, last, training)
     return h_last, tf.where(mask[:, :, None], h, h_last[:, None]), [h_last, c_last]
 
 
@@ -122,7 +136,7 @@ class FusedLSTM(keras.layers.LSTM):
             sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
         h0, c0 = initial_state
         weights = (cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
-        return fused_lstm(sequences, h0, c0, *weights, mask=mask)
+        return fused_lstm(sequences, h0, c0, *weights, mask=mask, training=bool(training))
 
 
 #: Recurrent layers by cell name. On GPUs both run Keras's cuDNN kernels
@@ -217,6 +231,18 @@ class RestoreMask(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
+
+
+def _per_step(dense, x):
+    """``dense`` applied to every step of ``x`` (batch, time, units), as one 2-D matmul.
+
+    Keras's ``Dense`` on a 3-D input traces a general ``tensordot`` (about
+    20 operations, and its gradient); the same product on the steps laid
+    end to end is a reshape, a matmul and a reshape back.
+    """
+    shape = ops.shape(x)
+    flat = dense(ops.reshape(x, (-1, x.shape[-1])))
+    return ops.reshape(flat, (shape[0], shape[1], dense.units))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -326,14 +352,16 @@ class SequenceDecoder(keras.layers.Layer):
             return self._generate(code, n)
         # The code repeated over time: (batch, n, latent).
         up = self.upsample
-        x = ops.repeat(ops.expand_dims(code, 1), n if up == 1 else (n + up - 1) // up, axis=1)
+        steps = n if up == 1 else (n + up - 1) // up
+        # (A broadcast: Keras's ``repeat`` traces a general repeat of ~30 ops.)
+        x = ops.broadcast_to(ops.expand_dims(code, 1), (ops.shape(code)[0], steps, code.shape[-1]))
         if self.conditional:
             # Step t reads the true step t - 1 (zeros before the first step).
             previous = ops.pad(teacher[:, :-1], [[0, 0], [1, 0], [0, 0]])
             x = ops.concatenate([x, ops.cast(previous, x.dtype)], axis=-1)
         for lstm in self.lstms:
             x = lstm(x, training=training)
-        out = self.output_layer(x)
+        out = _per_step(self.output_layer, x)
         if up == 1:
             return out
         # Each recurrent step writes ``up`` consecutive steps; cut to n.
@@ -470,7 +498,7 @@ class MaskedPooling(keras.layers.Layer):
         self.mode = mode
         self.supports_masking = True
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs, mask=None, training=None):
         # Only the mode's parts are computed: each part's operations cost
         # tracing time in every train step.
         names = {"mean": ["mean"], "max": ["max"], "meanmax": ["mean", "max"]}
@@ -489,7 +517,7 @@ class MaskedPooling(keras.layers.Layer):
                 "mean": lambda: ops.sum(inputs * valid, axis=1) / count,
                 "max": lambda: ops.max(ops.where(valid > 0, inputs, lowest), axis=1),
                 # Right-padded: the last valid step.
-                "last": lambda: tf.gather(inputs, ops.cast(count[:, 0] - 1, "int32"), batch_dims=1),
+                "last": lambda: at_step(inputs, ops.cast(count[:, 0] - 1, "int32"), training),
             }
         parts = [pool[name]() for name in names]
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)

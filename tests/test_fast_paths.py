@@ -12,7 +12,7 @@ import tensorflow as tf
 from sklearn_lstm_ae import _inference, _training
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
-from sklearn_lstm_ae._layers import FusedLSTM, NaNPaddingMask
+from sklearn_lstm_ae._layers import FusedLSTM, NaNPaddingMask, at_step
 
 from .helpers import ragged, tiny
 
@@ -252,6 +252,25 @@ def test_the_fused_lstm_trains_as_keras_lstm_does(return_sequences, dropout):
     assert _runs_block_lstm(fused, x, training=True) and _runs_block_lstm(fused, x, training=False)
     np.testing.assert_allclose(fused(x, training=False), keras_lstm(x, training=False), atol=1e-5)
     np.testing.assert_array_equal(fused(x, training=False), fused(x, training=False))
+
+
+def test_the_step_picked_in_training_is_the_gathered_one_with_its_gradient():
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(5, 7, 3)).astype("float32"))
+    steps = tf.constant([0, 6, 3, 3, 1])
+    weights = tf.constant(rng.normal(size=(5, 3)).astype("float32"))
+    picked = []
+    for training in (False, True):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = at_step(x, steps, training)
+            weighted = out * weights
+        picked.append((out.numpy(), tf.convert_to_tensor(tape.gradient(weighted, x)).numpy()))
+    (gathered, gathered_grad), (product, product_grad) = picked
+    np.testing.assert_array_equal(gathered, x.numpy()[np.arange(5), steps.numpy()])
+    np.testing.assert_array_equal(product, gathered)
+    np.testing.assert_array_equal(product_grad, gathered_grad)
+    assert np.count_nonzero(product_grad) == 15  # one step of each sequence
 
 
 def test_the_fused_lstm_falls_back_to_keras_under_xla():

@@ -51,6 +51,23 @@ def test_the_contrast_normalises_codes_and_averages_rows_and_columns():
     np.testing.assert_allclose(_np(contrast_losses(7 * a, b, 0.5)), got, rtol=1e-5)
 
 
+@pytest.mark.parametrize("shape", [(1, 2), (3, 2), (5, 4)])
+def test_the_contrasts_written_out_gradient_is_the_numerical_one(shape):
+    # Central differences in float64 through the normalisation and the
+    # temperature, under random upstream weights (each sequence its own).
+    rng = np.random.default_rng(sum(shape))
+    codes, crops = (tf.constant(z) for z in rng.normal(size=(2, *shape)))
+    weights = tf.constant(rng.normal(size=shape[0]))
+    written, numerical = tf.test.compute_gradient(
+        lambda a, b: contrast_losses(a, b, 0.5) * weights, [codes, crops], delta=1e-6
+    )
+    for got, expected in zip(written, numerical, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+    largest = np.abs(np.concatenate([g.ravel() for g in written])).max()
+    # One sequence alone has no other candidate: its loss is 0 whatever the codes.
+    assert largest > 0.01 if shape[0] > 1 else largest < 1e-9
+
+
 def test_the_term_loss_is_the_mean_of_the_output():
     y_pred = np.array([1.0, 2.0, 6.0], "float32")
     assert float(TermLoss()(np.zeros(3, "float32"), y_pred)) == pytest.approx(3.0)
