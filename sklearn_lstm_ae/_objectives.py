@@ -337,11 +337,8 @@ def _pair_losses(z1, z2):
     z = tf.concat([z1, z2], axis=1)
     s = tf.matmul(z, z, transpose_b=True)
     s = tf.linalg.set_diag(s, tf.zeros_like(tf.linalg.diag_part(s)) - 1e9)
-    top = tf.reduce_max(s, axis=-1, keepdims=True)
-    scores = tf.exp(s - top)
-    total = tf.reduce_sum(scores, axis=-1, keepdims=True)
-    lse = tf.squeeze(tf.math.log(total) + top, -1)
-    first, second = tf.split(lse, 2, axis=1)
+    scores, total, lse = _softmax_parts(s, -1)
+    first, second = tf.split(tf.squeeze(lse, -1), 2, axis=1)
 
     def gradient(upstream):
         weights = 0.5 * tf.concat([upstream, upstream], axis=1)[..., None]
