@@ -3,6 +3,7 @@
 Helpers that tests call (``tiny``, the data builders) live in :mod:`tests.helpers`.
 """
 
+import copy
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -11,7 +12,7 @@ import pytest  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402, I001
 
-from .helpers import TUTORIAL, sine_waves  # noqa: E402
+from .helpers import TUTORIAL, sine_waves, tiny  # noqa: E402
 
 
 @pytest.fixture
@@ -28,3 +29,15 @@ def fitted_sines():
         latent_dim=2, encoder_units=(16,), epochs=40, batch_size=16, random_state=0, **TUTORIAL
     ).fit(X)
     return ae, X
+
+
+@pytest.fixture(scope="session")
+def fitted_tiny():
+    """``tiny()`` fitted on the sine waves of ``sines`` (shared by the session, read-only)."""
+    return tiny().fit(sine_waves(60))
+
+
+@pytest.fixture
+def own_fitted_tiny(fitted_tiny):
+    """A copy of ``fitted_tiny`` for a test that changes it (a copy costs a fifth of a fit)."""
+    return copy.deepcopy(fitted_tiny)

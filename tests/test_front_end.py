@@ -83,11 +83,11 @@ def test_a_trained_front_end_reconstructs_better_than_the_mean():
     assert error < 0.2 * baseline, (error, baseline)  # about 0.06 measured
 
 
-def test_the_front_end_is_seeded_by_the_estimator_and_off_by_default(sines):
+def test_the_front_end_is_seeded_by_the_estimator_and_off_by_default(sines, fitted_tiny):
     a = tiny(**FRONT).fit(sines).transform(sines)
     np.testing.assert_array_equal(tiny(**FRONT).fit(sines).transform(sines), a)
     assert not np.allclose(tiny(**FRONT, random_state=1).fit(sines).transform(sines), a)
-    plain = tiny().fit(sines)
+    plain = fitted_tiny
     kinds = {type(layer).__name__ for layer in plain.model_.layers}
     assert "MaskedConv1D" not in kinds
     assert plain.model_.get_layer("reconstruction").output_layer.units == 2

@@ -132,6 +132,9 @@ def test_each_term_is_logged_and_the_loss_is_their_weighted_sum(sines, params):
     assert set(h) == {"loss", "reconstruction_loss", "subseries_loss"}
     total = np.add(h["reconstruction_loss"], 0.5 * np.asarray(h["subseries_loss"]))
     np.testing.assert_allclose(h["loss"], total, rtol=1e-4)
+
+
+def test_a_composite_model_weighs_its_two_decoders_and_the_term(sines):
     composite = tiny(subseries_weight=2.0, mode="composite", n_future=2, batch_size=20)
     composite = composite.fit(sines).history_
     terms = 0.5 * np.add(
@@ -181,7 +184,7 @@ def test_masked_reconstruction_still_rebuilds_the_clean_sequence(fitted_sines):
     assert "span_masking" not in [layer.name for layer in ae.encoder_.layers]
 
 
-def test_every_term_is_seeded_by_the_estimator_alone(sines):
+def test_every_term_is_seeded_by_the_estimator_alone(sines, fitted_tiny):
     def weights(**params):
         terms = dict(subseries_weight=1.0, mask_ratio=0.3, context_weight=1.0)
         return tiny(**terms, **params).fit(sines).model_.get_weights()
@@ -194,7 +197,7 @@ def test_every_term_is_seeded_by_the_estimator_alone(sines):
         np.testing.assert_array_equal(x, y)
     assert not all(np.array_equal(x, y) for x, y in zip(a, weights(random_state=1), strict=True))
     # The network without the terms keeps the weights it always had.
-    plain = tiny().fit(sines)
+    plain = fitted_tiny
     zero = tiny(subseries_weight=0.0, mask_ratio=0.0, context_weight=0.0).fit(sines)
     for x, y in zip(plain.model_.get_weights(), zero.model_.get_weights(), strict=True):
         np.testing.assert_array_equal(x, y)
@@ -235,7 +238,7 @@ def test_bad_weights_are_refused_with_the_parameter_named(sines, params, message
         tiny(**params).fit(sines)
 
 
-def test_the_defaults_are_the_cross_validated_network(sines):
+def test_the_defaults_are_the_cross_validated_network(sines, fitted_tiny):
     params = LSTMAutoencoderTransformer().get_params()
     # The front end, trained on reconstruction alone: the best mean CV accuracy
     # with logistic regression, and the cheapest update; 500 updates keep the
@@ -264,6 +267,6 @@ def test_the_defaults_are_the_cross_validated_network(sines):
     ).fit(sines)
     assert composite.forecast(sines[:3]).shape == (3, 2, 2)
     # The tutorials' network is two parameters away.
-    tutorial = tiny().fit(sines)
+    tutorial = fitted_tiny
     assert "MaskedConv1D" not in {type(layer).__name__ for layer in tutorial.model_.layers}
     assert set(tutorial.history_) == {"loss"}

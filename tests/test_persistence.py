@@ -48,8 +48,8 @@ def test_save_keeps_feature_names_and_keras_objects(sines, tmp_path):
         loaded.transform(df.iloc[:, :-1].to_numpy())
 
 
-def test_file_holds_no_pickles(sines, tmp_path):
-    path = tiny().fit(sines).save(tmp_path / "ae.lstmae")
+def test_file_holds_no_pickles(fitted_tiny, tmp_path):
+    path = fitted_tiny.save(tmp_path / "ae.lstmae")
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == ["estimator.json", "model.keras", "scaler.npz"]
         state = json.loads(zf.read("estimator.json"))
@@ -81,9 +81,9 @@ def test_save_and_load_errors(sines, tmp_path):
         LSTMAutoencoderTransformer.load(tmp_path / "other.zip")
 
 
-def test_load_refuses_code_in_the_model(sines, tmp_path):
+def test_load_refuses_code_in_the_model(fitted_tiny, tmp_path):
     """A model file carrying a Lambda layer (arbitrary code) is refused by safe mode."""
-    path = tiny().fit(sines).save(tmp_path / "ae.lstmae")
+    path = fitted_tiny.save(tmp_path / "ae.lstmae")
     inp = keras.Input((12, 2))
     evil = keras.Model(inp, keras.layers.Lambda(lambda x: x * 2)(inp))
     evil.save(tmp_path / "evil.keras")

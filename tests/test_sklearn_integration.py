@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._input import scaled
 
-from .helpers import ragged, tiny
+from .helpers import ragged, sine_waves, tiny
 
 
 def _two_shapes(n=80, seed=0):
@@ -73,8 +73,8 @@ def test_clone_and_params_including_routed_ones():
         c.set_params(bogus=1)
 
 
-def test_clone_of_a_fitted_estimator_is_unfitted(sines):
-    ae = tiny().fit(sines)
+def test_clone_of_a_fitted_estimator_is_unfitted(sines, fitted_tiny):
+    ae = fitted_tiny
     codes = ae.transform(sines)
     c = clone(ae)
     assert c.get_params() == ae.get_params() and not hasattr(c, "_fitted_")
@@ -85,13 +85,19 @@ def test_clone_of_a_fitted_estimator_is_unfitted(sines):
     np.testing.assert_array_equal(c.fit(sines).transform(sines), codes)
 
 
+@pytest.fixture(scope="module")
+def fitted_on_lists():
+    """``tiny()`` fitted on sine waves cut to 5 to 11 steps, and the list (read-only)."""
+    L = ragged(sine_waves(60), 5, 7)
+    return tiny().fit(L), L
+
+
 @pytest.mark.parametrize(
     "dumps, loads",
     [(pickle.dumps, pickle.loads), ("joblib", "joblib"), ("deepcopy", "deepcopy")],
 )
-def test_pickle_joblib_and_deepcopy_round_trips(sines, tmp_path, dumps, loads):
-    L = ragged(sines, 5, 7)
-    ae = tiny().fit(L)
+def test_pickle_joblib_and_deepcopy_round_trips(fitted_on_lists, tmp_path, dumps, loads):
+    ae, L = fitted_on_lists
     Z = ae.transform(L)
     if dumps == "joblib":
         joblib.dump(ae, tmp_path / "ae.joblib")

@@ -67,8 +67,8 @@ def test_batches_of_variable_length_sequences(on_disk, sines):
     assert ae.forecast([sines[0, :7]]).shape == (1, 2, 2)
 
 
-def test_batch_errors_leave_the_estimator_unchanged(on_disk, sines):
-    ae = tiny().fit(sines)
+def test_batch_errors_leave_the_estimator_unchanged(on_disk, sines, own_fitted_tiny):
+    ae = own_fitted_tiny
     before = ae.transform(sines)
     with pytest.raises(ValueError, match="validation_split cannot split a PyDataset"):
         ae.set_params(validation_split=0.2).fit(MemmapBatches(on_disk, 16))

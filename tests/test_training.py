@@ -84,8 +84,8 @@ def test_a_fit_stores_one_fitted_attribute(sines):
     assert not hasattr(tiny(), "n_features_in_") and not hasattr(tiny(), "model_")
 
 
-def test_the_fitted_object_encodes_without_an_estimator(sines):
-    ae = tiny().fit(sines)
+def test_the_fitted_object_encodes_without_an_estimator(sines, fitted_tiny):
+    ae = fitted_tiny
     fitted = ae._fitted_
     state = fitted.to_state()
     assert tuple(state) == STATE_FIELDS  # the one list of fitted fields

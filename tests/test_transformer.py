@@ -13,12 +13,6 @@ from .helpers import ragged, sine_waves, tiny
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    """``tiny()`` fitted on the sine waves of the ``sines`` fixture (shared, read-only)."""
-    return tiny().fit(sine_waves(60))
-
-
-@pytest.fixture(scope="module")
 def fitted_ragged():
     """``tiny()`` fitted on those sine waves cut to 4 to 12 steps, and the list."""
     L = ragged(sine_waves(60), 4, 9)
@@ -43,8 +37,8 @@ def _assert_unchanged(est, before, X):
 
 
 # --------------------------------------------------------------- input forms
-def test_3d_input_shapes_and_dtypes(sines, fitted):
-    ae = fitted
+def test_3d_input_shapes_and_dtypes(sines, fitted_tiny):
+    ae = fitted_tiny
     Z = ae.transform(sines)
     assert Z.shape == (60, 2) and Z.dtype == np.float32
     assert np.isfinite(Z).all()
@@ -98,8 +92,8 @@ def test_variable_length_list_input(fitted_ragged):
     assert np.isnan(R[0, len(L[0]) :]).all() and np.isfinite(R[0, : len(L[0])]).all()
 
 
-def test_fixed_length_data_trains_the_unmasked_graph(sines, fitted):
-    ae = fitted
+def test_fixed_length_data_trains_the_unmasked_graph(sines, fitted_tiny):
+    ae = fitted_tiny
     assert "padding_mask" not in [layer.name for layer in ae.model_.layers]
     # padded input still works at transform time, through the masked encoder
     short = sines[:3, :5]
@@ -212,8 +206,8 @@ def test_relu_activation_of_the_tutorials_trains(sines):
     assert -ae.score_samples(sines).mean() < 0.3
 
 
-def test_scalers(sines, fitted):
-    ae = fitted
+def test_scalers(sines, fitted_tiny):
+    ae = fitted_tiny
     np.testing.assert_allclose(ae.scaler_.mean_, sines.reshape(-1, 2).mean(0), rtol=1e-5)
     ae = tiny(scaler="minmax").fit(sines)
     np.testing.assert_allclose(ae.scaler_.data_max_, sines.reshape(-1, 2).max(0))
@@ -310,8 +304,8 @@ def test_partial_fit_continues_training(sines):
 
 
 # --------------------------------------------------------------- output API
-def test_feature_names_and_pandas_output(sines):
-    ae = tiny().fit(sines)
+def test_feature_names_and_pandas_output(sines, own_fitted_tiny):
+    ae = own_fitted_tiny
     names = ae.get_feature_names_out()
     assert names.tolist() == [
         "lstmautoencodertransformer0",
@@ -388,8 +382,8 @@ def test_bad_parameters_are_reported_at_fit(sines, params, error, match):
         ae.fit(sines)
 
 
-def test_failed_calls_leave_a_fitted_estimator_unchanged(sines):
-    ae = tiny().fit(sines)
+def test_failed_calls_leave_a_fitted_estimator_unchanged(sines, own_fitted_tiny):
+    ae = own_fitted_tiny
     Z = ae.transform(sines)
     before = _state(ae)
     bad_inputs = [
@@ -415,8 +409,8 @@ def test_failed_calls_leave_a_fitted_estimator_unchanged(sines):
     np.testing.assert_array_equal(ae.transform(sines), Z)
 
 
-def test_diverging_training_raises_and_changes_nothing(sines):
-    ae = tiny().fit(sines)
+def test_diverging_training_raises_and_changes_nothing(sines, own_fitted_tiny):
+    ae = own_fitted_tiny
     before = _state(ae)
     Z = ae.transform(sines)
     ae.set_params(activation="relu", scaler=None, learning_rate=1e6, epochs=3)

@@ -72,7 +72,7 @@ def test_reverse_target_learns_reversed_and_returns_forward_order():
     )
 
 
-def test_composite_trains_both_heads_and_forecasts(sines):
+def test_composite_trains_both_heads_and_forecasts(sines, fitted_tiny):
     ae = tiny(mode="composite", n_future=3, future_weight=0.3, epochs=15, learning_rate=0.01)
     ae.fit(sines)
     history = ae.history_
@@ -89,7 +89,7 @@ def test_composite_trains_both_heads_and_forecasts(sines):
     # score_samples is the weighted training objective: close to the last loss.
     assert -ae.score(sines) == pytest.approx(history["loss"][-1], rel=0.5)
     with pytest.raises(ValueError, match="forecast needs the future decoder.*'reconstruct'"):
-        tiny().fit(sines).forecast(sines)
+        fitted_tiny.forecast(sines)
 
 
 def test_predict_mode_beats_a_persistence_forecast():
