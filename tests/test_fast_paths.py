@@ -52,10 +52,9 @@ def _forget_functions(ae):
 @pytest.mark.parametrize(
     "params",
     [
-        dict(),  # lastmax pooling, LSTM
+        dict(mode="composite", n_future=2, reverse_target=True),  # lastmax pooling, LSTM
         dict(pooling="last", cell="gru"),
         dict(pooling="meanmax", bidirectional=True),
-        dict(mode="composite", n_future=2, reverse_target=True),
     ],
 )
 def test_xla_inference_matches_the_traced_graph(sines, hot, monkeypatch, params):
