@@ -1,6 +1,8 @@
 """Shared fixtures: tiny networks and data so the suite runs in minutes on 2 cores.
 
 Helpers that tests call (``tiny``, the data builders) live in :mod:`tests.helpers`.
+The fixtures import them (and with them TensorFlow) only when a test asks:
+pytest-xdist's controller process loads this file too, and never runs a test.
 """
 
 import copy
@@ -10,20 +12,22 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
-from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402, I001
-
-from .helpers import TUTORIAL, sine_waves, tiny  # noqa: E402
-
 
 @pytest.fixture
 def sines():
     """60 noisy sine waves of 12 steps, 2 features, shifted by a random phase."""
+    from .helpers import sine_waves
+
     return sine_waves(60)
 
 
 @pytest.fixture(scope="session")
 def fitted_sines():
     """A transformer trained well enough to reconstruct sine waves (shared, read-only)."""
+    from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+    from .helpers import TUTORIAL, sine_waves
+
     X = sine_waves(200, seed=1, noise=0)
     ae = LSTMAutoencoderTransformer(
         latent_dim=2, encoder_units=(16,), epochs=40, batch_size=16, random_state=0, **TUTORIAL
@@ -34,6 +38,8 @@ def fitted_sines():
 @pytest.fixture(scope="session")
 def fitted_tiny():
     """``tiny()`` fitted on the sine waves of ``sines`` (shared by the session, read-only)."""
+    from .helpers import sine_waves, tiny
+
     return tiny().fit(sine_waves(60))
 
 
