@@ -12,6 +12,10 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
 from .helpers import tiny
 
+#: Byte-level damage, in turn. Bytes appended after the archive always load as
+#: the original (a zip is read from its end record, which is found again), and
+#: each such case costs a whole load and encoding: one turn in eight.
+_BYTE_DAMAGE = ("flip", "truncate", "zero", "flip", "truncate", "zero", "flip", "append")
 #: Values that replace a JSON leaf: every other JSON type, and out-of-range numbers.
 _REPLACEMENTS = (None, True, False, "", "x", 0, -1, 2.5, 10**12, [], {}, [1], {"a": 1})
 
@@ -52,21 +56,21 @@ def _mutations(data, rng, n_bytes=160, n_json=100):
     """Seeded damaged copies of ``data``: byte-level damage, then JSON edits in a valid zip."""
     size = len(data)
     for i in range(n_bytes):
-        kind = i % 4
-        if kind == 0:  # one flipped byte
+        kind = _BYTE_DAMAGE[i % len(_BYTE_DAMAGE)]
+        if kind == "flip":  # one flipped byte
             pos = int(rng.integers(size))
             flipped = bytearray(data)
             flipped[pos] ^= int(rng.integers(1, 256))
             yield f"flip byte {pos}", bytes(flipped)
-        elif kind == 1:  # cut short
+        elif kind == "truncate":  # cut short
             cut = int(rng.integers(size))
             yield f"truncate to {cut}", data[:cut]
-        elif kind == 2:  # a zeroed range
+        elif kind == "zero":  # a zeroed range
             start, length = int(rng.integers(size)), int(rng.integers(1, 256))
             zeroed = bytearray(data)
             zeroed[start : start + length] = bytes(len(zeroed[start : start + length]))
             yield f"zero {length} bytes at {start}", bytes(zeroed)
-        else:  # bytes appended
+        else:  # bytes appended (kind "append")
             extra = rng.integers(0, 256, int(rng.integers(1, 512)), dtype=np.uint8).tobytes()
             yield f"append {len(extra)} bytes", data + extra
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
