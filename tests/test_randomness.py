@@ -87,11 +87,11 @@ def test_concurrent_fits_in_threads_give_what_sequential_fits_give(sines):
 
 
 def test_a_threaded_grid_search_reproduces_the_sequential_one(sines):
-    grid = {"dropout": [0.0, 0.2]}
-    search = GridSearchCV(tiny(epochs=2), grid, cv=2)
+    grid = {"dropout": [0.0, 0.2]}  # the scores are compared; neither search refits
+    search = GridSearchCV(tiny(epochs=2), grid, cv=2, refit=False)
     sequential = search.fit(sines).cv_results_["mean_test_score"]
     with parallel_backend("threading", n_jobs=2):
-        threaded = GridSearchCV(tiny(epochs=2), grid, cv=2, n_jobs=2).fit(sines)
+        threaded = GridSearchCV(tiny(epochs=2), grid, cv=2, n_jobs=2, refit=False).fit(sines)
     np.testing.assert_array_equal(threaded.cv_results_["mean_test_score"], sequential)
 
 
