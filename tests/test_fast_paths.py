@@ -53,8 +53,7 @@ def _forget_functions(ae):
     "params",
     [
         dict(mode="composite", n_future=2, reverse_target=True),  # lastmax pooling, LSTM
-        dict(pooling="last", cell="gru"),
-        dict(pooling="meanmax", bidirectional=True),
+        dict(pooling="last", cell="gru", bidirectional=True),  # the last states, both ways
     ],
 )
 def test_xla_inference_matches_the_traced_graph(sines, hot, monkeypatch, params):
