@@ -22,7 +22,7 @@ from sklearn_lstm_ae._objectives import (
     hierarchical_losses,
 )
 
-from .helpers import ragged, tiny
+from .helpers import tiny
 
 
 def _np(x):
@@ -274,16 +274,6 @@ def test_the_context_term_learns():
     learned = np.mean(trained.history_["context_loss"][-5:])
     idle = np.mean(untrained.history_["context_loss"][-5:])
     assert learned < 0.75 * idle, (learned, idle)
-
-
-def test_unequal_lengths_buckets_and_multivariate_input_train_with_the_context_term(sines):
-    lists = ragged(sines, 5, 8)  # 2 features, lengths 5 to 12
-    for bucketing in (True, False):
-        ae = tiny(context_weight=1.0, conv_filters=(4,), bucketing=bucketing).fit(lists)
-        assert np.isfinite(ae.history_["context_loss"]).all()
-        codes = ae.transform(lists)
-        for i in (0, 3, 7):
-            np.testing.assert_allclose(ae.transform([lists[i]])[0], codes[i], rtol=1e-5, atol=1e-6)
 
 
 def test_the_context_term_adds_no_weights_and_leaves_the_initial_ones():
