@@ -61,7 +61,24 @@ def at_step(sequences, steps, training=False):
     return tf.reduce_sum(sequences * pick[:, :, None], axis=1)
 
 
-def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None, training=False):
+def _valid_reversed(sequences, lengths):
+    """Each sequence's first ``lengths`` steps in reverse order, the steps after them in place."""
+    if lengths is None:
+        return tf.reverse(sequences, [1])
+    return tf.reverse_sequence(sequences, lengths, seq_axis=1, batch_axis=0)
+
+
+def fused_lstm(
+    sequences,
+    h0,
+    c0,
+    kernel,
+    recurrent_kernel,
+    bias,
+    mask=None,
+    training=False,
+    go_backwards=False,
+):
     """Keras's LSTM over ``sequences`` in one TensorFlow op: ``(last, outputs, [h, c])``.
 
     ``tf.raw_ops.BlockLSTM`` runs every step, forward and backward, inside
@@ -71,7 +88,16 @@ def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None, tra
     ``mask`` must be right-padded (the package's NaN padding is): the
     states at masked steps are those of the sequence's last valid step, as
     in Keras's masked loop (picked as :func:`at_step` does for ``training``).
+
+    ``go_backwards`` reads each sequence from its last valid step to its
+    first, and returns what Keras's loop returns then: the outputs in the
+    order they were computed along the whole reversed time axis, so the
+    padding, read first, gives zeros (Keras reverses the padded sequence;
+    ``Bidirectional`` flips the outputs back).
     """
+    lengths = None if mask is None else tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+    if go_backwards:
+        sequences = _valid_reversed(sequences, lengths)
     x = tf.transpose(sequences, [1, 0, 2])
     units = tf.shape(recurrent_kernel)[0]
     no_peephole = tf.zeros([units], x.dtype)
@@ -94,9 +120,15 @@ def fused_lstm(sequences, h0, c0, kernel, recurrent_kernel, bias, mask=None, tra
     if mask is None:
         return h[:, -1], h, [h[:, -1], c[:, -1]]
     mask = tf.cast(mask, tf.bool)
-    last = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1) - 1, 0)
+    last = tf.maximum(lengths - 1, 0)
     h_last, c_last = at_step(h, last, training), at_step(c, last, training)
-    return h_last, tf.where(mask[:, :, None], h, h_last[:, None]), [h_last, c_last]
+    if go_backwards:
+        # Keras's order: the padding's zeros first, then the valid steps as computed.
+        outputs = tf.where(mask[:, :, None], h, tf.zeros_like(h))
+        outputs = tf.reverse(_valid_reversed(outputs, lengths), [1])
+    else:
+        outputs = tf.where(mask[:, :, None], h, h_last[:, None])
+    return h_last, outputs, [h_last, c_last]
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -105,9 +137,10 @@ class FusedLSTM(keras.layers.LSTM):
 
     The same weights, configuration and function as ``keras.layers.LSTM``
     (to float32 round-off, forward and backward). On a CPU, outside XLA,
-    with tanh and sigmoid activations, a bias, no recurrent dropout and
-    time running forward, the whole sequence runs as one ``BlockLSTM``
-    operation (:func:`fused_lstm`) instead of a loop that dispatches several
+    with tanh and sigmoid activations, a bias, no recurrent dropout and no
+    unrolling, the whole sequence runs as one ``BlockLSTM`` operation
+    (:func:`fused_lstm`; either way in time, so the backward half of a
+    ``Bidirectional`` layer too) instead of a loop that dispatches several
     operations per step, in training and in inference: a traced graph of a
     few operations instead of a loop and its gradient. Everything else
     (XLA-compiled inference, GPUs with their cuDNN kernel, other settings)
@@ -117,7 +150,7 @@ class FusedLSTM(keras.layers.LSTM):
     def _fuses(self):
         cell = self.cell
         return (
-            not (self.go_backwards or self.unroll or cell.recurrent_dropout)
+            not (self.unroll or cell.recurrent_dropout)
             and cell.use_bias
             and cell.activation in _TANH
             and cell.recurrent_activation in _SIGMOID
@@ -136,7 +169,15 @@ class FusedLSTM(keras.layers.LSTM):
             sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
         h0, c0 = initial_state
         weights = (cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
-        return fused_lstm(sequences, h0, c0, *weights, mask=mask, training=bool(training))
+        return fused_lstm(
+            sequences,
+            h0,
+            c0,
+            *weights,
+            mask=mask,
+            training=bool(training),
+            go_backwards=self.go_backwards,
+        )
 
 
 #: Recurrent layers by cell name. On GPUs both run Keras's cuDNN kernels

@@ -207,12 +207,18 @@ def test_batches_loaded_ahead_give_the_same_results_and_errors_in_order(sines):
         ae.transform(X)
 
 
-def _lstm_pair(return_sequences, dropout=0.0):
+def _lstm_pair(return_sequences, dropout=0.0, go_backwards=False):
     """A Keras LSTM and a FusedLSTM behind a NaN-padding mask, with the same weights."""
     models = []
     for cls in (keras.layers.LSTM, FusedLSTM):
         inputs = keras.Input((None, 3))
-        lstm = cls(5, return_sequences=return_sequences, dropout=dropout, seed=7)
+        lstm = cls(
+            5,
+            return_sequences=return_sequences,
+            dropout=dropout,
+            seed=7,
+            go_backwards=go_backwards,
+        )
         models.append(keras.Model(inputs, lstm(NaNPaddingMask()(inputs))))
     rng = np.random.default_rng(0)
     # Large weights drive the cell state far past BlockLSTM's default clip of 3.
@@ -234,15 +240,31 @@ def _runs_block_lstm(model, x, training):
     return any(op.type == "BlockLSTM" for op in graph.get_operations())
 
 
-@pytest.mark.parametrize("return_sequences", [True, False])
-@pytest.mark.parametrize("dropout", [0.0, 0.4])
-def test_the_fused_lstm_trains_as_keras_lstm_does(return_sequences, dropout):
+@pytest.mark.parametrize(
+    "return_sequences, dropout, go_backwards, padded",
+    [
+        (True, 0.0, False, True),
+        (False, 0.0, False, True),
+        (True, 0.4, False, True),
+        (False, 0.4, False, True),
+        # The backward half of a Bidirectional layer: Keras reverses the padded sequence.
+        (True, 0.4, True, True),
+        (False, 0.0, True, True),
+        (True, 0.0, True, False),
+    ],
+)
+def test_the_fused_lstm_trains_as_keras_lstm_does(return_sequences, dropout, go_backwards, padded):
     x = np.random.default_rng(1).normal(size=(6, 9, 3)).astype("float32")
-    x[:2, 5:] = np.nan  # two sequences of 5 steps, right-padded
-    keras_lstm, fused = _lstm_pair(return_sequences, dropout)
+    if padded:
+        x[:2, 5:] = np.nan  # two sequences of 5 steps, right-padded
+        x[2, 8:] = np.nan  # and one of 8
+    keras_lstm, fused = _lstm_pair(return_sequences, dropout, go_backwards)
     out, grads = _output_and_gradients(keras_lstm, x, training=True)
     fused_out, fused_grads = _output_and_gradients(fused, x, training=True)
     assert np.abs(out).max() > 0.5 and min(np.abs(g).max() for g in grads) > 0.05
+    if padded and return_sequences and go_backwards:
+        # Keras reads the padding first: its outputs there are zeros.
+        assert (out[:2, :4] == 0).all() and (np.abs(out[:2, 4:]) > 0).any(axis=-1).all()
     np.testing.assert_allclose(fused_out, out, atol=1e-5)
     for g, fused_g in zip(grads, fused_grads, strict=True):
         np.testing.assert_allclose(fused_g, g, rtol=1e-4, atol=1e-4)
@@ -281,8 +303,10 @@ def test_the_fused_lstm_falls_back_to_keras_under_xla():
 
 
 def test_the_network_trains_its_lstms_through_the_fused_kernel(sines):
-    ae = tiny(epochs=1, mode="composite", n_future=2).fit(sines)
+    ae = tiny(epochs=1, mode="composite", n_future=2, bidirectional=True).fit(sines)
     layers = ae.model_._flatten_layers(include_self=False, recursive=True)
     lstms = [layer for layer in layers if isinstance(layer, keras.layers.LSTM)]
-    # The encoder's and the two decoders' (reconstruction and future).
-    assert len(lstms) == 3 and all(isinstance(layer, FusedLSTM) for layer in lstms)
+    # The encoder's two directions and the two decoders' (reconstruction and future).
+    assert len(lstms) == 4 and all(isinstance(layer, FusedLSTM) for layer in lstms)
+    assert sorted(layer.go_backwards for layer in lstms) == [False, False, False, True]
+    assert all(layer._fuses() for layer in lstms)
