@@ -69,8 +69,9 @@ from roofline import (  # noqa: E402
 from select_defaults import heads  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
-from sklearn_lstm_ae._layers import FusedLSTM, MaskedConv1D  # noqa: E402
+from sklearn_lstm_ae._layers import MaskedConv1D  # noqa: E402
 from sklearn_lstm_ae._network import RECONSTRUCTION  # noqa: E402
+from sklearn_lstm_ae._recurrent import FusedLSTM  # noqa: E402
 
 UPDATES = 500
 BATCH = 32

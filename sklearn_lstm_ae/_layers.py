@@ -4,185 +4,25 @@ import hashlib
 
 import keras
 import numpy as np
-import tensorflow as tf
-from keras import activations, ops, tree
+from keras import ops
+
+from ._recurrent import _PACKAGE, RECURRENT, at_step
 
 __all__ = [
-    "FusedLSTM",
-    "fused_lstm",
     "NaNPaddingMask",
     "RestoreMask",
     "SequenceDecoder",
     "MaskedPooling",
     "MaskedConv1D",
-    "RECURRENT",
     "recurrent_layer",
     "dense_layer",
     "sub_seeds",
     "named_seed",
     "valid_steps",
-    "at_step",
 ]
-
-_PACKAGE = "sklearn_lstm_ae"
 
 #: Pooling modes of :class:`MaskedPooling`.
 POOLING = ("mean", "max", "meanmax", "lastmax")
-#: LSTM activations that TensorFlow's fused kernels compute (tanh and sigmoid).
-_TANH = (activations.tanh, tf.tanh, ops.tanh)
-_SIGMOID = (activations.sigmoid, tf.sigmoid, ops.sigmoid)
-
-
-def _xla_context():
-    """True while a function compiled with XLA is being traced (no fused kernel there)."""
-    from tensorflow.python.framework import ops as graphs
-    from tensorflow.python.ops import control_flow_util
-
-    return control_flow_util.GraphOrParentsInXlaContext(graphs.get_default_graph())
-
-
-def _gates_icfo(matrix):
-    """Keras's gate blocks (input, forget, cell, output) in ``BlockLSTM``'s order (i, c, f, o)."""
-    i, f, c, o = tf.split(matrix, 4, axis=-1)
-    return tf.concat([i, c, f, o], axis=-1)
-
-
-def at_step(sequences, steps, training=False):
-    """``sequences[i, steps[i]]`` for every ``i``: one step of each sequence.
-
-    In inference a batched ``gather``. In training a product with the
-    one-hot steps summed over time: the same values (the other terms are
-    exact zeros), and a gradient of a few operations where a gather's
-    traces dozens (tracing time in every fit).
-    """
-    if not training:
-        return tf.gather(sequences, steps, batch_dims=1)
-    pick = tf.one_hot(steps, tf.shape(sequences)[1], dtype=sequences.dtype)
-    return tf.reduce_sum(sequences * pick[:, :, None], axis=1)
-
-
-def _valid_reversed(sequences, lengths):
-    """Each sequence's first ``lengths`` steps in reverse order, the steps after them in place."""
-    if lengths is None:
-        return tf.reverse(sequences, [1])
-    return tf.reverse_sequence(sequences, lengths, seq_axis=1, batch_axis=0)
-
-
-def fused_lstm(
-    sequences,
-    h0,
-    c0,
-    kernel,
-    recurrent_kernel,
-    bias,
-    mask=None,
-    training=False,
-    go_backwards=False,
-):
-    """Keras's LSTM over ``sequences`` in one TensorFlow op: ``(last, outputs, [h, c])``.
-
-    ``tf.raw_ops.BlockLSTM`` runs every step, forward and backward, inside
-    one CPU kernel, where Keras's loop dispatches a few operations per step.
-    The gradient registered for ``BlockLSTMV2`` assumes the other op's gate
-    order, so the weights are reordered for ``BlockLSTM`` instead. A
-    ``mask`` must be right-padded (the package's NaN padding is): the
-    states at masked steps are those of the sequence's last valid step, as
-    in Keras's masked loop (picked as :func:`at_step` does for ``training``).
-
-    ``go_backwards`` reads each sequence from its last valid step to its
-    first, and returns what Keras's loop returns then: the outputs in the
-    order they were computed along the whole reversed time axis, so the
-    padding, read first, gives zeros (Keras reverses the padded sequence;
-    ``Bidirectional`` flips the outputs back).
-    """
-    lengths = None if mask is None else tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
-    if go_backwards:
-        sequences = _valid_reversed(sequences, lengths)
-    x = tf.transpose(sequences, [1, 0, 2])
-    units = tf.shape(recurrent_kernel)[0]
-    no_peephole = tf.zeros([units], x.dtype)
-    run = tf.raw_ops.BlockLSTM(
-        seq_len_max=tf.shape(x, out_type=tf.int64)[0],
-        x=x,
-        cs_prev=c0,
-        h_prev=h0,
-        w=_gates_icfo(tf.concat([kernel, recurrent_kernel], axis=0)),
-        wci=no_peephole,
-        wcf=no_peephole,
-        wco=no_peephole,
-        b=_gates_icfo(bias),
-        forget_bias=0.0,
-        cell_clip=-1.0,
-        use_peephole=False,
-    )
-    h = tf.transpose(run.h, [1, 0, 2])
-    c = tf.transpose(run.cs, [1, 0, 2])
-    if mask is None:
-        return h[:, -1], h, [h[:, -1], c[:, -1]]
-    mask = tf.cast(mask, tf.bool)
-    last = tf.maximum(lengths - 1, 0)
-    h_last, c_last = at_step(h, last, training), at_step(c, last, training)
-    if go_backwards:
-        # Keras's order: the padding's zeros first, then the valid steps as computed.
-        outputs = tf.where(mask[:, :, None], h, tf.zeros_like(h))
-        outputs = tf.reverse(_valid_reversed(outputs, lengths), [1])
-    else:
-        outputs = tf.where(mask[:, :, None], h, h_last[:, None])
-    return h_last, outputs, [h_last, c_last]
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class FusedLSTM(keras.layers.LSTM):
-    """Keras's ``LSTM`` layer, run on CPUs through TensorFlow's fused sequence kernel.
-
-    The same weights, configuration and function as ``keras.layers.LSTM``
-    (to float32 round-off, forward and backward). On a CPU, outside XLA,
-    with tanh and sigmoid activations, a bias, no recurrent dropout and no
-    unrolling, the whole sequence runs as one ``BlockLSTM`` operation
-    (:func:`fused_lstm`; either way in time, so the backward half of a
-    ``Bidirectional`` layer too) instead of a loop that dispatches several
-    operations per step, in training and in inference: a traced graph of a
-    few operations instead of a loop and its gradient. Everything else
-    (XLA-compiled inference, GPUs with their cuDNN kernel, other settings)
-    is Keras's own path.
-    """
-
-    def _fuses(self):
-        cell = self.cell
-        return (
-            not (self.unroll or cell.recurrent_dropout)
-            and cell.use_bias
-            and cell.activation in _TANH
-            and cell.recurrent_activation in _SIGMOID
-            and not tf.config.list_logical_devices("GPU")
-            and not _xla_context()
-        )
-
-    def inner_loop(self, sequences, initial_state, mask, training=False):
-        if not self._fuses():
-            return super().inner_loop(sequences, initial_state, mask, training=training)
-        if tree.is_nested(mask):
-            mask = mask[0]
-        cell = self.cell
-        if cell.dropout and training:
-            # One input mask for every step, as in Keras's loop and its cuDNN path.
-            sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
-        h0, c0 = initial_state
-        weights = (cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
-        return fused_lstm(
-            sequences,
-            h0,
-            c0,
-            *weights,
-            mask=mask,
-            training=bool(training),
-            go_backwards=self.go_backwards,
-        )
-
-
-#: Recurrent layers by cell name. On GPUs both run Keras's cuDNN kernels
-#: (with tanh); on CPUs the LSTM runs through TensorFlow's fused kernel.
-RECURRENT = {"lstm": FusedLSTM, "gru": keras.layers.GRU}
 
 
 def sub_seeds(seed, n):

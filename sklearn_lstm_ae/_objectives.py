@@ -33,7 +33,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from ._layers import _PACKAGE, valid_steps
+from ._layers import valid_steps
+from ._recurrent import _PACKAGE
 
 __all__ = [
     "SpanMasking",

@@ -16,7 +16,7 @@ instance) trains with it.
 import keras
 import tensorflow as tf
 
-from ._layers import _PACKAGE
+from ._recurrent import _PACKAGE
 
 __all__ = ["FusedAdam", "fused"]
 

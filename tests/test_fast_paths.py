@@ -12,7 +12,8 @@ import tensorflow as tf
 from sklearn_lstm_ae import _inference, _training
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
-from sklearn_lstm_ae._layers import FusedLSTM, NaNPaddingMask, at_step
+from sklearn_lstm_ae._layers import NaNPaddingMask
+from sklearn_lstm_ae._recurrent import FusedLSTM, ScanGRU, at_step
 
 from .helpers import ragged, tiny
 
@@ -207,10 +208,13 @@ def test_batches_loaded_ahead_give_the_same_results_and_errors_in_order(sines):
         ae.transform(X)
 
 
-def _lstm_pair(return_sequences, dropout=0.0, go_backwards=False):
-    """A Keras LSTM and a FusedLSTM behind a NaN-padding mask, with the same weights."""
+def _lstm_pair(return_sequences, dropout=0.0, go_backwards=False, classes=None):
+    """A Keras LSTM and a FusedLSTM behind a NaN-padding mask, with the same weights.
+
+    ``classes`` gives another pair, Keras's layer first (a GRU and a ScanGRU).
+    """
     models = []
-    for cls in (keras.layers.LSTM, FusedLSTM):
+    for cls in classes or (keras.layers.LSTM, FusedLSTM):
         inputs = keras.Input((None, 3))
         lstm = cls(
             5,
@@ -241,37 +245,62 @@ def _runs_block_lstm(model, x, training):
 
 
 @pytest.mark.parametrize(
-    "return_sequences, dropout, go_backwards, padded",
+    "cell, return_sequences, dropout, go_backwards, padded",
     [
-        (True, 0.0, False, True),
-        (False, 0.0, False, True),
-        (True, 0.4, False, True),
-        (False, 0.4, False, True),
+        ("lstm", True, 0.0, False, True),
+        ("lstm", False, 0.0, False, True),
+        ("lstm", True, 0.4, False, True),
+        ("lstm", False, 0.4, False, True),
         # The backward half of a Bidirectional layer: Keras reverses the padded sequence.
-        (True, 0.4, True, True),
-        (False, 0.0, True, True),
-        (True, 0.0, True, False),
+        ("lstm", True, 0.4, True, True),
+        ("lstm", False, 0.0, True, True),
+        ("lstm", True, 0.0, True, False),
+        ("gru", True, 0.0, False, True),
+        ("gru", False, 0.4, False, True),
+        ("gru", True, 0.4, True, True),
+        ("gru", False, 0.0, True, True),
+        ("gru", True, 0.0, False, False),
     ],
 )
-def test_the_fused_lstm_trains_as_keras_lstm_does(return_sequences, dropout, go_backwards, padded):
+def test_the_fast_recurrent_layers_train_as_keras_layers_do(
+    cell, return_sequences, dropout, go_backwards, padded
+):
+    # The fused LSTM kernel, and the GRU's scan with its written-out gradient
+    # (kernel, recurrent kernel and both biases of reset_after=True).
     x = np.random.default_rng(1).normal(size=(6, 9, 3)).astype("float32")
     if padded:
         x[:2, 5:] = np.nan  # two sequences of 5 steps, right-padded
         x[2, 8:] = np.nan  # and one of 8
-    keras_lstm, fused = _lstm_pair(return_sequences, dropout, go_backwards)
-    out, grads = _output_and_gradients(keras_lstm, x, training=True)
-    fused_out, fused_grads = _output_and_gradients(fused, x, training=True)
+    pair = {"lstm": (keras.layers.LSTM, FusedLSTM), "gru": (keras.layers.GRU, ScanGRU)}[cell]
+    keras_layer, fast = _lstm_pair(return_sequences, dropout, go_backwards, classes=pair)
+    out, grads = _output_and_gradients(keras_layer, x, training=True)
+    fast_out, fast_grads = _output_and_gradients(fast, x, training=True)
     assert np.abs(out).max() > 0.5 and min(np.abs(g).max() for g in grads) > 0.05
     if padded and return_sequences and go_backwards:
         # Keras reads the padding first: its outputs there are zeros.
         assert (out[:2, :4] == 0).all() and (np.abs(out[:2, 4:]) > 0).any(axis=-1).all()
-    np.testing.assert_allclose(fused_out, out, atol=1e-5)
-    for g, fused_g in zip(grads, fused_grads, strict=True):
-        np.testing.assert_allclose(fused_g, g, rtol=1e-4, atol=1e-4)
-    # Inference too runs the fused kernel, without dropout.
-    assert _runs_block_lstm(fused, x, training=True) and _runs_block_lstm(fused, x, training=False)
-    np.testing.assert_allclose(fused(x, training=False), keras_lstm(x, training=False), atol=1e-5)
-    np.testing.assert_array_equal(fused(x, training=False), fused(x, training=False))
+    np.testing.assert_allclose(fast_out, out, atol=1e-5)
+    for g, fast_g in zip(grads, fast_grads, strict=True):
+        np.testing.assert_allclose(fast_g, g, rtol=1e-4, atol=1e-4)
+    # Inference too runs the fast path, without dropout.
+    if cell == "lstm":
+        assert _runs_block_lstm(fast, x, training=True)
+        assert _runs_block_lstm(fast, x, training=False)
+    else:
+        assert fast.layers[-1]._scans()
+    np.testing.assert_allclose(fast(x, training=False), keras_layer(x, training=False), atol=1e-5)
+    np.testing.assert_array_equal(fast(x, training=False), fast(x, training=False))
+
+
+def test_the_scan_gru_falls_back_to_keras_where_it_cannot_scan():
+    x = np.random.default_rng(1).normal(size=(4, 6, 3)).astype("float32")
+    pair = (keras.layers.GRU, ScanGRU)
+    keras_gru, scan = _lstm_pair(return_sequences=True, classes=pair)
+    compiled = tf.function(lambda x: scan(x, training=True), jit_compile=True)
+    np.testing.assert_allclose(compiled(x), keras_gru(x, training=True), atol=1e-5)
+    assert not ScanGRU(4, reset_after=False)._scans()
+    assert not ScanGRU(4, recurrent_dropout=0.1)._scans()
+    assert ScanGRU(4)._scans()
 
 
 def test_the_step_picked_in_training_is_the_gathered_one_with_its_gradient():
@@ -302,7 +331,7 @@ def test_the_fused_lstm_falls_back_to_keras_under_xla():
     assert not any(op.type == "BlockLSTM" for op in graph.get_operations())
 
 
-def test_the_network_trains_its_lstms_through_the_fused_kernel(sines):
+def test_the_network_trains_its_lstms_through_the_fused_kernel_and_its_grus_as_scans(sines):
     ae = tiny(epochs=1, mode="composite", n_future=2, bidirectional=True).fit(sines)
     layers = ae.model_._flatten_layers(include_self=False, recursive=True)
     lstms = [layer for layer in layers if isinstance(layer, keras.layers.LSTM)]
@@ -310,3 +339,7 @@ def test_the_network_trains_its_lstms_through_the_fused_kernel(sines):
     assert len(lstms) == 4 and all(isinstance(layer, FusedLSTM) for layer in lstms)
     assert sorted(layer.go_backwards for layer in lstms) == [False, False, False, True]
     assert all(layer._fuses() for layer in lstms)
+    gru = tiny(epochs=1, cell="gru", bidirectional=True).fit(sines)
+    layers = gru.model_._flatten_layers(include_self=False, recursive=True)
+    grus = [layer for layer in layers if isinstance(layer, keras.layers.GRU)]
+    assert len(grus) == 3 and all(isinstance(layer, ScanGRU) and layer._scans() for layer in grus)
