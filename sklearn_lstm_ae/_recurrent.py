@@ -9,7 +9,7 @@ __all__ = ["FusedLSTM", "ScanGRU", "fused_lstm", "scan_gru", "at_step", "RECURRE
 #: The one package name the package's Keras objects are registered under.
 _PACKAGE = "sklearn_lstm_ae"
 
-#: LSTM activations that TensorFlow's fused kernels compute (tanh and sigmoid).
+#: The activations the fast paths compute (tanh and sigmoid), as Keras names them.
 _TANH = (activations.tanh, tf.tanh, ops.tanh)
 _SIGMOID = (activations.sigmoid, tf.sigmoid, ops.sigmoid)
 
