@@ -47,11 +47,26 @@ def at_step(sequences, steps, training=False):
     return tf.reduce_sum(sequences * pick[:, :, None], axis=1)
 
 
+def _valid_lengths(mask):
+    """Valid steps per sequence of a right-padded ``mask`` (None without one)."""
+    return None if mask is None else tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+
+
 def _valid_reversed(sequences, lengths):
     """Each sequence's first ``lengths`` steps in reverse order, the steps after them in place."""
     if lengths is None:
         return tf.reverse(sequences, [1])
     return tf.reverse_sequence(sequences, lengths, seq_axis=1, batch_axis=0)
+
+
+def _in_keras_backward_order(outputs, mask, lengths):
+    """Outputs of valid steps read backward, laid out as Keras's ``go_backwards`` loop lays them.
+
+    Keras reverses the whole padded sequence: it reads the padding first
+    (zeros out), then the valid steps from the last to the first.
+    """
+    outputs = tf.where(tf.cast(mask, tf.bool)[:, :, None], outputs, tf.zeros_like(outputs))
+    return tf.reverse(_valid_reversed(outputs, lengths), [1])
 
 
 def fused_lstm(
@@ -81,7 +96,7 @@ def fused_lstm(
     padding, read first, gives zeros (Keras reverses the padded sequence;
     ``Bidirectional`` flips the outputs back).
     """
-    lengths = None if mask is None else tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+    lengths = _valid_lengths(mask)
     if go_backwards:
         sequences = _valid_reversed(sequences, lengths)
     x = tf.transpose(sequences, [1, 0, 2])
@@ -109,9 +124,7 @@ def fused_lstm(
     last = tf.maximum(lengths - 1, 0)
     h_last, c_last = at_step(h, last, training), at_step(c, last, training)
     if go_backwards:
-        # Keras's order: the padding's zeros first, then the valid steps as computed.
-        outputs = tf.where(mask[:, :, None], h, tf.zeros_like(h))
-        outputs = tf.reverse(_valid_reversed(outputs, lengths), [1])
+        outputs = _in_keras_backward_order(h, mask, lengths)
     else:
         outputs = tf.where(mask[:, :, None], h, h_last[:, None])
     return h_last, outputs, [h_last, c_last]
@@ -255,7 +268,7 @@ def scan_gru(sequences, h0, kernel, recurrent_kernel, bias, mask=None, go_backwa
     Masks and ``go_backwards`` follow Keras's loop as :func:`fused_lstm`
     does (right-padded masks).
     """
-    lengths = None if mask is None else tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+    lengths = _valid_lengths(mask)
     if go_backwards:
         sequences = _valid_reversed(sequences, lengths)
     shape = tf.shape(sequences)
@@ -269,8 +282,7 @@ def scan_gru(sequences, h0, kernel, recurrent_kernel, bias, mask=None, go_backwa
     h = tf.transpose(_gru_steps(xp, valid, h0, recurrent_kernel, bias[1]), [1, 0, 2])
     last = h[:, -1]  # a masked step keeps the state of the last valid one
     if mask is not None and go_backwards:
-        h = tf.where(tf.cast(mask, tf.bool)[:, :, None], h, tf.zeros_like(h))
-        h = tf.reverse(_valid_reversed(h, lengths), [1])
+        h = _in_keras_backward_order(h, mask, lengths)
     return last, h, [last]
 
 
