@@ -2,6 +2,7 @@
 
 from ._dask import dask_apply
 from ._outliers import LSTMAutoencoderOutlierDetector
+from ._panels import from_long_format
 from ._plotting import plot_history, plot_latent_space, plot_reconstruction
 from ._sequences import PaddedSequences, check_sequences, unpad_sequences
 from ._series_detector import LSTMAutoencoderSeriesDetector
@@ -23,6 +24,7 @@ __all__ = [
     "plot_latent_space",
     "PaddedSequences",
     "check_sequences",
+    "from_long_format",
     "unpad_sequences",
     "dask_apply",
 ]

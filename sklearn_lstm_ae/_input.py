@@ -7,16 +7,25 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
 from ._inference import LazySequences
+from ._panels import is_panel, warn_if_long_format
 from ._scaling import scale_inplace
 from ._sequences import PaddedSequences, _is_sequence_list, check_sequences, pad_sequences
 
-__all__ = ["is_table", "read_training", "check_input", "scaled", "inference_input", "to_layout"]
+__all__ = [
+    "is_table",
+    "read_training",
+    "check_targets",
+    "check_input",
+    "scaled",
+    "inference_input",
+    "to_layout",
+]
 
 
 def is_table(X):
     """True for 2D array-likes: univariate sequences, one per row."""
     if hasattr(X, "iloc"):
-        return getattr(X, "ndim", 2) == 2
+        return getattr(X, "ndim", 2) == 2 and not is_panel(X)
     if isinstance(X, np.ndarray):
         return X.ndim == 2
     if isinstance(X, (list, tuple)) and X and not _is_sequence_list(X):
@@ -31,18 +40,21 @@ class _Seen(BaseEstimator):
     """What ``validate_data`` records in fit, kept off the estimator until the fit succeeds."""
 
 
-def read_training(X, data_format):
+def read_training(X, data_format, y=None):
     """Validate training sequences; return ``(NaN-padded float32 copy, what fit saw)``.
 
     What fit saw is a dict of ``table`` (a 2D table, one univariate sequence
     a row), ``n_features_in`` and ``feature_names_in`` (a DataFrame's
-    columns, else None), as the fitted autoencoder keeps them.
+    columns, else None), as the fitted autoencoder keeps them. A ``y`` that
+    is not None must hold one value per sequence.
     """
     table = is_table(X)
     seen = _Seen()
     if table:
+        warn_if_long_format(X)
         validate_data(seen, X, reset=True, skip_check_array=True)
     seqs = check_sequences(X, data_format=data_format)
+    check_targets(y, len(seqs.lengths))
     if not table and data_format == "channels_last":
         _warn_if_transposed(seqs)
     return seqs, {
@@ -50,6 +62,26 @@ def read_training(X, data_format):
         "n_features_in": seen.n_features_in_ if table else seqs.values.shape[2],
         "feature_names_in": getattr(seen, "feature_names_in_", None),
     }
+
+
+def check_targets(y, n_sequences):
+    """Refuse a ``y`` (ignored by the autoencoder) whose length is not one per sequence.
+
+    A Pipeline passes its ``y`` on; one of another length means the
+    sequences were read other than the user meant (a long-format table read
+    as rows, say), which should not pass in silence.
+    """
+    if y is None:
+        return
+    targets = np.asarray(y)
+    n_targets = targets.shape[0] if targets.ndim else 1
+    if n_targets != n_sequences:
+        raise ValueError(
+            f"y has {n_targets} values but X holds {n_sequences} sequences. The "
+            "autoencoder ignores y, but it must match X sample for sample: check how "
+            "X is read (one sequence per row of a 2D table, per item of a list, per "
+            "instance of an (instance, time) panel)."
+        )
 
 
 def check_input(X, fitted, first_index=0):

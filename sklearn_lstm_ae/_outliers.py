@@ -114,7 +114,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
         )
         require_reconstruction(ae, "outlier detector")
-        ae.fit(X)
+        ae.fit(X, y)
         scores = self._scores(ae, X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
         self.autoencoder_ = ae

@@ -1,5 +1,6 @@
 """Parameters: constraints, the checks they cannot express, and routed ``prefix__name`` ones."""
 
+import difflib
 from numbers import Integral, Real
 
 import keras
@@ -15,6 +16,7 @@ __all__ = [
     "ROUTING_PREFIXES",
     "check_params",
     "check_keywords",
+    "closest_name",
     "is_routed",
 ]
 
@@ -103,14 +105,20 @@ def _check_routed_inference(params):
         )
 
 
+def closest_name(name, valid):
+    """`` Did you mean 'x'?`` for the valid name closest to a misspelt one, else ``""``."""
+    match = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
 def check_keywords(names, allowed, class_name):
     """Refuse constructor keywords that are neither parameters nor routed ones."""
     for key in names:
         if not (key in allowed or is_routed(key) or key.startswith("_") or key.endswith("_")):
             raise TypeError(
                 f"{class_name} got an unexpected keyword argument "
-                f"{key!r}. Extra arguments must be routed parameters such as "
-                "'optimizer__beta_1' or 'fit__validation_batch_size'."
+                f"{key!r}.{closest_name(key, allowed)} Extra arguments must be routed "
+                "parameters such as 'optimizer__beta_1' or 'fit__validation_batch_size'."
             )
 
 

@@ -77,7 +77,8 @@ def plot_reconstruction(estimator, X, *, n_sequences=3, feature=0, ax=None):
     estimator : LSTMAutoencoderTransformer
         A fitted transformer with a reconstruction decoder.
     X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
-        Sequences; the first ``n_sequences`` are drawn.
+        Sequences, in the estimator's ``data_format``; the first
+        ``n_sequences`` are drawn.
     n_sequences : int, default=3
         Number of sequences to draw.
     feature : int, default=0
@@ -109,13 +110,16 @@ def plot_reconstruction(estimator, X, *, n_sequences=3, feature=0, ax=None):
     """
     check_is_fitted(estimator)
     ae = estimator
+    from ._input import to_layout
     from ._sequences import check_sequences
 
-    seqs = check_sequences(X, n_features=ae.n_features_)
+    layout = ae.data_format
+    seqs = check_sequences(X, n_features=ae.n_features_, data_format=layout)
     if not 0 <= feature < ae.n_features_:
         raise ValueError(f"feature must lie in [0, {ae.n_features_}), got {feature}.")
-    original = seqs.values[:n_sequences]
-    rebuilt = ae.reconstruct(original)
+    original = seqs.values[:n_sequences]  # channels last, whatever the layout
+    # to_layout swaps the last two axes of channels-first data, both ways.
+    rebuilt = to_layout(layout, ae.reconstruct(to_layout(layout, original)))
     ax = _axes(ax)
     for i in range(len(original)):
         (line,) = ax.plot(original[i, :, feature], label=f"sequence {i}")

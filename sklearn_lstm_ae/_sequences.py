@@ -5,6 +5,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ._panels import is_panel, panel_sequences
+
 __all__ = ["PaddedSequences", "check_sequences", "unpad_sequences", "pad_sequences"]
 
 
@@ -72,6 +74,11 @@ def _is_sequence_list(X):
     return len(shapes) > 1
 
 
+def _holds_sequences(arr):
+    """True for a 1D object array whose items are all 1D or 2D arrays (one per sequence)."""
+    return len(arr) > 0 and all(np.ndim(item) in (1, 2) for item in arr)
+
+
 def _check_dtype(arr, what):
     """Return ``arr`` as a real-valued array, or raise a clear error."""
     if arr.dtype.kind == "c":
@@ -136,6 +143,8 @@ def _to_array(X, name, channels_first=False):
         )
     if _is_sequence_list(X):
         return _from_list(X, name, channels_first)
+    if is_panel(X):  # (instance, time) rows, columns as features, whatever data_format
+        return _from_list(panel_sequences(X, name), name)
     if hasattr(X, "iloc") and hasattr(X, "to_numpy"):  # pandas DataFrame or Series
         X = X.to_numpy()
     try:
@@ -146,7 +155,8 @@ def _to_array(X, name, channels_first=False):
             "(n_samples, n_timesteps), a 3D array (n_samples, n_timesteps, n_features) "
             "or a list of 2D arrays (length_i, n_features)."
         ) from None
-    if arr.dtype == object and arr.ndim == 1 and _is_sequence_list(list(arr)):
+    if arr.dtype == object and arr.ndim == 1 and _holds_sequences(arr):
+        # A pandas Series (or object array) of per-sequence arrays, equal or not.
         return _from_list(list(arr), name, channels_first)
     arr = _check_dtype(arr, name)
     if arr.ndim not in (2, 3):
@@ -177,11 +187,14 @@ def check_sequences(
 
     Parameters
     ----------
-    X : array-like or list of array-like
+    X : array-like, list of array-like or pandas object
         One of: a 2D array ``(n_samples, n_timesteps)`` of univariate sequences;
         a 3D array ``(n_samples, n_timesteps, n_features)``, where trailing
-        all-NaN time steps mark padding; or a list of arrays ``(length_i,
-        n_features)`` (or ``(length_i,)``) of different lengths.
+        all-NaN time steps mark padding; a list (or pandas Series) of arrays
+        ``(length_i, n_features)`` (or ``(length_i,)``), of different lengths
+        or not; or a pandas DataFrame indexed by ``(instance, time)``
+        (sktime's ``pd-multiindex`` panel; see :func:`from_long_format`), one
+        sequence per instance with the columns as features.
     n_features : int, default=None
         Number of features (channels) per time step that X must have.
     max_timesteps : int, default=None

@@ -20,7 +20,7 @@ from ._buckets import BucketedTraining
 from ._callbacks import StopOnNaN, budget, quiet_retracing, steps_per_epoch, training_callbacks
 from ._config import is_bce
 from ._fitted import FittedAutoencoder
-from ._input import read_training, scaled
+from ._input import check_targets, read_training, scaled
 from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
 from ._objectives import TermLoss
 from ._random import Seeds, order_seed, ordered_training
@@ -283,14 +283,15 @@ def _array_batches(config, seqs, spec, seed, span=None, *, short=None):
     return Batches(x, targets, steps), padded
 
 
-def fit_sequences(config, X, *, epochs=None, masked=False):
+def fit_sequences(config, X, y=None, *, epochs=None, masked=False):
     """Fit on in-memory sequences; return ``(FittedAutoencoder, X's scaled sequences)``.
 
-    ``masked=True`` builds the masked graph even without padding (later
-    ``partial_fit`` batches may be shorter).
+    ``y`` is only checked to hold one value per sequence. ``masked=True``
+    builds the masked graph even without padding (later ``partial_fit``
+    batches may be shorter).
     """
     runner = runner_for(config)
-    seqs, seen = read_training(X, config.data_format)
+    seqs, seen = read_training(X, config.data_format, y)
     _check_bce_range(config, seqs.values)
     scaler = fit_scaler(make_scaler(config.scaler), seqs.values)
     scale_inplace(scaler, seqs.values)
@@ -378,7 +379,7 @@ def fit_stream(config, dataset):
     return fitted
 
 
-def train_more(config, fitted, X):
+def train_more(config, fitted, X, y=None):
     """Train ``fitted``'s model one more epoch on X; return the extended history.
 
     It trains for what the model was trained for (``fitted.spec``), whatever
@@ -386,6 +387,7 @@ def train_more(config, fitted, X):
     a failed call changes nothing.
     """
     seqs = scaled(X, fitted)
+    check_targets(y, len(seqs.lengths))
     seeds = Seeds(config.random_state)
     seeds()  # the build seed, unused by a warm start
     initial_epoch = len(fitted.history.get("loss", []))

@@ -14,12 +14,21 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._config import FitConfig
 from ._fitted import InferenceOptions
 from ._input import inference_input, is_table, to_layout
-from ._params import PARAMETER_CONSTRAINTS, check_keywords, check_params, is_routed
+from ._params import (
+    PARAMETER_CONSTRAINTS,
+    check_keywords,
+    check_params,
+    closest_name,
+    is_routed,
+)
 from ._persistence import load_transformer, save_transformer
 from ._streaming import is_batch_source
 from ._training import fit_sequences, fit_stream, train_more
 
 __all__ = ["LSTMAutoencoderTransformer"]
+
+#: The constructor's named parameters; other keywords must be routed ones.
+_PARAM_NAMES = frozenset(PARAMETER_CONSTRAINTS)
 
 
 class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
@@ -392,6 +401,11 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         self.random_state = random_state
         self.verbose = verbose
         self.distribution_strategy = distribution_strategy
+        # Only routed names pass, as a misspelt keyword fails any other
+        # constructor: the closest parameter is named in the error. The
+        # signature's own name "kwargs" passes here (scikit-learn's checks set
+        # every name of the signature) and fails in fit, as in set_params.
+        check_keywords(set(kwargs) - {"kwargs"}, _PARAM_NAMES, type(self).__name__)
         vars(self).update(kwargs)
 
     # ------------------------------------------------------------- training
@@ -408,8 +422,9 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
             of sequences: the scaler is fitted in a first pass, then each
             epoch trains on one batch at a time (``batch_size``, ``shuffle``
             and ``validation_split`` do not apply).
-        y : None
-            Ignored; accepted so the transformer fits inside a Pipeline.
+        y : array-like of shape (n_samples,), default=None
+            Ignored, accepted so the transformer fits inside a Pipeline; when
+            given it must hold one value per sequence.
 
         Returns
         -------
@@ -420,7 +435,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         if is_batch_source(X):
             self._fitted_ = fit_stream(config, X)
         else:
-            self._fitted_, _ = fit_sequences(config, X)
+            self._fitted_, _ = fit_sequences(config, X, y)
         return self
 
     def fit_transform(self, X, y=None):
@@ -430,8 +445,8 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
             Training sequences, as for ``fit``.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Ignored; when given it must hold one value per sequence.
 
         Returns
         -------
@@ -442,7 +457,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         if is_batch_source(X):  # encode the PyDataset batch by batch
             self._fitted_ = fit_stream(config, X)
             return np.concatenate([self.transform(X[i]) for i in range(len(X))])
-        self._fitted_, seqs = fit_sequences(config, X)
+        self._fitted_, seqs = fit_sequences(config, X, y)
         return self._fitted_.encode(seqs, self._options())
 
     def partial_fit(self, X, y=None):
@@ -456,8 +471,8 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
             A batch of training sequences.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Ignored; when given it must hold one value per sequence.
 
         Returns
         -------
@@ -467,10 +482,10 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         config = self._resolve()
         if not hasattr(self, "_fitted_"):
             # Later batches may be shorter: always build the masked graph.
-            self._fitted_, _ = fit_sequences(config, X, epochs=1, masked=True)
+            self._fitted_, _ = fit_sequences(config, X, y, epochs=1, masked=True)
         else:
             self._check_columns(X)
-            self._fitted_.history = train_more(config, self._fitted_, X)
+            self._fitted_.history = train_more(config, self._fitted_, X, y)
         return self
 
     def _resolve(self):
@@ -520,9 +535,9 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         for name in params:
             if name.partition("__")[0] not in valid:
                 raise ValueError(
-                    f"Invalid parameter {name} for estimator {type(self).__name__}. "
-                    "Check the list of available parameters with "
-                    "`estimator.get_params().keys()`; routed parameters take a "
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}."
+                    f"{closest_name(name, valid)} Check the list of available parameters "
+                    "with `estimator.get_params().keys()`; routed parameters take a "
                     "prefix such as 'optimizer__' or 'fit__'."
                 )
         return super().set_params(**params)
@@ -540,8 +555,14 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         )
 
     def _check_columns(self, X):
-        """Check a table's columns (count, names) against fit, quoting this estimator."""
-        if self._fitted.table and is_table(X):
+        """Check a table's column names against fit, quoting this estimator.
+
+        A table's columns are time steps, and sequences of any length are
+        encoded: a table of as many columns as in fit must bear the same
+        names, one of another length is read as longer or shorter sequences.
+        """
+        fitted = self._fitted
+        if fitted.table and is_table(X) and np.shape(X)[1] == fitted.n_features_in:
             validate_data(self, X, reset=False, skip_check_array=True)
 
     def _input(self, X):

@@ -63,11 +63,12 @@ def test_2d_input_is_univariate(sines):
     assert (ae.n_timesteps_, ae.n_features_, ae.n_features_in_) == (12, 1, 12)
     assert ae.transform(X).shape == (60, 2)
     assert ae.inverse_transform(ae.transform(X)).shape == (60, 12, 1)
-    with pytest.raises(
-        ValueError,
-        match="X has 11 features, but LSTMAutoencoderTransformer is expecting 12",
-    ):
-        ae.transform(X[:, :-1])
+    # A table's columns are time steps: shorter and longer tables are shorter
+    # and longer sequences, encoded as the same sequences in 3D are.
+    longer = np.concatenate([X, X[:, :5]], axis=1)
+    for table in (X[:, :-3], longer):
+        np.testing.assert_array_equal(ae.transform(table), ae.transform(table[:, :, None]))
+        np.testing.assert_array_equal(ae.score_samples(table), ae.score_samples(table[:, :, None]))
 
 
 def test_variable_length_list_input(fitted_ragged):
@@ -369,17 +370,36 @@ def test_not_fitted_errors(sines):
         (dict(epochs="many"), ValueError, "'epochs' parameter .*'auto'"),
         (dict(clipnorm=0.0), ValueError, "'clipnorm' parameter"),
         (dict(bucketing="yes"), ValueError, "'bucketing' parameter"),
-        (
-            dict(batch_sise=4),
-            TypeError,
-            "unexpected keyword argument 'batch_sise'.*routed",
-        ),
     ],
 )
 def test_bad_parameters_are_reported_at_fit(sines, params, error, match):
     ae = LSTMAutoencoderTransformer(**params)  # the constructor never validates
     with pytest.raises(error, match=match):
         ae.fit(sines)
+
+
+def test_misspelt_parameters_fail_at_once_naming_the_closest_one():
+    with pytest.raises(
+        TypeError, match="unexpected keyword argument 'lattent_dim'. Did you mean 'latent_dim'\\?"
+    ):
+        LSTMAutoencoderTransformer(lattent_dim=8)
+    with pytest.raises(TypeError, match="'batch_sise'. Did you mean 'batch_size'\\?.*routed"):
+        LSTMAutoencoderTransformer(batch_sise=4)
+    with pytest.raises(TypeError, match="'colour'. Extra arguments must be routed"):
+        LSTMAutoencoderTransformer(colour="red")  # nothing close: no guess
+    ae = LSTMAutoencoderTransformer(optimizer__beta_1=0.8)  # routed names pass
+    with pytest.raises(ValueError, match="'lattent_dim' .*Did you mean 'latent_dim'\\?"):
+        ae.set_params(lattent_dim=8)
+
+
+def test_a_y_of_the_wrong_length_is_refused_and_changes_nothing(sines, own_fitted_tiny):
+    ae = own_fitted_tiny
+    before = _state(ae)
+    for method in (ae.fit, ae.fit_transform, ae.partial_fit):
+        with pytest.raises(ValueError, match="y has 59 values but X holds 60 sequences"):
+            method(sines, np.zeros(59))
+    _assert_unchanged(ae, before, sines)
+    assert tiny(epochs=1).fit_transform(sines, np.zeros(60)).shape == (60, 2)
 
 
 def test_failed_calls_leave_a_fitted_estimator_unchanged(sines, own_fitted_tiny):
