@@ -7,7 +7,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["StopOnNaN", "quiet_retracing", "budget", "steps_per_epoch", "training_callbacks"]
+__all__ = [
+    "StopOnNaN",
+    "UpdateProgbar",
+    "quiet_retracing",
+    "budget",
+    "steps_per_epoch",
+    "training_callbacks",
+]
 
 
 class _NoRetracingNotice(logging.Filter):
@@ -53,6 +60,37 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class UpdateProgbar(keras.callbacks.ProgbarLogger):
+    """Keras's progress bar, counting updates without running past the epoch's end.
+
+    Keras runs 32 updates per call into its train function and reports the
+    last step of a call as ``begin + 32 - 1`` even when the epoch ends
+    sooner, so an epoch of 63 updates reads ``32/63``, ``64/63``, then
+    ``63/63``; here the count stops at the epoch's length. With
+    ``max_updates`` given, the bar's first line says how many epochs and
+    updates the budget rounds up to.
+    """
+
+    def __init__(self, max_updates=None):
+        super().__init__()
+        self.max_updates = max_updates
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        epochs, steps = self.epochs, self.target  # what set_params read from Keras
+        if self.max_updates and epochs and steps and epochs * steps != self.max_updates:
+            print(
+                f"Training {epochs} epoch(s) of {steps} updates: {epochs * steps} "
+                f"updates (max_updates={self.max_updates} rounded up to whole epochs; "
+                "early stopping may end sooner)."
+            )
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.target:
+            batch = min(batch, self.target - 1)
+        super().on_train_batch_end(batch, logs)
+
+
 #: With epochs="auto": gradient updates without improvement before the
 #: learning rate is halved, and before training stops (best weights kept).
 PLATEAU_UPDATES = 60
@@ -80,6 +118,9 @@ def budget(config, steps):
 def training_callbacks(config, steps):
     """The callbacks every fit with ``config`` runs, with ``steps`` updates per epoch."""
     callbacks = [StopOnNaN()]
+    if config.keras.get("verbose"):
+        auto = config.epochs == "auto"
+        callbacks.append(UpdateProgbar(config.max_updates if auto else None))
     monitor = "val_loss" if config.validation_split else "loss"
     if config.epochs == "auto":
         # Converge by default: halve the learning rate on a plateau, stop once

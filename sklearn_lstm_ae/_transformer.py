@@ -199,7 +199,10 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         improvement, and the best weights are kept. An int trains exactly
         that many epochs (with ``early_stopping`` only if given).
     max_updates : int, default=500
-        Gradient updates of a fit with ``epochs="auto"``. 500 keep the
+        Gradient updates of a fit with ``epochs="auto"``, rounded up to whole
+        epochs (at least one): 200 updates on 2,000 sequences in batches of
+        32 (63 updates an epoch) train 4 epochs, 252 updates, and
+        ``verbose=1`` says so before the bar. 500 keep the
         fit on 50 sequences of 150 steps within a minute on 2 CPU cores;
         in cross-validation on training splits, 1000 scored the same with
         logistic regression and 2 points higher with an RBF SVM, and they

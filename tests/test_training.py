@@ -1,5 +1,7 @@
 """Training: the update budget, the one training core, and the fitted object it returns."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ from sklearn_lstm_ae._callbacks import budget, steps_per_epoch
 from sklearn_lstm_ae._fitted import STATE_FIELDS, FittedAutoencoder, InferenceOptions
 from sklearn_lstm_ae._sequences import check_sequences
 
-from .helpers import ragged, tiny
+from .helpers import ragged, sine_waves, tiny
 
 
 def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
@@ -146,3 +148,15 @@ def test_short_epochs_laid_out_in_advance_train_what_one_dataset_per_epoch_train
         assert batches.steps == steps
         assert batches.fit_kwargs.get("steps_per_epoch") == (steps if short else None)
         assert batches.steps_per_execution == (steps if short else STEPS_PER_EXECUTION)
+
+
+def test_the_progress_bar_counts_updates_and_states_the_rounded_budget(capfd):
+    # 300 sequences in batches of 8: 38 updates an epoch, past Keras's 32 per call.
+    X = sine_waves(300, n_steps=6)
+    tiny(epochs="auto", max_updates=40, batch_size=8, verbose=1).fit(X)
+    out = capfd.readouterr().out
+    assert "Training 2 epoch(s) of 38 updates: 76 updates (max_updates=40 rounded up" in out
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)  # no colours
+    counts = [tuple(map(int, m)) for m in re.findall(r"(\d+)/(\d+)\b", plain)]
+    steps = [done for done, total in counts if total == 38]
+    assert steps and max(steps) == 38 and 32 in steps
