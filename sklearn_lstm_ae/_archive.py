@@ -4,11 +4,14 @@ import errno
 import io
 import os
 import secrets
+import shutil
 import stat
+import tempfile
 import warnings
 import zipfile
 
 __all__ = [
+    "atomic_directory",
     "atomic_write",
     "check_members",
     "check_names",
@@ -96,6 +99,44 @@ def atomic_write(path, write):
             pass  # already renamed or never written
         raise
     _fsync_directory(os.path.dirname(os.path.abspath(path)))
+
+
+def atomic_directory(path, write):
+    """Write the directory ``path`` through ``write(tmp_path)``; never leave half of one.
+
+    ``write`` fills a new temporary directory beside ``path``, which then
+    takes its name by a rename. An existing directory is first renamed
+    aside and removed once the new one is in place, so ``path`` is at every
+    moment the old directory, the complete new one, or (between the two
+    renames) absent with the old one beside it. If ``write`` fails, the old
+    directory stays and the temporary one is removed.
+    """
+    target = os.path.abspath(os.fspath(path))
+    if os.path.exists(target) and not os.path.isdir(target):
+        raise FileExistsError(
+            f"{os.fspath(path)!r} is a file; a TensorFlow SavedModel is a directory. "
+            "Pass a new path, or remove the file first."
+        )
+    parent, name = os.path.split(target)
+    tmp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
+    old = aside = None
+    try:
+        write(tmp)
+        if os.path.exists(target):
+            old = tempfile.mkdtemp(prefix=f".{name}.", suffix=".old", dir=parent)
+            aside = os.path.join(old, name)
+            os.replace(target, aside)
+        os.replace(tmp, target)
+    except BaseException:
+        if aside is not None and os.path.exists(aside) and not os.path.exists(target):
+            os.replace(aside, target)  # the new one did not take its place: put the old back
+        for leftover in (tmp, old):
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)
+        raise
+    _fsync_directory(parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _unsafe_name(name):

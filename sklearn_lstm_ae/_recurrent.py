@@ -1,10 +1,21 @@
 """Keras's LSTM and GRU layers, traced in a few operations on CPUs (fused LSTM, GRU gradient)."""
 
+import contextvars
+from contextlib import contextmanager
+
 import keras
 import tensorflow as tf
 from keras import activations, ops, tree
 
-__all__ = ["FusedLSTM", "ScanGRU", "fused_lstm", "scan_gru", "at_step", "RECURRENT"]
+__all__ = [
+    "FusedLSTM",
+    "ScanGRU",
+    "fused_lstm",
+    "scan_gru",
+    "at_step",
+    "standard_ops",
+    "RECURRENT",
+]
 
 #: The one package name the package's Keras objects are registered under.
 _PACKAGE = "sklearn_lstm_ae"
@@ -22,8 +33,30 @@ def _xla_context():
     return control_flow_util.GraphOrParentsInXlaContext(graphs.get_default_graph())
 
 
+#: Set (in this thread or task only) while graphs are traced for export.
+_STANDARD_OPS = contextvars.ContextVar("sklearn_lstm_ae_standard_ops", default=False)
+
+
+@contextmanager
+def standard_ops():
+    """Trace Keras's own recurrent loops within this block: standard operations only.
+
+    The fast paths put ``BlockLSTM`` and a custom gradient into the graphs
+    they trace; an exported graph must hold only what every serving stack
+    (ONNX converters included) reads. The switch is a context variable:
+    other threads and later traces are not affected.
+    """
+    token = _STANDARD_OPS.set(True)
+    try:
+        yield
+    finally:
+        _STANDARD_OPS.reset(token)
+
+
 def _on_cpu_outside_xla():
     """True on a machine without a visible GPU, outside XLA: where the fast paths run."""
+    if _STANDARD_OPS.get():
+        return False
     return not tf.config.list_logical_devices("GPU") and not _xla_context()
 
 

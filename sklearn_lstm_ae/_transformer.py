@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import FitConfig
+from ._export import export_saved_model
 from ._fitted import InferenceOptions
 from ._input import inference_input, is_table, to_layout
 from ._params import (
@@ -801,6 +802,66 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         est = cls(**params)
         est._fitted_ = fitted
         return est
+
+    def export(self, path):
+        """Write a TensorFlow SavedModel that serves the codes without this package.
+
+        Unlike :meth:`save` (a file for this package to load) and
+        ``encoder_.export`` (a graph that reads *scaled* sequences), the
+        directory written here is self-contained: its graph takes the raw
+        sequences as ``transform`` does, scales them inside, reads trailing
+        NaN steps as padding, and holds standard TensorFlow operations only
+        (the CPU fast paths are left out), so TensorFlow Serving,
+        ``tf.saved_model.load`` in a process without this package, and
+        tf2onnx all read it.
+
+        Signatures, each taking ``sequences``, float32 ``(batch, time,
+        features)`` (``(batch, features, time)`` with
+        ``data_format="channels_first"``), NaN-padded at the end, any time
+        length:
+
+        - ``serving_default`` and ``transform``: ``{"codes": (batch,
+          latent_dim)}``, as :meth:`transform`;
+        - ``reconstruct`` (modes "reconstruct" and "composite"):
+          ``{"reconstruction": ...}`` in the original units, NaN on padding,
+          as :meth:`reconstruct`;
+        - ``score_samples`` (mode "reconstruct"): ``{"scores": (batch,)}``,
+          as :meth:`score_samples`.
+
+        The write is atomic: the directory is written beside ``path`` and
+        renamed into place, replacing an existing export only once the new
+        one is complete.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory to write, e.g. ``"encoder_savedmodel"``.
+
+        Returns
+        -------
+        path : str or path-like
+            The path written.
+
+        Raises
+        ------
+        ValueError
+            If the scaler is not a per-feature affine map (``"standard"``,
+            ``"minmax"`` and None are), since the scaling goes into the graph.
+
+        Examples
+        --------
+        >>> import numpy as np, tensorflow as tf, tempfile, os
+        >>> from sklearn_lstm_ae import LSTMAutoencoderTransformer
+        >>> X = np.sin(np.linspace(0, 6, 20) + np.arange(30)[:, None])
+        >>> ae = LSTMAutoencoderTransformer(latent_dim=2, encoder_units=(8,), epochs=2,
+        ...                                 random_state=0).fit(X)
+        >>> path = ae.export(os.path.join(tempfile.mkdtemp(), "encoder"))
+        >>> serve = tf.saved_model.load(path).signatures["serving_default"]
+        >>> codes = serve(sequences=tf.constant(X[:4, :, None], tf.float32))["codes"]
+        >>> bool(np.allclose(codes, ae.transform(X[:4]), atol=1e-5))
+        True
+        """
+        return export_saved_model(self._fitted, path)
 
     def reconstruction_errors(self, X, per_step=False):
         """Squared reconstruction errors, in the scaled units the network is trained in.
