@@ -60,6 +60,49 @@ def _write_out(archive, path):
         archive.write_out(path)
 
 
+class _Serving:
+    """The exported signatures' functions: raw sequences in, the fitted graphs' outputs out."""
+
+    def __init__(self, fitted):
+        self.scale, self.shift = _affine_scaling(fitted.scaler, fitted.n_features)
+        self.channels_first = fitted.data_format == "channels_first"
+        self.reverse = fitted.spec.reverse_target
+        self.n_features = fitted.n_features
+        self.encoder = fitted.graphs.encoder(masked=True)
+        self.autoencoder = None
+        if RECONSTRUCTION in fitted.heads:
+            self.autoencoder = fitted.graphs.autoencoder(True, RECONSTRUCTION)
+
+    def _read(self, sequences):
+        """Raw sequences in the estimator's layout -> scaled, channels last (NaN stays NaN)."""
+        x = tf.transpose(sequences, (0, 2, 1)) if self.channels_first else sequences
+        return x * self.scale + self.shift
+
+    def _rebuilt_scaled(self, x):
+        """``(forward-ordered reconstruction of scaled x, NaN on padding; valid steps)``."""
+        valid = tf.logical_not(tf.reduce_any(tf.math.is_nan(x), axis=-1))
+        out = self.autoencoder(x, training=False)
+        if self.reverse:
+            lengths = tf.reduce_sum(tf.cast(valid, tf.int32), axis=1)
+            out = tf.reverse_sequence(out, lengths, seq_axis=1, batch_axis=0)
+        return tf.where(valid[:, :, None], out, np.float32(np.nan)), valid
+
+    def codes(self, sequences):
+        return {"codes": self.encoder(self._read(sequences), training=False)}
+
+    def reconstruct(self, sequences):
+        out, _ = self._rebuilt_scaled(self._read(sequences))
+        out = (out - self.shift) / self.scale
+        return {"reconstruction": tf.transpose(out, (0, 2, 1)) if self.channels_first else out}
+
+    def score_samples(self, sequences):
+        x = self._read(sequences)
+        out, valid = self._rebuilt_scaled(x)
+        squared = tf.where(valid[:, :, None], tf.square(out - x), 0.0)
+        count = tf.reduce_sum(tf.cast(valid, tf.float32), axis=1) * self.n_features
+        return {"scores": -tf.reduce_sum(squared, axis=(1, 2)) / count}
+
+
 def export_saved_model(fitted, path):
     """Write ``fitted`` (a FittedAutoencoder) as a SavedModel directory at ``path``.
 
@@ -70,57 +113,20 @@ def export_saved_model(fitted, path):
     time)`` channels first), NaN-padded at the end.
     """
     n_features = fitted.n_features
-    scale, shift = _affine_scaling(fitted.scaler, n_features)
-    channels_first = fitted.data_format == "channels_first"
-    shape = (None, n_features, None) if channels_first else (None, None, n_features)
-    spec = tf.TensorSpec(shape, tf.float32, name="sequences")
-    reconstructs = RECONSTRUCTION in fitted.heads
-    reverse = fitted.spec.reverse_target
-
-    def read(sequences):
-        x = tf.transpose(sequences, (0, 2, 1)) if channels_first else sequences
-        return x * scale + shift  # NaN padding stays NaN
-
-    def layout(x):
-        return tf.transpose(x, (0, 2, 1)) if channels_first else x
-
-    with standard_ops():
-        encoder = fitted.graphs.encoder(masked=True)
+    serving = _Serving(fitted)
+    shape = (None, n_features, None) if serving.channels_first else (None, None, n_features)
+    spec = [tf.TensorSpec(shape, tf.float32, name="sequences")]
+    endpoints = {"serving_default": serving.codes, "transform": serving.codes}
+    if serving.autoencoder is not None:
+        endpoints["reconstruct"] = serving.reconstruct
+        if fitted.spec.mode == "reconstruct":
+            endpoints["score_samples"] = serving.score_samples
+    with standard_ops():  # every trace below, write_out's included, without the fast paths
         archive = keras.export.ExportArchive()
-        archive.track(encoder)
-
-        def codes(sequences):
-            return {"codes": encoder(read(sequences), training=False)}
-
-        archive.add_endpoint("serving_default", codes, input_signature=[spec])
-        archive.add_endpoint("transform", codes, input_signature=[spec])
-        if reconstructs:
-            autoencoder = fitted.graphs.autoencoder(True, RECONSTRUCTION)
-            archive.track(autoencoder)
-
-            def rebuilt_scaled(x):
-                """Forward-ordered reconstruction of scaled ``x``, NaN on padding."""
-                valid = tf.logical_not(tf.reduce_any(tf.math.is_nan(x), axis=-1))
-                out = autoencoder(x, training=False)
-                if reverse:
-                    lengths = tf.reduce_sum(tf.cast(valid, tf.int32), axis=1)
-                    out = tf.reverse_sequence(out, lengths, seq_axis=1, batch_axis=0)
-                return tf.where(valid[:, :, None], out, np.float32(np.nan)), valid
-
-            def reconstruct(sequences):
-                out, _ = rebuilt_scaled(read(sequences))
-                return {"reconstruction": layout((out - shift) / scale)}
-
-            archive.add_endpoint("reconstruct", reconstruct, input_signature=[spec])
-            if fitted.spec.mode == "reconstruct":
-
-                def score_samples(sequences):
-                    x = read(sequences)
-                    out, valid = rebuilt_scaled(x)
-                    squared = tf.where(valid[:, :, None], tf.square(out - x), 0.0)
-                    count = tf.reduce_sum(tf.cast(valid, tf.float32), axis=1) * n_features
-                    return {"scores": -tf.reduce_sum(squared, axis=(1, 2)) / count}
-
-                archive.add_endpoint("score_samples", score_samples, input_signature=[spec])
+        archive.track(serving.encoder)
+        if serving.autoencoder is not None:
+            archive.track(serving.autoencoder)
+        for name, fn in endpoints.items():
+            archive.add_endpoint(name, fn, input_signature=spec)
         atomic_directory(path, lambda tmp: _write_out(archive, tmp))
     return path
