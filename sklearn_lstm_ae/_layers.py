@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ._recurrent import _PACKAGE, RECURRENT, at_step
+from ._recurrent import _PACKAGE, at_step, recurrent_class
 
 __all__ = [
     "NaNPaddingMask",
@@ -58,7 +58,7 @@ def recurrent_layer(cell, units, *, seed=None, **kwargs):
             recurrent_initializer=keras.initializers.Orthogonal(seed=recurrent),
             seed=dropout,
         )
-    return RECURRENT[cell](units, **kwargs)
+    return recurrent_class(cell)(units, **kwargs)
 
 
 def dense_layer(units, *, seed=None, **kwargs):

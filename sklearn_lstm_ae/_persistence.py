@@ -5,7 +5,9 @@ the estimator's parameters and fitted state as JSON, and the scaler's arrays
 as ``.npz``. Loading uses Keras safe mode and ``allow_pickle=False``, so a
 file cannot run code when loaded (unlike pickle or joblib files). Saving is
 atomic and loading reads each member only within a size limit
-(:mod:`sklearn_lstm_ae._archive`).
+(:mod:`sklearn_lstm_ae._archive`). The Keras model in the file names Keras's
+own LSTM, GRU and Adam, not the CPU fast paths
+(:mod:`sklearn_lstm_ae._stable_names`).
 """
 
 import io
@@ -46,6 +48,7 @@ from ._schema import (
     parameter_bound,
     require,
 )
+from ._stable_names import to_fast_paths, to_stable_names
 
 __all__ = ["save_transformer", "load_transformer", "save_detector", "load_detector"]
 
@@ -96,6 +99,7 @@ def save_transformer(params, fitted, path, *, class_name):
     with tempfile.TemporaryDirectory() as tmp:
         model_path = os.path.join(tmp, "model.keras")
         fitted.model.save(model_path)
+        to_stable_names(model_path)  # the file names Keras's LSTM, GRU, Adam: no fast path
 
         def write(f):
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -235,8 +239,9 @@ def _load(zf, state, cls):
         with open(model_path, "wb") as f:
             f.write(data)
         try:
+            to_fast_paths(model_path)  # the fast paths are chosen here, never stored
             model = keras.saving.load_model(model_path, compile=True, safe_mode=True)
-        except _KERAS_LOAD_ERRORS as exc:
+        except (*_KERAS_LOAD_ERRORS, *_DAMAGE, RuntimeError) as exc:  # h5py: RuntimeError too
             raise InvalidArchive(
                 f"model.keras cannot be loaded in Keras safe mode ({exc})"
             ) from exc

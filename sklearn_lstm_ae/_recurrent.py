@@ -14,6 +14,8 @@ __all__ = [
     "scan_gru",
     "at_step",
     "standard_ops",
+    "fast_paths_on",
+    "recurrent_class",
     "RECURRENT",
 ]
 
@@ -39,12 +41,15 @@ _STANDARD_OPS = contextvars.ContextVar("sklearn_lstm_ae_standard_ops", default=F
 
 @contextmanager
 def standard_ops():
-    """Trace Keras's own recurrent loops within this block: standard operations only.
+    """Keras's own recurrent layers and loops within this block: standard operations only.
 
     The fast paths put ``BlockLSTM`` and a custom gradient into the graphs
     they trace; an exported graph must hold only what every serving stack
-    (ONNX converters included) reads. The switch is a context variable:
-    other threads and later traces are not affected.
+    (ONNX converters included) reads. Layers built within the block are
+    Keras's ``LSTM`` and ``GRU`` themselves (:func:`recurrent_class`), and a
+    model loaded within it keeps the Keras classes its file names. The
+    switch is a context variable: other threads and later traces are not
+    affected.
     """
     token = _STANDARD_OPS.set(True)
     try:
@@ -53,9 +58,14 @@ def standard_ops():
         _STANDARD_OPS.reset(token)
 
 
+def fast_paths_on():
+    """False inside :func:`standard_ops`: layers built and graphs traced there are Keras's own."""
+    return not _STANDARD_OPS.get()
+
+
 def _on_cpu_outside_xla():
     """True on a machine without a visible GPU, outside XLA: where the fast paths run."""
-    if _STANDARD_OPS.get():
+    if not fast_paths_on():
         return False
     return not tf.config.list_logical_devices("GPU") and not _xla_context()
 
@@ -350,3 +360,9 @@ class ScanGRU(keras.layers.GRU):
 #: (with tanh); on CPUs the LSTM runs through TensorFlow's fused kernel and
 #: the GRU as a scan with a written-out gradient.
 RECURRENT = {"lstm": FusedLSTM, "gru": ScanGRU}
+_KERAS_RECURRENT = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+def recurrent_class(cell):
+    """The layer class of ``cell``: the fast path, or Keras's own inside :func:`standard_ops`."""
+    return (RECURRENT if fast_paths_on() else _KERAS_RECURRENT)[cell]

@@ -11,7 +11,7 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-from .helpers import ragged, tiny
+from .helpers import ragged, sine_waves, tiny
 
 
 @pytest.mark.parametrize("scaler", ["standard", "minmax", None, MinMaxScaler((-1, 1))])
@@ -44,8 +44,10 @@ def test_save_keeps_feature_names_and_keras_objects(sines, tmp_path):
     assert loaded.feature_names_in_.tolist() == df.columns.tolist()
     assert isinstance(loaded.optimizer, keras.optimizers.RMSprop)
     assert float(loaded.optimizer.learning_rate) == pytest.approx(0.01)
-    with pytest.raises(ValueError, match="X has 11 features"):
-        loaded.transform(df.iloc[:, :-1].to_numpy())
+    shorter = df.iloc[:, :-1].to_numpy()  # a table's columns are steps: shorter sequences
+    np.testing.assert_array_equal(loaded.transform(shorter), ae.transform(shorter))
+    with pytest.raises(ValueError, match="feature names should match"):
+        loaded.transform(df.rename(columns={"t0": "s0"}))  # same steps, other names
 
 
 def test_file_holds_no_pickles(fitted_tiny, tmp_path):
@@ -261,3 +263,62 @@ def test_a_spec_that_trains_a_term_the_model_lacks_is_refused(saved, tmp_path, t
     message = rf"outputs \['reconstruction'\], but .* trains .*'{term.split('_')[0]}'"
     with pytest.raises(ValueError, match=message):
         LSTMAutoencoderTransformer.load(bad)
+
+
+def _model_config(path):
+    """The ``config.json`` of the Keras model inside a saved file, as text."""
+    with zipfile.ZipFile(path) as outer, zipfile.ZipFile(outer.open("model.keras")) as inner:
+        return inner.read("config.json").decode()
+
+
+def _recurrent_layers(model):
+    """The model's LSTM and GRU layers: both halves of a Bidirectional, the decoders' own."""
+    found = []
+    for layer in model.layers:
+        halves = (getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None))
+        for part in (layer, *halves, *getattr(layer, "lstms", ())):
+            if isinstance(part, keras.layers.LSTM | keras.layers.GRU):
+                found.append(part)
+    return found
+
+
+def test_saved_files_name_keras_classes_and_load_with_the_fast_paths_off(tmp_path):
+    from sklearn_lstm_ae._optimizers import FusedAdam
+    from sklearn_lstm_ae._recurrent import FusedLSTM, ScanGRU, standard_ops
+
+    X = ragged(sine_waves(32, seed=4), 6, 5)
+    for params in (dict(bidirectional=True, decoder_units=(8, 4)), dict(cell="gru")):
+        ae = tiny(**params).fit(X)
+        path = ae.save(tmp_path / "ae.lstmae")
+        with zipfile.ZipFile(path) as outer, zipfile.ZipFile(outer.open("model.keras")) as inner:
+            config = inner.read("config.json").decode()
+            weights = inner.read("model.weights.h5")
+        for fast in ("FusedLSTM", "ScanGRU", "FusedAdam", "fused_lstm", "scan_gru"):
+            assert fast not in config and fast.encode() not in weights
+        # The fast paths switched off, as if they had changed since the save:
+        # Keras's own classes throughout, the same function.
+        with standard_ops():
+            plain = LSTMAutoencoderTransformer.load(path)
+        plain_layers = _recurrent_layers(plain.model_)
+        assert len(plain_layers) >= 2
+        assert {type(layer) for layer in plain_layers} <= {keras.layers.LSTM, keras.layers.GRU}
+        assert type(plain.model_.optimizer) is keras.optimizers.Adam
+        np.testing.assert_allclose(plain.transform(X), ae.transform(X), atol=1e-5)
+        # Loaded as usual, the fast paths are back, and so is everything else.
+        loaded = LSTMAutoencoderTransformer.load(path)
+        fast = _recurrent_layers(loaded.model_)
+        assert len(fast) == len(plain_layers)
+        assert all(isinstance(layer, FusedLSTM | ScanGRU) for layer in fast)
+        assert isinstance(loaded.model_.optimizer, FusedAdam)
+        np.testing.assert_array_equal(loaded.transform(X), ae.transform(X))
+        loaded.partial_fit(X)  # the optimizer's state was restored under its own name
+
+
+def test_files_naming_the_fast_path_classes_still_load(fitted_tiny, sines, tmp_path, monkeypatch):
+    from sklearn_lstm_ae import _persistence
+
+    monkeypatch.setattr(_persistence, "to_stable_names", lambda path: None)  # the old writer
+    path = fitted_tiny.save(tmp_path / "old.lstmae")
+    assert "sklearn_lstm_ae>FusedLSTM" in _model_config(path)
+    loaded = LSTMAutoencoderTransformer.load(path)
+    np.testing.assert_array_equal(loaded.transform(sines), fitted_tiny.transform(sines))
