@@ -11,7 +11,7 @@ def _axes(ax):
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "Plotting needs matplotlib: pip install 'sklearn-lstm-ae[plot]'."
+            "Plotting needs matplotlib: pip install matplotlib."
         ) from exc
     return plt.subplots()[1] if ax is None else ax
 
