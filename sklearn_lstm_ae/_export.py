@@ -5,12 +5,11 @@ NaN-padded batches of any length (the padding mask is inside), and holds
 standard TensorFlow operations only: the recurrent fast paths are switched
 off while it is traced (:func:`~sklearn_lstm_ae._recurrent.standard_ops`),
 so TensorFlow Serving, TFLite converters and tf2onnx read it as they read
-Keras's own LSTM.
+Keras's own LSTM. It is written by TensorFlow's ``tf.saved_model.save`` from
+a ``tf.Module`` that holds the graphs' variables, which prints nothing and
+needs no particular Keras version.
 """
 
-import inspect
-
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -51,13 +50,6 @@ def _affine_scaling(scaler, n_features):
             "sequences) and apply your scaler before it."
         )
     return scale.astype(np.float32), shift.astype(np.float32)
-
-
-def _write_out(archive, path):
-    if "verbose" in inspect.signature(archive.write_out).parameters:
-        archive.write_out(path, verbose=False)
-    else:  # Keras before 3.4 prints nothing here
-        archive.write_out(path)
 
 
 class _Serving:
@@ -121,12 +113,15 @@ def export_saved_model(fitted, path):
         endpoints["reconstruct"] = serving.reconstruct
         if fitted.spec.mode == "reconstruct":
             endpoints["score_samples"] = serving.score_samples
-    with standard_ops():  # every trace below, write_out's included, without the fast paths
-        archive = keras.export.ExportArchive()
-        archive.track(serving.encoder)
-        if serving.autoencoder is not None:
-            archive.track(serving.autoencoder)
+    with standard_ops():  # every trace below without the fast paths
+        module = tf.Module()
+        # The graphs' variables, tracked so that the SavedModel holds them.
+        graphs = [serving.encoder] + ([serving.autoencoder] if serving.autoencoder else [])
+        module.weights = [v.value for g in graphs for v in g.variables]
+        signatures = {}
         for name, fn in endpoints.items():
-            archive.add_endpoint(name, fn, input_signature=spec)
-        atomic_directory(path, lambda tmp: _write_out(archive, tmp))
+            traced = tf.function(fn, input_signature=spec, autograph=False)
+            setattr(module, name, traced)
+            signatures[name] = traced.get_concrete_function()
+        atomic_directory(path, lambda tmp: tf.saved_model.save(module, tmp, signatures=signatures))
     return path
