@@ -2,13 +2,17 @@
 #   make demo   - the main job: GunPoint codes -> classifier, against PCA
 #   make test   - the whole test suite (what .ci/run calls)
 #   make quick  - the suite without the slow tests (worker processes, clusters, benchmarks)
+#   make floor  - the quick suite at the oldest versions declared (.ci/floor-constraints.txt)
 #   make docs   - the Sphinx site with every gallery example run (docs/_build/html)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: demo test quick docs clean
+FLOOR_VENV ?= .venv-floor
+FLOOR_PY := $(FLOOR_VENV)/bin/python
+
+.PHONY: demo test quick floor docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +33,22 @@ test: $(VENV)/.installed
 quick: $(VENV)/.installed
 	$(PY) -m pytest -n 3 --dist loadscope -m "not slow" --durations=10
 
+$(FLOOR_VENV)/.installed: pyproject.toml .ci/floor-constraints.txt
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_PY) -m pip install --quiet --upgrade pip
+	$(FLOOR_PY) -m pip install --quiet -c .ci/floor-constraints.txt -e ".[test]"
+	touch $@
+
+# The declared floors, tested: the quick suite with the oldest TensorFlow,
+# Keras, scikit-learn, NumPy and scikeras that pyproject.toml allows.
+floor: $(FLOOR_VENV)/.installed
+	$(FLOOR_PY) -m pip list 2>/dev/null | grep -iE "^(tensorflow|keras|scikit-learn|numpy|scikeras) "
+	$(FLOOR_PY) -m pytest -n 2 --dist loadscope -m "not slow" -p no:cacheprovider
+
 docs: $(VENV)/.installed
 	rm -rf docs/generated docs/auto_examples
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 	@echo "Open docs/_build/html/index.html"
 
 clean:
-	rm -rf $(VENV) build *.egg-info docs/_build docs/generated docs/auto_examples
+	rm -rf $(VENV) $(FLOOR_VENV) build *.egg-info docs/_build docs/generated docs/auto_examples

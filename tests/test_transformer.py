@@ -127,6 +127,8 @@ def test_real_unequal_length_data():
     X, _ = load_classification("PickupGestureWiimoteZ", split="train")
     seqs = [np.asarray(x).T for x in X[:24]]  # aeon: (channels, length) -> (length, 1)
     lengths = [len(s) for s in seqs]
+    if len(set(lengths)) == 1:  # aeon before 1.4 (NumPy 1, the floor's) ships it padded
+        pytest.skip("this aeon ships PickupGestureWiimoteZ at one length")
     assert len(set(lengths)) > 5
     ae = tiny(epochs=1, batch_size=8).fit(seqs)
     assert ae.n_timesteps_ == max(lengths)
