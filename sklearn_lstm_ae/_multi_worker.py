@@ -35,7 +35,13 @@ from ._layers import valid_steps
 from ._network import RECONSTRUCTION, SEQUENCES
 from ._random import hold_out
 
-__all__ = ["is_multi_worker", "multi_worker_strategy", "check_multi_worker", "fit_multi_worker"]
+__all__ = [
+    "MULTI_WORKER_FIT_ARGS",
+    "is_multi_worker",
+    "multi_worker_strategy",
+    "check_multi_worker",
+    "fit_multi_worker",
+]
 
 _STRATEGY = None
 #: Gradients are exchanged in packs of up to this many bytes.
@@ -72,8 +78,28 @@ def multi_worker_strategy():
     return _STRATEGY
 
 
-def check_multi_worker(random_state, metrics):
-    """Refuse, before any work, what the multi-worker step cannot do."""
+#: The routed ``fit__`` arguments the multi-worker step reads; Keras's others
+#: (``class_weight``, ``sample_weight``, ``steps_per_epoch``, ...) it cannot.
+MULTI_WORKER_FIT_ARGS = ("validation_data", "validation_batch_size")
+
+
+def check_multi_worker(random_state, metrics, routed=()):
+    """Refuse, before any work, what the multi-worker step cannot do.
+
+    ``routed`` are the names of the estimator's routed parameters.
+    """
+    unsupported = sorted(
+        name
+        for name in routed
+        if name.startswith("fit__") and name[len("fit__") :] not in MULTI_WORKER_FIT_ARGS
+    )
+    if unsupported:
+        raise ValueError(
+            f"Training across workers cannot pass {', '.join(map(repr, unsupported))} to "
+            "Keras: its step reads "
+            f"{', '.join('fit__' + n for n in MULTI_WORKER_FIT_ARGS)} only. Remove "
+            "the others, or train without distribution_strategy='multi_worker'."
+        )
     if random_state is None:
         raise ValueError(
             "Training across workers needs random_state set to an int: every "
@@ -252,7 +278,7 @@ def fit_multi_worker(
     validation_split=0.0,
     validation_data=None,
     validation_batch_size=None,
-    **ignored,
+    shuffle=False,
 ):
     """Train a compiled model across the workers of its strategy, as ``Model.fit`` would.
 
@@ -274,6 +300,10 @@ def fit_multi_worker(
         Keras's progress bar (0: none).
     validation_split, validation_data, validation_batch_size
         As in ``Model.fit``.
+    shuffle : bool, default=False
+        Read and ignored: the batches come in the order the estimator drew
+        from its ``random_state`` (:func:`check_multi_worker` refuses the
+        routed arguments this step cannot honour).
 
     Returns
     -------

@@ -74,7 +74,7 @@ def runner_for(config):
     """
     strategy = config.distribution_strategy
     if strategy == "multi_worker" or is_multi_worker(strategy):
-        check_multi_worker(config.random_state, config.metrics)
+        check_multi_worker(config.random_state, config.metrics, config.keras)
     if strategy == "mirrored":
         strategy = tf.distribute.MirroredStrategy()
     elif strategy == "multi_worker":

@@ -229,6 +229,10 @@ def test_what_cannot_be_shared_across_workers_is_refused_before_any_work(sines):
         tiny(metrics=["mae"], distribution_strategy="multi_worker").fit(sines)
     with pytest.raises(ValueError, match="start from the same weights"):
         tiny(random_state=None, shuffle=False, distribution_strategy="multi_worker").fit(sines)
+    # Routed fit arguments the step cannot honour were dropped in silence.
+    weighted = tiny(fit__class_weight={0: 1.0}, distribution_strategy="multi_worker")
+    with pytest.raises(ValueError, match="cannot pass 'fit__class_weight' to Keras"):
+        weighted.fit(sines)
 
 
 _ONE_WORKER = r"""
