@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._names import POOLED, TWO_SUMMARIES
 from ._recurrent import _PACKAGE, at_step, recurrent_class
 
 __all__ = [
@@ -21,8 +22,6 @@ __all__ = [
     "valid_steps",
 ]
 
-#: Pooling modes of :class:`MaskedPooling`.
-POOLING = ("mean", "max", "meanmax", "lastmax")
 
 
 def sub_seeds(seed, n):
@@ -374,8 +373,8 @@ class MaskedPooling(keras.layers.Layer):
 
     def __init__(self, mode="max", **kwargs):
         super().__init__(**kwargs)
-        if mode not in POOLING:
-            raise ValueError(f"mode must be one of {', '.join(map(repr, POOLING))}, got {mode!r}.")
+        if mode not in POOLED:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, POOLED))}, got {mode!r}.")
         self.mode = mode
         self.supports_masking = True
 
@@ -407,7 +406,7 @@ class MaskedPooling(keras.layers.Layer):
         return None
 
     def compute_output_shape(self, input_shape):
-        width = input_shape[-1] * (2 if self.mode in ("meanmax", "lastmax") else 1)
+        width = input_shape[-1] * (2 if self.mode in TWO_SUMMARIES else 1)
         return (input_shape[0], width)
 
     def get_config(self):

@@ -8,6 +8,7 @@ import tensorflow as tf
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ._config import is_bce
+from ._names import CELLS, MODES, POOLINGS
 from ._scikeras import ROUTING_PREFIXES, is_routed
 
 __all__ = [
@@ -24,14 +25,14 @@ PARAMETER_CONSTRAINTS = {
     "latent_dim": [Interval(Integral, 1, None, closed="left")],
     "encoder_units": ["array-like"],
     "decoder_units": ["array-like", None],
-    "mode": [StrOptions({"reconstruct", "predict", "composite"})],
+    "mode": [StrOptions(set(MODES))],
     "n_future": [Interval(Integral, 1, None, closed="left")],
     "future_weight": [Interval(Real, 0, 1, closed="both")],
     "reverse_target": ["boolean"],
     "conditional": ["boolean"],
-    "cell": [StrOptions({"lstm", "gru"})],
+    "cell": [StrOptions(set(CELLS))],
     "bidirectional": ["boolean"],
-    "pooling": [StrOptions({"last", "mean", "max", "meanmax", "lastmax"})],
+    "pooling": [StrOptions(set(POOLINGS))],
     "conv_filters": ["array-like"],
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
     "conv_stride": [Interval(Integral, 1, None, closed="left")],

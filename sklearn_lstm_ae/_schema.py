@@ -10,6 +10,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from ._archive import InvalidArchive
 from ._config import NetworkConfig
 from ._fitted import SPEC_FIELDS, STATE_FIELDS
+from ._names import CELLS, MODES, POOLINGS, TWO_SUMMARIES
 from ._params import check_params
 
 __all__ = [
@@ -204,7 +205,6 @@ def _decode_param(value, where):
     return obj
 
 
-_SPEC_MODES = ("reconstruct", "predict", "composite")
 
 
 #: Longest sequence a saved state may declare: beyond it, padding inputs to
@@ -268,7 +268,7 @@ def _check_spec(spec):
     require(isinstance(spec, dict) and set(spec) == keys, f"_fit_spec must hold {sorted(keys)}")
     mode = spec["mode"]
     require(
-        isinstance(mode, str) and mode in _SPEC_MODES, f"_fit_spec names the unknown mode {mode!r}"
+        isinstance(mode, str) and mode in MODES, f"_fit_spec names the unknown mode {mode!r}"
     )
     n_future = spec["n_future"]
     require(
@@ -319,7 +319,6 @@ def check_scaler(scaler, arrays, n_features):
     return est
 
 
-_POOLINGS = ("last", "mean", "max", "meanmax", "lastmax")
 
 
 def _check_units(value, where, empty=False):
@@ -337,8 +336,8 @@ def check_network(values):
     require(is_int(values["latent_dim"], 1), f"{where} latent_dim must be a positive int")
     for name in ("conv_kernel_size", "conv_stride"):
         require(is_int(values[name], 1), f"{where} {name} must be a positive int")
-    require(values["cell"] in ("lstm", "gru"), f"{where} cell must be 'lstm' or 'gru'")
-    require(values["pooling"] in _POOLINGS, f"{where} pooling must be one of {_POOLINGS}")
+    require(values["cell"] in CELLS, f"{where} cell must be one of {CELLS}")
+    require(values["pooling"] in POOLINGS, f"{where} pooling must be one of {POOLINGS}")
     require(isinstance(values["bidirectional"], bool), f"{where} bidirectional must be a bool")
     require(isinstance(values["activation"], str), f"{where} activation must be a string")
     require(
@@ -370,7 +369,7 @@ def parameter_bound(network, spec, n_features):
     for units in network.encoder_units:
         total += ways * recurrent(width, units)
         width = ways * units
-    width *= 2 if network.pooling in ("meanmax", "lastmax") else 1
+    width *= 2 if network.pooling in TWO_SUMMARIES else 1
     total += width * latent + latent
     for _ in spec.decoders:
         width = latent + (n_features if spec.conditional else 0)

@@ -19,7 +19,7 @@ def test_masked_pooling_on_a_hand_computed_example():
     np.testing.assert_allclose(MaskedPooling("lastmax")(h, mask=mask), [[3.0, -1.0, 3.0, -1.0]])
     np.testing.assert_allclose(MaskedPooling("lastmax")(h), [[99.0, 99.0, 99.0, 99.0]])
     np.testing.assert_allclose(MaskedPooling("max")(h), [[99.0, 99.0]])  # no mask: all steps
-    with pytest.raises(ValueError, match="'mean', 'max', 'meanmax', 'lastmax'"):
+    with pytest.raises(ValueError, match="'lastmax', 'max', 'mean', 'meanmax', got 'median'"):
         MaskedPooling("median")
 
 
