@@ -1,6 +1,7 @@
 """Parameters: constraints, the checks they cannot express, and routed ``prefix__name`` ones."""
 
 import difflib
+import inspect
 from numbers import Integral, Real
 
 import keras
@@ -17,6 +18,7 @@ __all__ = [
     "ROUTING_PREFIXES",
     "check_params",
     "check_keywords",
+    "check_routed",
     "closest_name",
     "is_routed",
 ]
@@ -81,15 +83,7 @@ PREDICT_PARAMS = ("batch_size", "jit_compile")
 
 
 def _check_routed_inference(params):
-    for key in params:
-        head, _, name = key.partition("__")
-        if head == "predict" and name not in PREDICT_PARAMS:
-            raise ValueError(
-                f"Unknown routed inference parameter {key!r}: inference takes "
-                f"{', '.join('predict__' + n for n in PREDICT_PARAMS)} only (transform, "
-                "score_samples and the other methods run batched TensorFlow functions, "
-                "not Keras's predict)."
-            )
+    """The values of the routed inference parameters (their names: :func:`check_routed`)."""
     size = params.get("predict__batch_size")
     if size is not None and not (
         isinstance(size, Integral) and not isinstance(size, bool) and size >= 1
@@ -110,6 +104,69 @@ def closest_name(name, valid):
     """`` Did you mean 'x'?`` for the valid name closest to a misspelt one, else ``""``."""
     match = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
     return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def _named_parameters(func):
+    """The named parameters of ``func`` (``self``, ``*args`` and ``**kwargs`` left out)."""
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    params = inspect.signature(func).parameters.values()
+    return {p.name for p in params if p.kind not in kinds and p.name != "self"}
+
+
+def _optimizer_class(optimizer):
+    """The class of ``optimizer`` (a name, a class or an instance), or None if unknown.
+
+    A name is looked up among Keras's optimizer classes, case-insensitively,
+    without making one (that would create TensorFlow variables).
+    """
+    if isinstance(optimizer, str):
+        names = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers)}
+        found = names.get(optimizer.lower())
+        return found if isinstance(found, type) else None
+    return optimizer if isinstance(optimizer, type) else type(optimizer)
+
+
+def _routed_targets(optimizer):
+    """``{prefix: (what, accepted names)}`` for the routed prefixes whose names are known."""
+    targets = {
+        "fit": ("Keras's Model.fit", _named_parameters(keras.Model.fit) - {"x", "y"}),
+        "compile": ("Keras's Model.compile", _named_parameters(keras.Model.compile)),
+        # transform and the other methods run batched TensorFlow functions, not
+        # Keras's predict: these two are all they read.
+        "predict": ("inference (batched TensorFlow functions)", set(PREDICT_PARAMS)),
+    }
+    cls = _optimizer_class(optimizer)
+    if cls is not None and cls.__module__.startswith("keras"):
+        # Keras's optimizers pass **kwargs up to a base that refuses unknown
+        # names: what they accept is the named parameters along the MRO.
+        accepted = set().union(
+            *(_named_parameters(c.__init__) for c in cls.__mro__ if "__init__" in vars(c))
+        )
+        targets["optimizer"] = (f"the optimizer {cls.__name__}", accepted)
+    return targets
+
+
+def check_routed(names, optimizer, class_name):
+    """Refuse routed names their target does not take, naming the closest one.
+
+    Checked where the target is known: ``fit__`` and ``compile__`` against
+    Keras's ``Model.fit`` and ``Model.compile``, ``predict__`` against the
+    inference parameters, ``optimizer__`` against a Keras optimizer's
+    constructor (another optimizer, or ``loss__`` and ``metrics__``, are
+    left to Keras).
+    """
+    targets = None
+    for key in names:
+        if not is_routed(key):
+            continue
+        targets = targets or _routed_targets(optimizer)
+        head, _, name = key.partition("__")
+        if head in targets and name not in targets[head][1]:
+            what, accepted = targets[head]
+            raise TypeError(
+                f"{class_name} got the routed parameter {key!r}, but {what} takes no "
+                f"{name!r}.{closest_name(name, accepted)}"
+            )
 
 
 def check_keywords(names, allowed, class_name):

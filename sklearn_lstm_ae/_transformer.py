@@ -19,6 +19,7 @@ from ._params import (
     PARAMETER_CONSTRAINTS,
     check_keywords,
     check_params,
+    check_routed,
     closest_name,
     is_routed,
 )
@@ -261,7 +262,10 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         (sequences per inference batch; by default up to 4,096 and 2**18
         sequence steps) or ``predict__jit_compile`` (True: compile every
         inference batch shape with XLA; False: never; by default, on CPU,
-        batch shapes that recur and are large enough to repay it).
+        batch shapes that recur and are large enough to repay it). Names
+        are checked when they are set: one that Keras's optimizer,
+        ``Model.fit``, ``Model.compile`` or inference does not take raises a
+        ``TypeError`` that names the closest valid one.
 
     Attributes
     ----------
@@ -410,6 +414,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         # signature's own name "kwargs" passes here (scikit-learn's checks set
         # every name of the signature) and fails in fit, as in set_params.
         check_keywords(set(kwargs) - {"kwargs"}, _PARAM_NAMES, type(self).__name__)
+        check_routed(kwargs, optimizer, type(self).__name__)
         vars(self).update(kwargs)
 
     # ------------------------------------------------------------- training
@@ -497,6 +502,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         params = self.get_params(deep=False)
         name = type(self).__name__
         check_keywords(vars(self), params, name)
+        check_routed(params, params["optimizer"], name)
         check_params(params, name)
         return FitConfig.from_params(params)
 
@@ -533,7 +539,9 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         # Routed names, and the name of the constructor's **kwargs (so that
         # set_params never raises where the constructor does not; fit rejects
         # what is not a routed parameter).
-        for name in [k for k in params if is_routed(k) or k == "kwargs"]:
+        routed = [k for k in params if is_routed(k)]
+        check_routed(routed, params.get("optimizer", self.optimizer), type(self).__name__)
+        for name in [*routed, *(["kwargs"] if "kwargs" in params else [])]:
             setattr(self, name, params.pop(name))
         valid = self.get_params(deep=True)
         for name in params:

@@ -392,6 +392,20 @@ def test_misspelt_parameters_fail_at_once_naming_the_closest_one():
     ae = LSTMAutoencoderTransformer(optimizer__beta_1=0.8)  # routed names pass
     with pytest.raises(ValueError, match="'lattent_dim' .*Did you mean 'latent_dim'\\?"):
         ae.set_params(lattent_dim=8)
+    # Routed names are checked against what they reach, where it is known.
+    for routed, hint in [
+        (dict(optimizer__beta1=0.8), "optimizer Adam takes no 'beta1'. Did you mean 'beta_1'"),
+        (dict(optimizer="SGD", optimizer__beta_1=0.8), "optimizer SGD takes no 'beta_1'"),
+        (dict(fit__validation_batchsize=8), "Model.fit takes no .*'validation_batch_size'"),
+        (dict(compile__steps_per_exec=1), "Model.compile takes no .*'steps_per_execution'"),
+        (dict(predict__batchsize=8), "inference .* takes no 'batchsize'. Did you mean"),
+    ]:
+        with pytest.raises(TypeError, match=hint):
+            LSTMAutoencoderTransformer(**routed)
+    with pytest.raises(TypeError, match="optimizer SGD takes no 'beta_1'"):
+        ae.set_params(optimizer="sgd", optimizer__beta_1=0.9)
+    assert ae.optimizer == "adam"  # a refused set_params sets nothing
+    LSTMAutoencoderTransformer(optimizer="rmsprop", optimizer__rho=0.8, fit__validation_freq=2)
 
 
 def test_a_y_of_the_wrong_length_is_refused_and_changes_nothing(sines, own_fitted_tiny):
