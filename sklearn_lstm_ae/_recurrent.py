@@ -203,6 +203,17 @@ def _dropped_out(layer, sequences, mask, training):
     return sequences, mask
 
 
+def _generic_loop(layer, sequences, initial_state, mask, training):
+    """Keras's step-by-step loop of ``layer``, never its cuDNN kernel.
+
+    Inside :func:`standard_ops` the graph must run anywhere: Keras's
+    ``LSTM`` and ``GRU`` pick the cuDNN kernel whenever a GPU is visible,
+    whose op runs on NVIDIA GPUs only, so the loop of their base class
+    ``keras.layers.RNN`` is called instead (on CPUs, the one Keras runs).
+    """
+    return keras.layers.RNN.inner_loop(layer, sequences, initial_state, mask, training=training)
+
+
 def _weights(cell):
     """The cell's kernel, recurrent kernel and bias, as tensors."""
     return cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
@@ -228,6 +239,8 @@ class FusedLSTM(keras.layers.LSTM):
         return _runs_fast(self)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
+        if not fast_paths_on():
+            return _generic_loop(self, sequences, initial_state, mask, training)
         if not self._fuses():
             return super().inner_loop(sequences, initial_state, mask, training=training)
         sequences, mask = _dropped_out(self, sequences, mask, training)
@@ -347,6 +360,8 @@ class ScanGRU(keras.layers.GRU):
         return self.cell.reset_after and _runs_fast(self)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
+        if not fast_paths_on():
+            return _generic_loop(self, sequences, initial_state, mask, training)
         if not self._scans():
             return super().inner_loop(sequences, initial_state, mask, training=training)
         sequences, mask = _dropped_out(self, sequences, mask, training)

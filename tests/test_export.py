@@ -148,3 +148,19 @@ def test_the_export_converts_to_onnx_and_runs_in_onnxruntime(served, tmp_path):
     np.testing.assert_allclose(codes, ae.transform(X), atol=1e-4)
     ragged_codes = session.run(None, {"sequences": _padded(X, n_padded=48, keep=5)})[0]
     np.testing.assert_allclose(ragged_codes, ae.transform(ragged(X, 5, 1)), atol=1e-4)
+
+
+def test_an_export_where_a_gpu_is_visible_holds_no_cudnn_kernel(served, tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    cases, _, _ = served
+    real = tf.config.list_logical_devices
+    gpu = tf.config.LogicalDevice(name="/device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(  # Keras's LSTM and GRU pick cuDNN when a GPU is listed
+        tf.config, "list_logical_devices", lambda kind=None: [gpu] if kind == "GPU" else real(kind)
+    )
+    for name in ("lstm", "gru_first"):
+        path = cases[name][0].export(tmp_path / name)
+        loaded = tf.saved_model.load(str(path))
+        ops = _ops(loaded.signatures["transform"].graph.as_graph_def())
+        assert not {op for op in ops if "Cudnn" in op}, name
