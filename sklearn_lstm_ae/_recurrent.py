@@ -64,9 +64,11 @@ def fast_paths_on():
 
 
 def _on_cpu_outside_xla():
-    """True on a machine without a visible GPU, outside XLA: where the fast paths run."""
-    if not fast_paths_on():
-        return False
+    """True on a machine without a visible GPU, outside XLA: where the fast paths run.
+
+    The :func:`standard_ops` switch is read by the layers' ``inner_loop``
+    before this, since its fallback also avoids Keras's cuDNN kernel.
+    """
     return not tf.config.list_logical_devices("GPU") and not _xla_context()
 
 
