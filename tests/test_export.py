@@ -164,3 +164,23 @@ def test_an_export_where_a_gpu_is_visible_holds_no_cudnn_kernel(served, tmp_path
         loaded = tf.saved_model.load(str(path))
         ops = _ops(loaded.signatures["transform"].graph.as_graph_def())
         assert not {op for op in ops if "Cudnn" in op}, name
+
+
+def test_a_failed_export_keeps_the_old_one_and_leaves_no_temporary_directory(
+    served, tmp_path, monkeypatch
+):
+    import tensorflow as tf
+
+    cases, _, _ = served
+    ae, _ = cases["lstm"]
+    target = ae.export(tmp_path / "model")
+    before = sorted(p.name for p in target.rglob("*"))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tf.saved_model, "save", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        ae.export(target)
+    assert sorted(p.name for p in target.rglob("*")) == before
+    assert sorted(os.listdir(tmp_path)) == ["model"]
