@@ -1,4 +1,4 @@
-"""The selection panel: candidate encoders screened on training splits that no other benchmark tunes on.
+"""The selection panel: candidate encoders screened by CV on training splits no benchmark tunes on.
 
 Every score here is cross-validated on a training split (or on a training
 set generated here); no test split is read. The panel covers what the
@@ -154,8 +154,11 @@ def _resampled(X, length=None):
 
 
 def _folds(y, n_folds, seed):
-    return StratifiedKFold(min(n_folds, np.bincount(np.unique(y, return_inverse=True)[1]).min()),
-                           shuffle=True, random_state=seed)
+    return StratifiedKFold(
+        min(n_folds, np.bincount(np.unique(y, return_inverse=True)[1]).min()),
+        shuffle=True,
+        random_state=seed,
+    )
 
 
 def heads(y, n_folds):
@@ -204,7 +207,8 @@ def score(label, X, y, seed, n_folds):
     start = time.perf_counter()
     Z = ae.fit_transform(X)  # unsupervised: the labels are never seen
     seconds = time.perf_counter() - start
-    out = {h: cross_val_score(c, Z, y, cv=folds).mean() for h, c in heads(y, folds.n_splits).items()}
+    cv_heads = heads(y, folds.n_splits).items()
+    out = {h: cross_val_score(c, Z, y, cv=folds).mean() for h, c in cv_heads}
     return out, seconds, len(ae.history_["loss"])
 
 
@@ -234,23 +238,33 @@ def main(argv=None):
                 if key not in done:
                     scores, seconds, epochs = score(label, X, y, seed, args.folds)
                     done[key] = dict(
-                        candidate=label, dataset=name, seed=seed, folds=args.folds,
-                        fit_s=seconds, epochs=epochs, **{k: float(v) for k, v in scores.items()},
+                        candidate=label,
+                        dataset=name,
+                        seed=seed,
+                        folds=args.folds,
+                        fit_s=seconds,
+                        epochs=epochs,
+                        **{k: float(v) for k, v in scores.items()},
                     )
                     if args.out:
                         with open(args.out, "a") as f:
                             f.write(json.dumps(done[key]) + "\n")
                 r = done[key]
                 table.setdefault(label, {})[name] = r
-                print(f"{name} | {label} | seed {seed}: LR {r['logreg']:.3f} SVM {r['svm']:.3f}"
-                      f" ({r['fit_s']:.0f} s)", flush=True)
+                print(
+                    f"{name} | {label} | seed {seed}: LR {r['logreg']:.3f} SVM {r['svm']:.3f}"
+                    f" ({r['fit_s']:.0f} s)",
+                    flush=True,
+                )
     print("\n| candidate | mean LR / SVM | worst LR / SVM | mean fit s |\n|---|---|---|---|")
     for label, rows in table.items():
         lr = [r["logreg"] for r in rows.values()]
         svm = [r["svm"] for r in rows.values()]
         worst_lr = min(rows, key=lambda n: rows[n]["logreg"])
-        print(f"| {label} | {np.mean(lr):.3f} / {np.mean(svm):.3f} | {min(lr):.3f} ({worst_lr})"
-              f" / {min(svm):.3f} | {np.mean([r['fit_s'] for r in rows.values()]):.0f} |")
+        print(
+            f"| {label} | {np.mean(lr):.3f} / {np.mean(svm):.3f} | {min(lr):.3f} ({worst_lr})"
+            f" / {min(svm):.3f} | {np.mean([r['fit_s'] for r in rows.values()]):.0f} |"
+        )
     return table
 
 
