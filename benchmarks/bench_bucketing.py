@@ -2,8 +2,8 @@
 
 PickupGestureWiimoteZ's training sequences have 29 to 361 steps: padded to
 the longest, most LSTM steps are padding. The script fits the same network
-twice, at equal epochs and seed, with ``bucketing=True`` (the default) and
-``bucketing=False``, and reports fit seconds per epoch, the final loss, the
+twice, at equal epochs and seed, with ``shuffle="buckets"`` (the default) and
+``shuffle=True``, and reports fit seconds per epoch, the final loss, the
 transform time of the 100 train and test sequences, and the LSTM steps each
 computes (valid + padded) against the valid ones; then the transform time of
 5,000 sequences (the 100 train and test sequences 50 times over): as a list
@@ -62,7 +62,7 @@ def main(argv=None):
                 latent_dim=16,
                 epochs=epochs,
                 batch_size=batch_size,
-                bucketing=bucketed,
+                shuffle="buckets" if bucketed else True,
                 data_format="channels_first",
                 random_state=0,
             )

@@ -328,7 +328,7 @@ def make_row(data, setting, who, measured, work):
 #: loss alone. The hand-written network of the tutorials is that with a
 #: last-state encoder and no clipping.
 RECURRENT_CORE = dict(conv_filters=(), subseries_weight=0.0)
-TUTORIAL_NETWORK = dict(pooling="last", clipnorm=None, **RECURRENT_CORE)
+TUTORIAL_NETWORK = dict(pooling="last", optimizer__clipnorm=None, **RECURRENT_CORE)
 
 
 def measure_same_settings(data, *, epochs, big, small, quick):

@@ -108,7 +108,7 @@ CANDIDATES = {
     },
     **{
         f"front end, latent 128, batch 64, {n} updates": dict(
-            FRONT_END, latent_dim=128, batch_size=64, learning_rate=0.0014, max_updates=n
+            FRONT_END, latent_dim=128, batch_size=64, optimizer__learning_rate=0.0014, max_updates=n
         )
         for n in (125, 250, 500)
     },

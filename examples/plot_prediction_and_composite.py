@@ -32,7 +32,7 @@ tutorial_like = dict(
     encoder_units=(32,),
     scaler=None,
     batch_size=1,
-    learning_rate=0.01,
+    optimizer__learning_rate=0.01,
     epochs=150,
     random_state=0,
 )

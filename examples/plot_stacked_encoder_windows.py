@@ -11,6 +11,7 @@ windows come from :class:`~sklearn_lstm_ae.SlidingWindows` (which, unlike
 """
 
 # %%
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -44,7 +45,8 @@ ae = LSTMAutoencoderTransformer(
     epochs=20,
     batch_size=64,
     validation_split=0.2,  # the last 20% of windows, as in Keras
-    early_stopping=5,  # stop when val_loss stops improving, keep the best weights
+    # stop when val_loss stops improving, keep the best weights
+    callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)],
     random_state=0,
 )
 ae.fit(X)

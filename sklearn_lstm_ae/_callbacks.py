@@ -131,22 +131,13 @@ def training_callbacks(config, steps):
                 monitor=monitor,
                 factor=0.5,
                 patience=max(1, -(-PLATEAU_UPDATES // steps)),
-                min_lr=config.learning_rate / 64,
+                min_lr=(config.learning_rate or 0.0) / 64,
             )
         )
-        if config.early_stopping is None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=monitor,
-                    patience=max(2, -(-STOP_UPDATES // steps)),
-                    restore_best_weights=True,
-                )
-            )
-    if config.early_stopping is not None:
         callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor=monitor,
-                patience=config.early_stopping,
+                patience=max(2, -(-STOP_UPDATES // steps)),
                 restore_best_weights=True,
             )
         )

@@ -7,6 +7,7 @@ what the model is trained for (saved with it), and :class:`FitConfig` how the
 run goes (budget, batches, Keras's parameters), holding the other two.
 """
 
+import inspect
 from dataclasses import asdict, dataclass, fields
 
 import keras
@@ -147,28 +148,62 @@ class TrainingSpec:
 
 #: Keras's ``clipnorm`` and its alternatives, routed to the optimizer.
 _CLIPPING = {"optimizer__clipnorm", "optimizer__clipvalue", "optimizer__global_clipnorm"}
+#: Gradient norm clip given to an optimizer named by a string or class,
+#: unless the user routes a clipping of their own.
+DEFAULT_CLIPNORM = 1.0
 
 
 def _keras_params(params):
     """The parameters handed to Keras's compile and fit (through scikeras), routed ones included."""
-    keras_params = {
-        name: params[name]
-        for name in ("optimizer", "loss", "metrics", "learning_rate", "epochs", "batch_size")
-    }
+    keras_params = {name: params[name] for name in ("optimizer", "loss", "metrics", "epochs")}
     keras_params.update(
+        batch_size=params["batch_size"],
         validation_split=params["validation_split"],
-        shuffle=params["shuffle"],
+        shuffle=bool(params["shuffle"]),
         callbacks=list(params["callbacks"]) if params["callbacks"] else None,
         verbose=int(params["verbose"]),
     )
     keras_params.update((k, v) for k, v in params.items() if is_routed(k))
-    if (
-        params["clipnorm"] is not None
-        and not isinstance(params["optimizer"], keras.optimizers.Optimizer)
-        and not _CLIPPING & set(keras_params)
+    if not isinstance(params["optimizer"], keras.optimizers.Optimizer) and not (
+        _CLIPPING & set(keras_params)
     ):
-        keras_params["optimizer__clipnorm"] = params["clipnorm"]
+        keras_params["optimizer__clipnorm"] = DEFAULT_CLIPNORM
     return keras_params
+
+
+def optimizer_class(optimizer):
+    """The class of ``optimizer`` (a name, a class or an instance), or None if unknown.
+
+    A name is looked up among Keras's optimizer classes, case-insensitively,
+    without making one (that would create TensorFlow variables).
+    """
+    if isinstance(optimizer, str):
+        names = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers)}
+        found = names.get(optimizer.lower())
+        return found if isinstance(found, type) else None
+    return optimizer if isinstance(optimizer, type) else type(optimizer)
+
+
+def initial_learning_rate(params):
+    """The learning rate a fit starts from: routed, the instance's, or the class's default.
+
+    None when it is not a number (a schedule, or an optimizer that names none).
+    """
+    optimizer = params["optimizer"]
+    if "optimizer__learning_rate" in params:
+        rate = params["optimizer__learning_rate"]
+    elif isinstance(optimizer, keras.optimizers.Optimizer):
+        rate = optimizer.learning_rate
+    else:
+        cls = optimizer_class(optimizer)
+        try:
+            rate = inspect.signature(cls).parameters["learning_rate"].default
+        except (TypeError, ValueError, KeyError):
+            rate = None
+    try:
+        return float(rate)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -188,10 +223,7 @@ class FitConfig:
     max_updates: int
     batch_size: int
     validation_split: float
-    shuffle: bool
-    bucketing: bool
-    early_stopping: int | None
-    learning_rate: float
+    shuffle: object
     loss: object
     scaler: object
     metrics: tuple | None
@@ -199,15 +231,18 @@ class FitConfig:
     random_state: object
     distribution_strategy: object
     keras: dict
+    # Resolved: the learning rate the fit starts from (None: a schedule).
+    learning_rate: float | None = None
 
     @classmethod
     def from_params(cls, params):
         """Resolve an estimator's ``get_params(deep=False)`` (routed ones included)."""
-        own = {f.name for f in fields(cls)} - {"network", "spec", "keras"}
+        own = {f.name for f in fields(cls)} - {"network", "spec", "keras", "learning_rate"}
         return cls(
             network=NetworkConfig.from_params(params),
             spec=TrainingSpec.from_params(params),
             keras=_keras_params(params),
+            learning_rate=initial_learning_rate(params),
             **{name: params[name] for name in own},
         )
 

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
-from ._config import is_bce
+from ._config import is_bce, optimizer_class
 from ._names import CELLS, MODES, POOLINGS
 from ._scikeras import ROUTING_PREFIXES, is_routed
 
@@ -47,16 +47,12 @@ PARAMETER_CONSTRAINTS = {
     "scaler": "no_validation",  # checked in check_params
     "loss": [str, keras.losses.Loss, callable],
     "optimizer": [str, type, keras.optimizers.Optimizer],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
-    "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
     "metrics": [list, tuple, None],
     "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "max_updates": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "validation_split": [Interval(Real, 0, 1, closed="left")],
-    "shuffle": ["boolean"],
-    "bucketing": ["boolean"],
-    "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+    "shuffle": [StrOptions({"buckets"}), "boolean"],
     "callbacks": [list, tuple, None],
     "random_state": ["random_state"],
     "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
@@ -66,6 +62,10 @@ PARAMETER_CONSTRAINTS = {
         None,
     ],
 }
+
+#: ``max_updates``'s default, the only value an int ``epochs`` allows beside it.
+_DEFAULT_MAX_UPDATES = 500
+
 
 def _check_units(name, units, what="units of the stacked LSTM layers"):
     if units is None:
@@ -113,19 +113,6 @@ def _named_parameters(func):
     return {p.name for p in params if p.kind not in kinds and p.name != "self"}
 
 
-def _optimizer_class(optimizer):
-    """The class of ``optimizer`` (a name, a class or an instance), or None if unknown.
-
-    A name is looked up among Keras's optimizer classes, case-insensitively,
-    without making one (that would create TensorFlow variables).
-    """
-    if isinstance(optimizer, str):
-        names = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers)}
-        found = names.get(optimizer.lower())
-        return found if isinstance(found, type) else None
-    return optimizer if isinstance(optimizer, type) else type(optimizer)
-
-
 def _routed_targets(optimizer):
     """``{prefix: (what, accepted names)}`` for the routed prefixes whose names are known."""
     targets = {
@@ -135,7 +122,7 @@ def _routed_targets(optimizer):
         # Keras's predict: these two are all they read.
         "predict": ("inference (batched TensorFlow functions)", set(PREDICT_PARAMS)),
     }
-    cls = _optimizer_class(optimizer)
+    cls = optimizer_class(optimizer)
     if cls is not None and cls.__module__.startswith("keras"):
         # Keras's optimizers pass **kwargs up to a base that refuses unknown
         # names: what they accept is the named parameters along the MRO.
@@ -208,6 +195,12 @@ def check_params(params, class_name="LSTMAutoencoderTransformer"):
             "context_weight > 0 contrasts the encoder's states at every step, but "
             "pooling='last' keeps only the final one. Use pooling='lastmax', 'max', "
             "'mean' or 'meanmax', or context_weight=0."
+        )
+    if params["epochs"] != "auto" and params["max_updates"] != _DEFAULT_MAX_UPDATES:
+        raise ValueError(
+            f"max_updates={params['max_updates']} is the budget of epochs='auto', but "
+            f"epochs={params['epochs']!r} trains exactly that many epochs. Set "
+            "epochs='auto' to train for max_updates updates, or leave max_updates out."
         )
     if is_bce(params["loss"]) and scaler == "standard":
         raise ValueError(

@@ -47,6 +47,7 @@ from ._schema import (
     is_int,
     parameter_bound,
     require,
+    upgrade_params,
 )
 from ._stable_names import to_fast_paths, to_stable_names
 
@@ -54,8 +55,11 @@ __all__ = ["save_transformer", "load_transformer", "save_detector", "load_detect
 
 #: The file format this version writes and reads. Format 1 was written by
 #: development versions before 0.1.0 was released; those files are refused
-#: with an error that names their format.
-FORMAT = "sklearn_lstm_ae/2"
+#: with an error that names their format. Format 2 files (development
+#: versions too, whose parameters had overlapping knobs) are read, their
+#: parameters translated by :func:`~sklearn_lstm_ae._schema.upgrade_params`.
+FORMAT = "sklearn_lstm_ae/3"
+_READ_FORMATS = (FORMAT, "sklearn_lstm_ae/2")
 #: What reading a damaged archive raises besides ``InvalidArchive``: a bad
 #: CRC or zip structure, a corrupt deflate stream, a cut-off member, bytes
 #: that are not UTF-8 or JSON, values of the wrong type deeper than the
@@ -198,7 +202,7 @@ def _load_archive(zf, cls):
     except (KeyError, json.JSONDecodeError, UnicodeDecodeError):
         state = {}  # no estimator.json, or not JSON: not one of our files
     found = state.get("format") if isinstance(state, dict) else None
-    if found != FORMAT:
+    if found not in _READ_FORMATS:
         older = isinstance(found, str) and found.startswith("sklearn_lstm_ae/")
         raise InvalidArchive(
             f"it is in the file format {found!r} of a development version before "
@@ -215,7 +219,8 @@ def _load(zf, state, cls):
     check_members(zf, _FIRST_LIMITS)
     state = _read_state(zf, state, cls)
     names = set(cls._get_param_names())
-    params = decode_params(state["params"], lambda n: n in names or is_routed(n))
+    raw = state["params"] if state["format"] == FORMAT else upgrade_params(state["params"])
+    params = decode_params(raw, lambda n: n in names or is_routed(n))
     check_saved_params(cls, params)
     fitted = state["fitted"]
     check_fitted(fitted)
@@ -296,7 +301,9 @@ def _check_model(model, fitted, network):
 
 
 #: The file format of a saved LSTMAutoencoderSeriesDetector.
-DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/1"
+DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/2"
+#: Format 1 files hold the autoencoder's parameters of transformer format 2.
+_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, "sklearn_lstm_ae.series_detector/1")
 #: Largest detector.json: parameters and a few fitted numbers per autoencoder.
 DETECTOR_STATE_LIMIT = MiB
 _DETECTOR_PARAMS = {"window", "stride", "n_estimators", "contamination", "random_state"}
@@ -348,9 +355,11 @@ def _check_detector_state(state, cls, ae_cls, names):
     params = decode_params(state["params"], _DETECTOR_PARAMS.__contains__)
     require(set(params) == _DETECTOR_PARAMS, f"params must hold {sorted(_DETECTOR_PARAMS)}")
     if state["autoencoder"] is not None:
-        ae_params = decode_params(
-            state["autoencoder"], set(ae_cls._get_param_names()).__contains__, "autoencoder"
-        )
+        raw = state["autoencoder"]
+        if state["format"] != DETECTOR_FORMAT:
+            raw = upgrade_params(raw)
+        ae_names = set(ae_cls._get_param_names())
+        ae_params = decode_params(raw, lambda n: n in ae_names or is_routed(n), "autoencoder")
         check_saved_params(ae_cls, ae_params)
         params["autoencoder"] = ae_cls(**ae_params)
     else:
@@ -400,7 +409,7 @@ def load_detector(path, cls, ae_cls):
             state = json.loads(read_member(zf, "detector.json", DETECTOR_STATE_LIMIT))
             found = state.get("format") if isinstance(state, dict) else None
             require(
-                found == DETECTOR_FORMAT,
+                found in _DETECTOR_READ_FORMATS,
                 f"it is not a file written by {cls.__name__}.save() (format {found!r}, "
                 f"expected {DETECTOR_FORMAT!r})",
             )

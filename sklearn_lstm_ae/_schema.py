@@ -14,6 +14,7 @@ from ._names import CELLS, MODES, POOLINGS, TWO_SUMMARIES
 from ._params import check_params
 
 __all__ = [
+    "upgrade_params",
     "SCALER_ARRAYS",
     "encode_params",
     "decode_params",
@@ -112,6 +113,41 @@ def require(ok, problem):
 
 def is_int(value, low=0):
     return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+#: The transformer parameters that files written before the budget, optimizer
+#: and batching knobs were merged hold (transformer format 2, series
+#: detector format 1), and their Keras defaults then.
+_MERGED = {"learning_rate": 1e-3, "clipnorm": 1.0, "early_stopping": None}
+
+
+def upgrade_params(params):
+    """The parameters of an older file as today's: one way to set each thing.
+
+    ``learning_rate`` and ``clipnorm`` become the routed
+    ``optimizer__learning_rate`` and ``optimizer__clipnorm`` (when they
+    differ from what a fit gives anyway), ``bucketing=False`` becomes
+    ``shuffle=True`` (random batches), ``early_stopping`` is dropped, and so
+    is ``max_updates`` beside an int ``epochs`` (where it was ignored): they
+    only changed how a refit trains, and the model in the file is as
+    trained. Anything malformed is left for the schema to refuse.
+    """
+    if not isinstance(params, dict):
+        return params
+    params = dict(params)
+    old = {name: params.pop(name, default) for name, default in _MERGED.items()}
+    bucketing = params.pop("bucketing", True)
+    if old["learning_rate"] != _MERGED["learning_rate"]:
+        params.setdefault("optimizer__learning_rate", old["learning_rate"])
+    if old["clipnorm"] != _MERGED["clipnorm"] and not any(
+        k in params for k in ("optimizer__clipvalue", "optimizer__global_clipnorm")
+    ):
+        params.setdefault("optimizer__clipnorm", old["clipnorm"])
+    if params.get("shuffle") is True:
+        params["shuffle"] = "buckets" if bucketing is not False else True
+    if params.get("epochs") != "auto" and "max_updates" in params:
+        params["max_updates"] = 500
+    return params
 
 
 def decode_params(params, allowed, where="params"):

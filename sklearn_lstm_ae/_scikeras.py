@@ -55,17 +55,11 @@ def is_routed(name):
 class _Trainer(BaseWrapper):
     """scikeras's ``BaseWrapper`` used for one fit, with the repairs above."""
 
-    def __init__(self, model=None, *, learning_rate=None, **params):
-        super().__init__(model, **params)
-        self.learning_rate = learning_rate
-
     def _get_compile_kwargs(self):
         kwargs = super()._get_compile_kwargs()
         optimizer = kwargs["optimizer"]
         if isinstance(self.optimizer, keras.optimizers.Optimizer):
             kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
-        elif self.learning_rate is not None and not hasattr(self, "optimizer__learning_rate"):
-            optimizer.learning_rate = self.learning_rate
         kwargs["optimizer"] = fused(kwargs["optimizer"])
         return kwargs
 
@@ -102,7 +96,7 @@ def fit_keras_model(
         ``(x, y)`` batches (then ``y`` is None).
     params : dict
         The estimator's training parameters (``optimizer``, ``loss``,
-        ``metrics``, ``learning_rate``, ``batch_size``, ``epochs``,
+        ``metrics``, ``batch_size``, ``epochs``,
         ``validation_split``, ``shuffle``, ``callbacks``, ``verbose``) and its
         routed ``prefix__name`` parameters.
     callbacks : sequence of keras.callbacks.Callback

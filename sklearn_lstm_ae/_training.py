@@ -181,7 +181,7 @@ def _check_converged(history):
     if losses.size == 0 or not np.isfinite(losses).all():
         raise FloatingPointError(
             "Training diverged: the loss became NaN or infinite after "
-            f"{losses.size} epoch(s). Lower learning_rate, keep scaler="
+            f"{losses.size} epoch(s). Lower optimizer__learning_rate, keep scaler="
             "'standard', or use activation='tanh'."
         )
 
@@ -245,7 +245,7 @@ def _array_batches(config, seqs, spec, seed, span=None, *, short=None):
     """
     x, targets, padded = make_targets(seqs.values, seqs.lengths, spec)
     steps = steps_per_epoch(config, len(seqs.values))
-    if seqs.is_padded and not config.validation_split and config.bucketing:
+    if seqs.is_padded and not config.validation_split and config.shuffle == "buckets":
         # Sequences of similar length batched together, each batch padded to
         # its own longest: the steps computed follow the valid ones.
         def prepare(values, lengths):
@@ -256,11 +256,11 @@ def _array_batches(config, seqs, spec, seed, span=None, *, short=None):
             seqs.lengths,
             config.batch_size,
             prepare,
-            shuffle=config.shuffle,
+            shuffle=True,
             seed=seed,
         )
         return Batches(bucketed, None, steps), padded
-    if config.shuffle and seed is not None:
+    if config.shuffle is not False and seed is not None:
         epochs, execution = None, STEPS_PER_EXECUTION
         laid_out_here = span is None and short is not None and short_epochs(config, steps)
         if laid_out_here:

@@ -177,36 +177,37 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         sequences) gives the output a sigmoid and needs ``scaler="minmax"`` or
         None.
     optimizer : str, keras optimizer class or instance, default="adam"
-        Optimizer; routed parameters ``optimizer__name=value`` reach its
-        constructor. Keras's Adam (by name, class or instance) trains with
-        the same update computed by one TensorFlow kernel per weight, which
-        takes about a second off the start of each fit (the train step is
-        traced faster); subclasses and other optimizers run as Keras
-        defines them.
-    learning_rate : float, default=1e-3
-        Learning rate of the optimizer, unless ``optimizer__learning_rate`` is
-        given or ``optimizer`` is an instance.
-    clipnorm : float or None, default=1.0
-        Clip each gradient to this norm before the update, a standard guard
-        for recurrent networks on long sequences. None disables it. Ignored
-        when ``optimizer`` is an instance or ``optimizer__clipnorm``,
-        ``optimizer__clipvalue`` or ``optimizer__global_clipnorm`` is routed.
+        Optimizer. Its settings are routed parameters, as in scikeras:
+        ``optimizer__learning_rate=1e-3`` (Keras's default),
+        ``optimizer__beta_1=0.8``. A name or class also gets
+        ``optimizer__clipnorm=1.0`` unless another clipping
+        (``optimizer__clipnorm``, ``optimizer__clipvalue`` or
+        ``optimizer__global_clipnorm``) is routed: each gradient clipped to
+        norm 1 before the update, a standard guard for recurrent networks on
+        long sequences (``optimizer__clipnorm=None`` turns it off). An
+        instance is copied for each fit and used with its own settings.
+        Keras's Adam (by name, class or instance) trains with the same
+        update computed by one TensorFlow kernel per weight, which takes
+        about a second off the start of each fit (the train step is traced
+        faster); subclasses and other optimizers run as Keras defines them.
     metrics : list of str or keras.metrics.Metric, default=None
         Extra metrics recorded per epoch in ``history_``.
     epochs : int or "auto", default="auto"
-        Passes over the training data. "auto" counts the budget in gradient
+        How long to train. An int trains exactly that many passes over the
+        training data, as in Keras (add ``keras.callbacks.EarlyStopping`` to
+        ``callbacks`` to stop earlier). "auto" counts the budget in gradient
         updates instead (``max_updates``), so small datasets get enough of
-        them; the learning rate is halved when the loss stops improving for
+        them: the learning rate is halved when the loss stops improving for
         about 60 updates, training stops after about 200 updates without
-        improvement, and the best weights are kept. An int trains exactly
-        that many epochs (with ``early_stopping`` only if given).
+        improvement, and the best weights are kept.
     max_updates : int, default=500
-        Gradient updates of a fit with ``epochs="auto"``, rounded up to whole
-        epochs (at least one): 200 updates on 2,000 sequences in batches of
-        32 (63 updates an epoch) train 4 epochs, 252 updates, and
-        ``verbose=1`` says so before the bar. 500 keep the
-        fit on 50 sequences of 150 steps within a minute on 2 CPU cores;
-        in cross-validation on training splits, 1000 scored the same with
+        The budget of ``epochs="auto"``, in gradient updates, rounded up to
+        whole epochs (at least one): 200 updates on 2,000 sequences in
+        batches of 32 (63 updates an epoch) train 4 epochs, 252 updates, and
+        ``verbose=1`` says so before the bar. Setting it with an int
+        ``epochs`` is an error, as it would change nothing. 500 keep the fit
+        on 50 sequences of 150 steps within a minute on 2 CPU cores; in
+        cross-validation on training splits, 1000 scored the same with
         logistic regression and 2 points higher with an RBF SVM, and they
         rebuild the sequences more closely.
     batch_size : int, default=32
@@ -214,20 +215,17 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
     validation_split : float, default=0.0
         Fraction of the training sequences (the last ones, as in Keras) held
         out to compute ``val_loss``.
-    shuffle : bool, default=True
-        Shuffle the training sequences before each epoch.
-    bucketing : bool, default=True
-        When training sequences differ in length, batch sequences of similar
-        length together, each batch padded only to its own longest, so that
-        the steps computed follow the valid ones rather than ``n_samples x
-        n_timesteps_``. Batches and their members are redrawn every epoch
-        (with ``shuffle``), seeded by ``random_state``. Losses and codes are
-        those of the masked computation either way. Not used with
-        ``validation_split`` (Keras splits arrays, not batches).
-    early_stopping : int, default=None
-        Patience, in epochs, before training stops once ``val_loss`` (or
-        ``loss`` without validation) stops improving; the best weights are
-        restored. None trains for all ``epochs``.
+    shuffle : {"buckets", True, False}, default="buckets"
+        How training batches are drawn each epoch. "buckets": sequences of
+        similar length are batched together, each batch padded only to its
+        own longest, so that the steps computed follow the valid ones rather
+        than ``n_samples x n_timesteps_``; batches and their members are
+        redrawn every epoch. Sequences of one length, or training with
+        ``validation_split`` (Keras splits arrays, not batches), are drawn as
+        with True. True: every batch a random draw of the training
+        sequences, every epoch. False: batches in the order given, the same
+        every epoch. The draws are seeded by ``random_state``; losses and
+        codes are those of the masked computation either way.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks for training. Keras runs 32 training steps per
         call into its train function (``steps_per_execution``; a fit of at
@@ -356,16 +354,12 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         scaler="standard",
         loss="mse",
         optimizer="adam",
-        learning_rate=1e-3,
-        clipnorm=1.0,
         metrics=None,
         epochs="auto",
         max_updates=500,
         batch_size=32,
         validation_split=0.0,
-        shuffle=True,
-        bucketing=True,
-        early_stopping=None,
+        shuffle="buckets",
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -395,16 +389,12 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         self.scaler = scaler
         self.loss = loss
         self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.clipnorm = clipnorm
         self.metrics = metrics
         self.epochs = epochs
         self.max_updates = max_updates
         self.batch_size = batch_size
         self.validation_split = validation_split
         self.shuffle = shuffle
-        self.bucketing = bucketing
-        self.early_stopping = early_stopping
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

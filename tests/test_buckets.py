@@ -75,7 +75,7 @@ def test_bucketed_training_matches_padding_at_equal_seed(ragged):
     bucketed = tiny(epochs=4, random_state=3).fit(ragged)
     again = tiny(epochs=4, random_state=3).fit(ragged)
     np.testing.assert_array_equal(bucketed.transform(ragged), again.transform(ragged))
-    padded = tiny(epochs=4, random_state=3, bucketing=False).fit(ragged)
+    padded = tiny(epochs=4, random_state=3, shuffle=True).fit(ragged)
     assert len(bucketed.history_["loss"]) == len(padded.history_["loss"]) == 4
     # different batches, same objective: the losses agree closely, not exactly
     np.testing.assert_allclose(bucketed.history_["loss"], padded.history_["loss"], rtol=0.2)

@@ -267,7 +267,7 @@ def test_the_context_term_learns():
     # without learning from it.
     X = _walks(n=64, steps=32, features=1)
     params = dict(latent_dim=4, encoder_units=(16,), conv_filters=(8,), conv_kernel_size=3)
-    params.update(epochs=50, learning_rate=1e-2, batch_size=32, random_state=0)
+    params.update(epochs=50, optimizer__learning_rate=1e-2, batch_size=32, random_state=0)
     params.update(subseries_weight=0.0)  # 100 updates: about 1.4 against 2.7 measured
     trained = LSTMAutoencoderTransformer(context_weight=1.0, **params).fit(X)
     untrained = LSTMAutoencoderTransformer(context_weight=1e-9, **params).fit(X)

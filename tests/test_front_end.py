@@ -62,8 +62,8 @@ def test_a_front_end_model_encodes_decodes_and_saves(sines, tmp_path, params):
 
 def test_unequal_lengths_give_the_codes_of_each_sequence_alone(sines):
     lists = ragged(sines, 5, 8)
-    for bucketing in (True, False):
-        ae = tiny(**FRONT, bucketing=bucketing).fit(lists)
+    for shuffle in ("buckets", True):
+        ae = tiny(**FRONT, shuffle=shuffle).fit(lists)
         codes = ae.transform(lists)
         for i in (0, 3, 7):  # lengths 5, 8 and 12
             np.testing.assert_allclose(ae.transform([lists[i]])[0], codes[i], rtol=1e-5, atol=1e-6)

@@ -165,8 +165,8 @@ def test_the_contrast_learns_to_match_each_code_with_its_own_subseries():
 def test_unequal_lengths_buckets_and_multivariate_input_train_with_every_term(sines):
     lists = ragged(sines, 5, 8)  # 2 features, lengths 5 to 12
     terms = dict(subseries_weight=1.0, mask_ratio=0.25, context_weight=1.0, conv_filters=(4,))
-    for bucketing in (True, False):
-        ae = tiny(**terms, bucketing=bucketing).fit(lists)
+    for shuffle in ("buckets", True):
+        ae = tiny(**terms, shuffle=shuffle).fit(lists)
         for name in ("subseries_loss", "context_loss"):
             assert np.isfinite(ae.history_[name]).all(), name
         codes = ae.transform(lists)

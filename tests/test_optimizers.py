@@ -75,7 +75,7 @@ def test_a_fit_with_adam_trains_with_the_fused_update_and_saves_it(optimizer, si
     instance = isinstance(optimizer, keras.Optimizer)
     assert type(ae.model_.optimizer) is FusedAdam
     assert ae.model_.optimizer.beta_1 == (0.8 if instance else 0.9)
-    # The estimator's clipnorm reaches a named optimizer; an instance keeps its own.
+    # The default clipnorm reaches a named optimizer; an instance keeps its own.
     assert ae.model_.optimizer.clipnorm == (None if instance else 1.0)
     if isinstance(optimizer, str):
         ae.save(tmp_path / "ae.zip")

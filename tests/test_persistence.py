@@ -55,8 +55,36 @@ def test_file_holds_no_pickles(fitted_tiny, tmp_path):
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == ["estimator.json", "model.keras", "scaler.npz"]
         state = json.loads(zf.read("estimator.json"))
-    assert state["format"] == "sklearn_lstm_ae/2"
+    assert state["format"] == "sklearn_lstm_ae/3"
     assert state["params"]["latent_dim"] == 2
+
+
+def test_files_of_format_2_load_with_their_merged_parameters_translated(saved, tmp_path):
+    def as_format_2(state):  # the parameters a format-2 file holds
+        params = state["params"]
+        state["format"] = "sklearn_lstm_ae/2"
+        params.pop("optimizer__clipnorm", None)
+        params.update(
+            learning_rate=0.01,
+            clipnorm=0.5,
+            max_updates=300,
+            epochs=3,
+            early_stopping=None,
+            bucketing=False,
+            shuffle=True,
+        )
+
+    old = _tamper(saved, tmp_path / "old.lstmae", as_format_2)
+    loaded = LSTMAutoencoderTransformer.load(old)
+    params = loaded.get_params()
+    assert params["optimizer__learning_rate"] == 0.01 and params["optimizer__clipnorm"] == 0.5
+    assert params["shuffle"] is True  # bucketing=False: random batches
+    assert not {"learning_rate", "clipnorm", "early_stopping", "bucketing"} & set(params)
+    assert (params["epochs"], params["max_updates"]) == (3, 500)  # it was ignored beside 3
+    here = LSTMAutoencoderTransformer.load(saved)
+    X = np.random.default_rng(1).normal(size=(5, 12, 2)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.transform(X), here.transform(X))
+    assert here.get_params()["shuffle"] == "buckets"
 
 
 def test_callbacks_are_not_saved(sines, tmp_path):
@@ -233,8 +261,11 @@ def test_a_file_of_format_1_gets_an_error_that_names_its_format(saved, tmp_path)
         (_set("params", "shuffle", value=""), "'shuffle' parameter .* must be"),
         (_set("params", "latent_dim", value=2.5), "'latent_dim' parameter .* must be"),
         (
-            _set("params", "scaler", value={"__scaler__": "StandardScaler",
-                                            "params": {"with_std": ""}}),
+            _set(
+                "params",
+                "scaler",
+                value={"__scaler__": "StandardScaler", "params": {"with_std": ""}},
+            ),
             "params.scaler has an invalid parameter: .*with_std",
         ),
         (_set("scaler", "params", "with_std", value=""), "scaler has an invalid parameter"),

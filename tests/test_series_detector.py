@@ -249,7 +249,7 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
         '"window_": ': '"window_": -1, "old": ',
         '"n_estimators": 1': '"n_estimators": 2',
         '"stride": 1': '"stride": 0',
-        '"format": "sklearn_lstm_ae.series_detector/1"': '"format": "other/1"',
+        '"format": "sklearn_lstm_ae.series_detector/2"': '"format": "other/1"',
     }
     for old, new in cases.items():
         with pytest.raises(ValueError, match="not a valid saved LSTMAutoencoderSeriesDetector"):

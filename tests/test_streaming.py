@@ -39,7 +39,7 @@ def on_disk(sines, tmp_path):
 def test_batches_fit_the_scaler_incrementally_and_train(on_disk, sines):
     batches = MemmapBatches(on_disk, batch_size=16)
     # The seeds' last-state encoder: it learns these short sines fastest.
-    ae = tiny(epochs=8, learning_rate=0.01, shuffle=False, pooling="last").fit(batches)
+    ae = tiny(epochs=8, optimizer__learning_rate=0.01, shuffle=False, pooling="last").fit(batches)
     # The scaler saw every batch: its statistics are those of the whole data.
     np.testing.assert_allclose(ae.scaler_.mean_, sines.reshape(-1, 2).mean(axis=0), rtol=1e-5)
     np.testing.assert_allclose(ae.scaler_.var_, sines.reshape(-1, 2).var(axis=0), rtol=1e-4)
@@ -47,7 +47,7 @@ def test_batches_fit_the_scaler_incrementally_and_train(on_disk, sines):
     assert len(ae.history_["loss"]) == 8
     # Same batches in the same order: the same training as from memory.
     in_memory = tiny(
-        epochs=8, learning_rate=0.01, shuffle=False, batch_size=16, pooling="last"
+        epochs=8, optimizer__learning_rate=0.01, shuffle=False, batch_size=16, pooling="last"
     ).fit(sines)
     np.testing.assert_allclose(ae.history_["loss"], in_memory.history_["loss"], rtol=1e-3)
     assert ae.history_["loss"][-1] < 0.9 * ae.history_["loss"][0]

@@ -46,8 +46,12 @@ def test_auto_epochs_count_gradient_updates_and_keep_the_best_weights(sines):
 
 
 def test_explicit_epochs_mean_what_they_say(sines):
-    ae = tiny(epochs=7, max_updates=1).fit(sines)
+    ae = tiny(epochs=7).fit(sines)
     assert len(ae.history_["loss"]) == 7 and "learning_rate" not in ae.history_
+    # The update budget of epochs="auto" would change nothing: refused, not ignored.
+    with pytest.raises(ValueError, match="max_updates=1 is the budget of epochs='auto'"):
+        ae.set_params(max_updates=1).fit(sines)
+    assert len(ae.history_["loss"]) == 7
 
 
 def test_the_budget_is_counted_in_updates():
@@ -67,7 +71,7 @@ def test_every_training_path_spends_the_same_budget(sines):
         def __getitem__(self, i):
             return sines[15 * i : 15 * (i + 1)]
 
-    params = dict(epochs="auto", max_updates=12, batch_size=15, early_stopping=None)
+    params = dict(epochs="auto", max_updates=12, batch_size=15)
     lists = ragged(sines, 6, 7)
     for data in (sines, lists, Batches()):
         ae = tiny(**params).fit(data)  # 4 updates per epoch: 3 epochs, unless stopped early

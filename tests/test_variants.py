@@ -25,7 +25,7 @@ def _seed_model(**params):
         scaler=None,
         batch_size=1,
         epochs=150,
-        learning_rate=0.01,
+        optimizer__learning_rate=0.01,
         random_state=0,
         **TUTORIAL,
     )
@@ -73,7 +73,9 @@ def test_reverse_target_learns_reversed_and_returns_forward_order():
 
 
 def test_composite_trains_both_heads_and_forecasts(sines, fitted_tiny):
-    ae = tiny(mode="composite", n_future=3, future_weight=0.3, epochs=15, learning_rate=0.01)
+    ae = tiny(
+        mode="composite", n_future=3, future_weight=0.3, epochs=15, optimizer__learning_rate=0.01
+    )
     ae.fit(sines)
     history = ae.history_
     for key in ("loss", "reconstruction_loss", "future_loss"):
