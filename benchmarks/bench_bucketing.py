@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from aeon.datasets import load_classification  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
-from sklearn_lstm_ae._buckets import bucket_batches  # noqa: E402
+from sklearn_lstm_ae._data.buckets import bucket_batches  # noqa: E402
 
 
 def load():

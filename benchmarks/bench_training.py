@@ -69,9 +69,9 @@ from roofline import (  # noqa: E402
 from select_defaults import heads  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
-from sklearn_lstm_ae._layers import MaskedConv1D  # noqa: E402
-from sklearn_lstm_ae._network import RECONSTRUCTION  # noqa: E402
-from sklearn_lstm_ae._recurrent import FusedLSTM  # noqa: E402
+from sklearn_lstm_ae._keras.layers import MaskedConv1D  # noqa: E402
+from sklearn_lstm_ae._keras.network import RECONSTRUCTION  # noqa: E402
+from sklearn_lstm_ae._keras.recurrent import FusedLSTM  # noqa: E402
 
 UPDATES = 500
 BATCH = 32

@@ -30,7 +30,7 @@ import psutil  # noqa: E402
 from roofline import autoencoder_flops, cpu_peak, matmul_ceiling, percent  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
-from sklearn_lstm_ae._buckets import bucket_batches  # noqa: E402
+from sklearn_lstm_ae._data.buckets import bucket_batches  # noqa: E402
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size  # noqa: E402
 
 # ----------------------------------------------------------------- data

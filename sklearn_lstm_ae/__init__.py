@@ -1,10 +1,10 @@
 """scikit-learn transformer that encodes sequences with an LSTM autoencoder."""
 
 from ._dask import dask_apply
+from ._data.panels import from_long_format
+from ._data.sequences import PaddedSequences, check_sequences, unpad_sequences
 from ._outliers import LSTMAutoencoderOutlierDetector
-from ._panels import from_long_format
 from ._plotting import plot_history, plot_latent_space, plot_reconstruction
-from ._sequences import PaddedSequences, check_sequences, unpad_sequences
 from ._series_detector import LSTMAutoencoderSeriesDetector
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import SlidingWindows, dominant_period, sliding_windows, windows_to_series

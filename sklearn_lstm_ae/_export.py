@@ -3,7 +3,7 @@
 The exported graph reads raw sequences (the scaler's affine map is inside),
 NaN-padded batches of any length (the padding mask is inside), and holds
 standard TensorFlow operations only: the recurrent fast paths are switched
-off while it is traced (:func:`~sklearn_lstm_ae._recurrent.standard_ops`),
+off while it is traced (:func:`~sklearn_lstm_ae._keras.recurrent.standard_ops`),
 so TensorFlow Serving, TFLite converters and tf2onnx read it as they read
 Keras's own LSTM. It is written by TensorFlow's ``tf.saved_model.save`` from
 a ``tf.Module`` that holds the graphs' variables, which prints nothing and
@@ -14,9 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 from ._archive import atomic_directory
-from ._network import RECONSTRUCTION
-from ._recurrent import standard_ops
-from ._scaling import scale_inplace
+from ._data.scaling import scale_inplace
+from ._keras.recurrent import standard_ops
+from ._names import RECONSTRUCTION
 
 __all__ = ["export_saved_model", "SIGNATURES"]
 

@@ -6,11 +6,12 @@ import numpy as np
 from sklearn.utils.validation import check_array
 
 from ._config import NetworkConfig, TrainingSpec
+from ._data.scaling import unscale_inplace
+from ._data.sequences import unpad_sequences
+from ._data.steps import check_future_lengths, reverse_steps, split_future, valid_lengths
 from ._inference import InferenceFunction, map_batches, map_sequences
-from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs
-from ._scaling import unscale_inplace
-from ._sequences import unpad_sequences
-from ._steps import check_future_lengths, reverse_steps, split_future, valid_lengths
+from ._keras.network import AutoencoderGraphs
+from ._names import FUTURE, RECONSTRUCTION
 
 __all__ = ["FittedAutoencoder", "InferenceOptions", "SPEC_FIELDS", "STATE_FIELDS"]
 
@@ -56,14 +57,14 @@ class FittedAutoencoder:
     fitted attribute and derives ``model_``, ``scaler_``, ``history_``,
     ``n_timesteps_``, ``n_features_`` and the feature names from it. Its
     methods take sequences that are already validated and scaled (a
-    :class:`~sklearn_lstm_ae._sequences.PaddedSequences`, or a
+    :class:`~sklearn_lstm_ae._data.sequences.PaddedSequences`, or a
     :class:`~sklearn_lstm_ae._inference.LazySequences` read batch by batch)
     or codes, with explicit :class:`InferenceOptions`.
 
     Parameters
     ----------
     model : keras.Model
-        The training graph made by :func:`~sklearn_lstm_ae._network.build_autoencoder`.
+        The training graph made by :func:`~sklearn_lstm_ae._keras.network.build_autoencoder`.
     scaler : transformer or None
         The fitted per-feature scaler.
     spec : TrainingSpec
@@ -211,7 +212,6 @@ class FittedAutoencoder:
             return self.function("encoder", padded, jit_compile=jit)(batch)
         return self.function("autoencoder", padded, head, jit_compile=jit)(batch)
 
-
     def _require(self, head, method):
         """Raise unless the model was trained with decoder ``head``."""
         if head in self.heads:
@@ -228,7 +228,6 @@ class FittedAutoencoder:
             "Use forecast() for the predicted future."
         )
 
-
     def _reconstruct_scaled(self, batch, options):
         """Forward-ordered reconstruction of a batch, scaled units, NaN on padding."""
         out = np.asarray(self._predict(batch, options, RECONSTRUCTION))
@@ -237,11 +236,9 @@ class FittedAutoencoder:
         out[np.isnan(batch)] = np.nan
         return out
 
-
     def encode(self, seqs, options):
         """Codes of validated, scaled sequences."""
         return map_sequences(lambda batch: self._predict(batch, options), seqs, options)
-
 
     def decode(self, X, lengths, options):
         """Sequences decoded from codes X, forward order, original units."""
@@ -275,7 +272,6 @@ class FittedAutoencoder:
         unscale_inplace(self.scaler, out)
         return out if lengths is None else unpad_sequences(out, lengths)
 
-
     def reconstruct(self, seqs, options):
         """Encoded and decoded sequences in the original units, NaN on padding."""
         self._require(RECONSTRUCTION, "reconstruct")
@@ -284,13 +280,11 @@ class FittedAutoencoder:
         )
         return unscale_inplace(self.scaler, out)
 
-
     def forecast(self, seqs, options):
         """The ``n_future`` steps predicted after each sequence, original units."""
         self._require(FUTURE, "forecast")
         out = map_sequences(lambda batch: self._predict(batch, options, FUTURE), seqs, options)
         return unscale_inplace(self.scaler, out)
-
 
     def _step_errors(self, seqs, options):
         """Squared reconstruction error per step ``(n, n_timesteps)``, NaN on padding.
@@ -304,12 +298,10 @@ class FittedAutoencoder:
 
         return map_sequences(errors, seqs, options, timewise=True)
 
-
     def _reconstruction_error(self, batch, options):
         """Per-sequence mean squared error over the valid steps of one scaled batch."""
         sq = np.square(self._reconstruct_scaled(batch, options) - batch)  # NaN on padding
         return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
-
 
     def _reconstruction_errors(self, seqs, options):
         """Mean squared reconstruction error of each sequence, float64, scaled units."""
@@ -317,7 +309,6 @@ class FittedAutoencoder:
         return map_sequences(
             lambda batch: self._reconstruction_error(batch, options), seqs, options, np.float64
         )
-
 
     def _objective(self, batch, options):
         """Per-sequence decoder loss (mean squared error) on one scaled batch."""
@@ -332,7 +323,6 @@ class FittedAutoencoder:
             return error
         weight = spec.future_weight
         return (1 - weight) * self._reconstruction_error(past, options) + weight * error
-
 
     def objectives(self, seqs, options):
         """Per-sequence decoder loss (the negative of ``score_samples``)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ._buckets import map_bucketed
+from ._data.buckets import map_bucketed
 
 __all__ = ["LazySequences", "InferenceFunction", "map_batches", "map_sequences"]
 

@@ -6,10 +6,10 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
+from ._data.panels import is_panel, warn_if_long_format
+from ._data.scaling import scale_inplace
+from ._data.sequences import PaddedSequences, _is_sequence_list, check_sequences, pad_sequences
 from ._inference import LazySequences
-from ._panels import is_panel, warn_if_long_format
-from ._scaling import scale_inplace
-from ._sequences import PaddedSequences, _is_sequence_list, check_sequences, pad_sequences
 
 __all__ = [
     "is_table",

@@ -31,8 +31,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._layers import valid_steps
-from ._network import RECONSTRUCTION, SEQUENCES
+from ._keras.layers import valid_steps
+from ._names import RECONSTRUCTION, SEQUENCES
 from ._random import hold_out
 
 __all__ = [

@@ -1,6 +1,17 @@
-"""Parameters: the values each enumerated parameter takes, defined once (plain values)."""
+"""Names defined once (plain values): the values of enumerated parameters, the model's outputs."""
 
-__all__ = ["MODES", "CELLS", "POOLINGS", "POOLED", "TWO_SUMMARIES"]
+__all__ = [
+    "MODES",
+    "CELLS",
+    "POOLINGS",
+    "POOLED",
+    "TWO_SUMMARIES",
+    "RECONSTRUCTION",
+    "FUTURE",
+    "SEQUENCES",
+    "SUBSERIES",
+    "CONTEXT",
+]
 
 #: Training objectives (``mode``): which decoders the model has.
 MODES = ("reconstruct", "predict", "composite")
@@ -12,3 +23,12 @@ POOLINGS = ("lastmax", "max", "mean", "meanmax", "last")
 POOLED = tuple(p for p in POOLINGS if p != "last")
 #: The poolings whose code reads two summaries side by side (twice the width).
 TWO_SUMMARIES = ("meanmax", "lastmax")
+
+#: The model's outputs, which are also the names of their losses in ``history_``:
+#: the reconstruction and future decoders, and the two contrastive terms.
+RECONSTRUCTION = "reconstruction"
+FUTURE = "future"
+SUBSERIES = "subseries"
+CONTEXT = "context"
+#: The training graph's input of sequences.
+SEQUENCES = "sequences"

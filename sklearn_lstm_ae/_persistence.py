@@ -21,7 +21,7 @@ import zlib
 import keras
 import numpy as np
 
-from . import _layers  # noqa: F401  (registers the custom layers for safe mode)
+from . import _keras  # noqa: F401  (registers the package's Keras objects for safe mode)
 from ._archive import (
     InvalidArchive,
     MiB,
@@ -34,7 +34,8 @@ from ._archive import (
 )
 from ._config import TrainingSpec
 from ._fitted import FittedAutoencoder
-from ._network import FUTURE, RECONSTRUCTION, AutoencoderGraphs
+from ._keras.network import AutoencoderGraphs
+from ._names import FUTURE, RECONSTRUCTION
 from ._params import is_routed
 from ._schema import (
     SCALER_ARRAYS,

@@ -110,8 +110,8 @@ def plot_reconstruction(estimator, X, *, n_sequences=3, feature=0, ax=None):
     """
     check_is_fitted(estimator)
     ae = estimator
+    from ._data.sequences import check_sequences
     from ._input import to_layout
-    from ._sequences import check_sequences
 
     layout = ae.data_format
     seqs = check_sequences(X, n_features=ae.n_features_, data_format=layout)

@@ -12,7 +12,7 @@ scikeras 0.13 is no longer maintained; against scikit-learn >= 1.7 and Keras
 3 it needs these repairs, all kept here:
 
 - its ``_validate_data`` rejects 3D targets and NaN padding: sequences are
-  validated by :mod:`sklearn_lstm_ae._sequences` and the training targets are
+  validated by :mod:`sklearn_lstm_ae._data.sequences` and the training targets are
   built by :mod:`sklearn_lstm_ae._training` before they get here, so scikeras's
   validation and target encoders are bypassed;
 - an optimizer instance is bound to the variables of the first model it
@@ -38,7 +38,7 @@ import keras
 from scikeras._utils import route_params
 from scikeras.wrappers import BaseWrapper
 
-from ._optimizers import fused
+from ._keras.optimizers import fused
 
 __all__ = ["ROUTING_PREFIXES", "is_routed", "fit_keras_model"]
 

@@ -8,7 +8,7 @@ held in a list are named after their class (``fused_lstm``, ``scan_gru_1``).
 So every saved file would depend on how the fast paths are built today.
 :func:`to_stable_names` rewrites both to Keras's names, and
 :func:`to_fast_paths` maps them back before loading, unless the fast paths
-are switched off (:func:`~sklearn_lstm_ae._recurrent.standard_ops`): how a
+are switched off (:func:`~sklearn_lstm_ae._keras.recurrent.standard_ops`): how a
 model runs is decided when it is built or loaded, never stored. Files that
 name the fast-path classes (written before this) still load, since those
 classes stay registered.
@@ -23,8 +23,8 @@ import zipfile
 import h5py
 import keras
 
-from ._optimizers import FusedAdam
-from ._recurrent import FusedLSTM, ScanGRU, fast_paths_on
+from ._keras.optimizers import FusedAdam
+from ._keras.recurrent import FusedLSTM, ScanGRU, fast_paths_on
 
 __all__ = ["to_stable_names", "to_fast_paths", "STABLE"]
 

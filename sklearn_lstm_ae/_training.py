@@ -16,20 +16,21 @@ from dataclasses import dataclass, field, replace
 import keras
 import numpy as np
 
-from ._buckets import BucketedTraining
 from ._callbacks import StopOnNaN, budget, quiet_retracing, steps_per_epoch, training_callbacks
 from ._config import is_bce
+from ._data.buckets import BucketedTraining
+from ._data.scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
+from ._data.sequences import check_sequences
+from ._data.steps import check_future_lengths, nan_to_zero, reverse_steps, split_future
+from ._data.streaming import TrainingBatches
 from ._fitted import FittedAutoencoder
 from ._input import check_targets, read_training, scaled
-from ._network import FUTURE, RECONSTRUCTION, build_autoencoder, training_inputs
-from ._objectives import TermLoss
+from ._keras.network import build_autoencoder, training_inputs
+from ._keras.objectives import TermLoss
+from ._names import FUTURE, RECONSTRUCTION
 from ._random import Seeds, order_seed, ordered_training
 from ._runners import runner_for, runner_of
-from ._scaling import fit_scaler, make_scaler, partial_fit_scaler, scale_inplace
 from ._scikeras import fit_keras_model
-from ._sequences import check_sequences
-from ._steps import check_future_lengths, nan_to_zero, reverse_steps, split_future
-from ._streaming import TrainingBatches
 
 __all__ = ["fit_sequences", "fit_stream", "train_more", "make_targets"]
 

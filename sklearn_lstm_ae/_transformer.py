@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import FitConfig
+from ._data.streaming import is_batch_source
 from ._export import export_saved_model
 from ._fitted import InferenceOptions
 from ._input import inference_input, is_table, to_layout
@@ -24,7 +25,6 @@ from ._params import (
     is_routed,
 )
 from ._persistence import load_transformer, save_transformer
-from ._streaming import is_batch_source
 from ._training import fit_sequences, fit_stream, train_more
 
 __all__ = ["LSTMAutoencoderTransformer"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_lstm_ae._buckets import BucketedTraining, bucket_batches, map_bucketed
+from sklearn_lstm_ae._data.buckets import BucketedTraining, bucket_batches, map_bucketed
 
 from .helpers import tiny
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstm_ae._config import FitConfig, NetworkConfig, TrainingSpec
-from sklearn_lstm_ae._network import SeedPlan, build_autoencoder
+from sklearn_lstm_ae._keras.network import SeedPlan, build_autoencoder
 
 from .helpers import tiny
 

@@ -10,9 +10,9 @@ import tensorflow as tf
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._config import NetworkConfig, TrainingSpec
-from sklearn_lstm_ae._layers import MaskedConv1D, NaNPaddingMask
-from sklearn_lstm_ae._network import build_autoencoder
-from sklearn_lstm_ae._objectives import (
+from sklearn_lstm_ae._keras.layers import MaskedConv1D, NaNPaddingMask
+from sklearn_lstm_ae._keras.network import build_autoencoder
+from sklearn_lstm_ae._keras.objectives import (
     MAX_CONTEXT_STEPS,
     MIN_CROP,
     ContextCrops,

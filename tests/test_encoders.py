@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
-from sklearn_lstm_ae._layers import MaskedPooling
+from sklearn_lstm_ae._keras.layers import MaskedPooling
 
 from .helpers import TUTORIAL, ragged, tiny
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from sklearn_lstm_ae import _inference, _recurrent, _training
+from sklearn_lstm_ae import _inference, _training
 from sklearn_lstm_ae._fitted import InferenceOptions
 from sklearn_lstm_ae._inference import InferenceFunction, _batch_size
-from sklearn_lstm_ae._layers import NaNPaddingMask
-from sklearn_lstm_ae._recurrent import FusedLSTM, ScanGRU, at_step
+from sklearn_lstm_ae._keras import recurrent as _recurrent
+from sklearn_lstm_ae._keras.layers import NaNPaddingMask
+from sklearn_lstm_ae._keras.recurrent import FusedLSTM, ScanGRU, at_step
 
 from .helpers import ragged, tiny
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
-from sklearn_lstm_ae._layers import MaskedConv1D
+from sklearn_lstm_ae._keras.layers import MaskedConv1D
 from sklearn_lstm_ae._schema import parameter_bound
 
 from .helpers import ragged, tiny

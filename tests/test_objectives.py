@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
-from sklearn_lstm_ae._objectives import (
+from sklearn_lstm_ae._keras.objectives import (
     MIN_CROP,
     SpanMasking,
     SubseriesContrast,

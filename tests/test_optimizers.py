@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
-from sklearn_lstm_ae._optimizers import FusedAdam, fused
+from sklearn_lstm_ae._keras.optimizers import FusedAdam, fused
 
 from .helpers import tiny
 

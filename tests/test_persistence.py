@@ -314,8 +314,8 @@ def _recurrent_layers(model):
 
 
 def test_saved_files_name_keras_classes_and_load_with_the_fast_paths_off(tmp_path):
-    from sklearn_lstm_ae._optimizers import FusedAdam
-    from sklearn_lstm_ae._recurrent import FusedLSTM, ScanGRU, standard_ops
+    from sklearn_lstm_ae._keras.optimizers import FusedAdam
+    from sklearn_lstm_ae._keras.recurrent import FusedLSTM, ScanGRU, standard_ops
 
     X = ragged(sine_waves(32, seed=4), 6, 5)
     for params in (dict(bidirectional=True, decoder_units=(8, 4)), dict(cell="gru")):

@@ -11,7 +11,7 @@ it, with its fallback, or use a public API) and on a listed one that is gone
 Not caught by the rule, and so written here: ``FusedLSTM``/``ScanGRU``
 override Keras's ``inner_loop`` and call ``cell.get_dropout_mask`` (both
 without an underscore, both undocumented); a Keras that changes them is
-detected by ``_recurrent._runs_fast`` only as far as its checks go.
+detected by ``_keras.recurrent._runs_fast`` only as far as its checks go.
 """
 
 import ast
@@ -23,13 +23,28 @@ PRIVATE_MODULES = ("keras.src", "tensorflow.python", "sklearn.utils._", "scikera
 
 #: (module, reach): what it is for; the fallback when it is gone.
 KNOWN = {
-    ("_optimizers.py", "._get_variable_index"): "FusedAdam finds a weight's slots; no fallback yet",
-    ("_optimizers.py", "._momentums"): "FusedAdam reads Adam's first moments; no fallback yet",
-    ("_optimizers.py", "._velocities"): "FusedAdam reads Adam's second moments; no fallback yet",
-    ("_optimizers.py", "raw_ops"): "ResourceApplyAdam, one kernel per weight; no fallback yet",
-    ("_recurrent.py", "import tensorflow.python.framework"): "XLA context check; no fallback yet",
-    ("_recurrent.py", "import tensorflow.python.ops"): "XLA context check; no fallback yet",
-    ("_recurrent.py", "raw_ops"): "BlockLSTM, the fused kernel; standard_ops() runs without",
+    (
+        "_keras/optimizers.py",
+        "._get_variable_index",
+    ): "FusedAdam finds a weight's slots; no fallback yet",
+    (
+        "_keras/optimizers.py",
+        "._momentums",
+    ): "FusedAdam reads Adam's first moments; no fallback yet",
+    (
+        "_keras/optimizers.py",
+        "._velocities",
+    ): "FusedAdam reads Adam's second moments; no fallback yet",
+    (
+        "_keras/optimizers.py",
+        "raw_ops",
+    ): "ResourceApplyAdam, one kernel per weight; no fallback yet",
+    (
+        "_keras/recurrent.py",
+        "import tensorflow.python.framework",
+    ): "XLA context check; no fallback yet",
+    ("_keras/recurrent.py", "import tensorflow.python.ops"): "XLA context check; no fallback yet",
+    ("_keras/recurrent.py", "raw_ops"): "BlockLSTM, the fused kernel; standard_ops() runs without",
     ("_scikeras.py", "import scikeras._utils"): "route_params; no fallback yet",
     ("_scikeras.py", "._routing_prefixes"): "scikeras's routing prefixes; no fallback yet",
     ("_scikeras.py", "._build_keras_model"): "scikeras builds the model; no fallback yet",
@@ -84,7 +99,10 @@ def _reaches(trees):
 
 
 def test_every_private_reach_is_listed_with_its_fallback():
-    found = _reaches({p.name: ast.parse(p.read_text()) for p in sorted(PACKAGE.rglob("*.py"))})
+    trees = {
+        p.relative_to(PACKAGE).as_posix(): ast.parse(p.read_text()) for p in PACKAGE.rglob("*.py")
+    }
+    found = _reaches(trees)
     new = sorted(set(found) - set(KNOWN))
     gone = sorted(set(KNOWN) - set(found))
     assert not new, f"unlisted reaches into private parts (list them, with a fallback): {new}"

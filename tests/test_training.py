@@ -8,8 +8,8 @@ import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 from sklearn_lstm_ae._callbacks import budget, steps_per_epoch
+from sklearn_lstm_ae._data.sequences import check_sequences
 from sklearn_lstm_ae._fitted import STATE_FIELDS, FittedAutoencoder, InferenceOptions
-from sklearn_lstm_ae._sequences import check_sequences
 
 from .helpers import ragged, sine_waves, tiny
 

@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
-from sklearn_lstm_ae._steps import reverse_steps, split_future
+from sklearn_lstm_ae._data.steps import reverse_steps, split_future
 
 from .helpers import TUTORIAL, tiny
 

@@ -19,9 +19,6 @@ __all__ = [
     "RECURRENT",
 ]
 
-#: The one package name the package's Keras objects are registered under.
-_PACKAGE = "sklearn_lstm_ae"
-
 #: The activations the fast paths compute (tanh and sigmoid), as Keras names them.
 _TANH = (activations.tanh, tf.tanh, ops.tanh)
 _SIGMOID = (activations.sigmoid, tf.sigmoid, ops.sigmoid)
@@ -221,7 +218,6 @@ def _weights(cell):
     return cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class FusedLSTM(keras.layers.LSTM):
     """Keras's ``LSTM`` layer, run on CPUs through TensorFlow's fused sequence kernel.
 
@@ -344,7 +340,6 @@ def scan_gru(sequences, h0, kernel, recurrent_kernel, bias, mask=None, go_backwa
     return last, h, [last]
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class ScanGRU(keras.layers.GRU):
     """Keras's ``GRU`` layer, its steps run on CPUs as a ``scan`` with a written-out gradient.
 

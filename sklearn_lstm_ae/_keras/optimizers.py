@@ -16,12 +16,9 @@ instance) trains with it.
 import keras
 import tensorflow as tf
 
-from ._recurrent import _PACKAGE
-
 __all__ = ["FusedAdam", "fused"]
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class FusedAdam(keras.optimizers.Adam):
     """``keras.optimizers.Adam``, its update one TensorFlow kernel per weight.
 

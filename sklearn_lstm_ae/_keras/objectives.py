@@ -33,8 +33,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from ._layers import valid_steps
-from ._recurrent import _PACKAGE
+from .._names import CONTEXT, SUBSERIES
+from .layers import valid_steps
 
 __all__ = [
     "SpanMasking",
@@ -53,10 +53,6 @@ __all__ = [
 ]
 
 
-#: Name of the subseries contrast's output and of its loss in ``history_``.
-SUBSERIES = "subseries"
-#: Name of the context contrast's output and of its loss in ``history_``.
-CONTEXT = "context"
 #: Longest crop of the context contrast, in steps of the encoder's states
 #: (its temporal term compares every pair of them: batch x 256 x 256 here).
 MAX_CONTEXT_STEPS = 128
@@ -77,7 +73,6 @@ def _generator(seed):
     return keras.random.SeedGenerator(seed)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class SpanMasking(keras.layers.Layer):
     """Zero random spans of ``span`` valid steps while training; identity otherwise.
 
@@ -140,7 +135,6 @@ def windows(inputs, start, length):
     return crops[:, : ops.max(length)]
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class SubseriesCrops(keras.layers.Layer):
     """One random subseries of each sequence, NaN-padded to the longest of the batch.
 
@@ -231,7 +225,6 @@ def _info_nce(a, b):
     return losses, gradient
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class SubseriesContrast(keras.layers.Layer):
     """The per-sequence loss of :func:`contrast_losses`: ``[codes, crop codes] -> (batch,)``.
 
@@ -256,7 +249,6 @@ class SubseriesContrast(keras.layers.Layer):
         return {**super().get_config(), "temperature": self.temperature}
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class ContextCrops(keras.layers.Layer):
     """One random crop per sequence, aligned with the encoder's states, and where they lie.
 
@@ -393,7 +385,6 @@ def _levels_for(steps):
     return min(CONTEXT_LEVELS, math.ceil(math.log2(max(int(steps), 1))))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class ContextualContrast(keras.layers.Layer):
     """``[states, crop states, index] -> (batch,)``: :func:`hierarchical_losses` of the crop.
 
@@ -421,7 +412,6 @@ class ContextualContrast(keras.layers.Layer):
         return (input_shape[0][0],)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class TermLoss(keras.losses.Loss):
     """The loss of an output that already is a per-sequence loss: its mean.
 

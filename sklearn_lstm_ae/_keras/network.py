@@ -2,7 +2,8 @@
 
 import keras
 
-from ._layers import (
+from .._names import CONTEXT, FUTURE, RECONSTRUCTION, SEQUENCES, SUBSERIES
+from .layers import (
     MaskedConv1D,
     MaskedPooling,
     NaNPaddingMask,
@@ -12,9 +13,7 @@ from ._layers import (
     named_seed,
     recurrent_layer,
 )
-from ._objectives import (
-    CONTEXT,
-    SUBSERIES,
+from .objectives import (
     ContextCrops,
     ContextualContrast,
     SpanMasking,
@@ -33,9 +32,6 @@ __all__ = [
 ]
 
 LATENT = "latent"
-RECONSTRUCTION = "reconstruction"
-FUTURE = "future"
-SEQUENCES = "sequences"
 ENCODER = "encoder_"  # prefix of the encoder's layers, in the order they run
 
 
@@ -181,7 +177,7 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
         The layers (:class:`~sklearn_lstm_ae._config.NetworkConfig`): code
         size, encoder and decoder units, cell, pooling, front end, dropout,
         masked spans and the output's activation. The front end's strided
-        ``Conv1D`` layers (:class:`~sklearn_lstm_ae._layers.MaskedConv1D`)
+        ``Conv1D`` layers (:class:`~sklearn_lstm_ae._keras.layers.MaskedConv1D`)
         shorten the sequence; unconditioned decoders then run their LSTMs
         over the shortened time axis and write ``conv_stride **
         len(conv_filters)`` steps from each.
@@ -191,7 +187,7 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
         (``"reconstruction"``, ``"future"`` of ``n_future`` steps), whether
         they are conditional (the training graph then takes the targets as
         extra inputs ``"<head>_teacher"``), and the self-supervised outputs
-        ``"subseries"`` and ``"context"`` (:mod:`sklearn_lstm_ae._objectives`).
+        ``"subseries"`` and ``"context"`` (:mod:`sklearn_lstm_ae._keras.objectives`).
     n_timesteps, n_features : int
         Shape of one (padded) training sequence; the time axis stays free.
     masked : bool, default=True

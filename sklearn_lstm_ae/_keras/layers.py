@@ -6,8 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from ._names import POOLED, TWO_SUMMARIES
-from ._recurrent import _PACKAGE, at_step, recurrent_class
+from .._names import POOLED, TWO_SUMMARIES
+from .recurrent import at_step, recurrent_class
 
 __all__ = [
     "NaNPaddingMask",
@@ -21,7 +21,6 @@ __all__ = [
     "named_seed",
     "valid_steps",
 ]
-
 
 
 def sub_seeds(seed, n):
@@ -72,7 +71,6 @@ def valid_steps(inputs):
     return ops.logical_not(ops.any(ops.isnan(inputs), axis=-1))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class NaNPaddingMask(keras.layers.Layer):
     """Replace NaN padding by zeros and emit the padding as a Keras mask.
 
@@ -95,7 +93,6 @@ class NaNPaddingMask(keras.layers.Layer):
         return input_shape
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class RestoreMask(keras.layers.Layer):
     """Return ``inputs[0]`` carrying the padding mask of the raw sequences ``inputs[1]``.
 
@@ -125,7 +122,6 @@ def _per_step(dense, x):
     return ops.reshape(flat, (shape[0], shape[1], dense.units))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class SequenceDecoder(keras.layers.Layer):
     """Decode a code vector into a sequence: stacked LSTMs and a per-step Dense.
 
@@ -292,7 +288,6 @@ class SequenceDecoder(keras.layers.Layer):
         return config
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class MaskedConv1D(keras.layers.Layer):
     """A strided ``Conv1D`` (ReLU) whose Keras mask follows its stride.
 
@@ -360,7 +355,6 @@ class MaskedConv1D(keras.layers.Layer):
         }
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
 class MaskedPooling(keras.layers.Layer):
     """Pool a sequence of hidden states over its valid steps only.
 

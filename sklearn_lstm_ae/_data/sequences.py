@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._panels import is_panel, panel_sequences
+from .panels import is_panel, panel_sequences
 
 __all__ = ["PaddedSequences", "check_sequences", "unpad_sequences", "pad_sequences"]
 
