@@ -135,10 +135,18 @@ CANDIDATES = {
     "raw 1-NN": None,
     "PCA (CV) + heads": None,
     "shipped (front end (32, 64) / 2, lastmax, latent 128)": SHIPPED,
-    "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
+    # The front end's feature maps pooled into the code (max and proportion of
+    # positive steps per filter): the probe of issue 54, trained as one.
+    "shipped + pooled maps, projected": dict(SHIPPED, conv_pooling="projected"),
+    "shipped + pooled maps, appended": dict(SHIPPED, conv_pooling="appended"),
+    "pooled maps appended + subseries 1": dict(
+        SHIPPED, conv_pooling="appended", subseries_weight=1.0
+    ),
     "shipped + subseries 1": dict(SHIPPED, subseries_weight=1.0),
     "shipped + context 1": dict(SHIPPED, context_weight=1.0),
     "front end (32, 64, 64) / 2": dict(SHIPPED, conv_filters=(32, 64, 64)),
+    # The slowest (full-length LSTM), last: a reference, not a contender.
+    "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }
 
 

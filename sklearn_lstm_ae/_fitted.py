@@ -179,7 +179,7 @@ class FittedAutoencoder:
     # -------------------------------------------------------------- functions
     @property
     def latent_dim(self):
-        return self.graphs.latent_dim
+        return self.graphs.code_width
 
     @property
     def heads(self):
@@ -248,6 +248,10 @@ class FittedAutoencoder:
         if Z.shape[1] != latent_dim:
             raise ValueError(
                 f"X has {Z.shape[1]} columns, but codes of this transformer have "
+                f"{latent_dim} (latent_dim={self.graphs.latent_dim}, plus the pooled "
+                "front end with conv_pooling='appended'). Pass the output of transform."
+                if latent_dim != self.graphs.latent_dim
+                else f"X has {Z.shape[1]} columns, but codes of this transformer have "
                 f"latent_dim={latent_dim}. Pass the output of transform."
             )
         if lengths is not None:

@@ -6,6 +6,7 @@ __all__ = [
     "POOLINGS",
     "POOLED",
     "TWO_SUMMARIES",
+    "CONV_POOLINGS",
     "RECONSTRUCTION",
     "FUTURE",
     "SEQUENCES",
@@ -23,6 +24,9 @@ POOLINGS = ("lastmax", "max", "mean", "meanmax", "last")
 POOLED = tuple(p for p in POOLINGS if p != "last")
 #: The poolings whose code reads two summaries side by side (twice the width).
 TWO_SUMMARIES = ("meanmax", "lastmax")
+
+#: How the front end's feature maps enter the code (``conv_pooling``; None: not at all).
+CONV_POOLINGS = ("projected", "appended")
 
 #: The model's outputs, which are also the names of their losses in ``history_``:
 #: the reconstruction and future decoders, and the two contrastive terms.

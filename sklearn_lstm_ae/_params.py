@@ -9,7 +9,7 @@ import tensorflow as tf
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ._config import is_bce, optimizer_class
-from ._names import CELLS, MODES, POOLINGS
+from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS
 from ._scikeras import ROUTING_PREFIXES, is_routed
 
 __all__ = [
@@ -38,6 +38,7 @@ PARAMETER_CONSTRAINTS = {
     "conv_filters": ["array-like"],
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
     "conv_stride": [Interval(Integral, 1, None, closed="left")],
+    "conv_pooling": [StrOptions(set(CONV_POOLINGS)), None],
     "mask_ratio": [Interval(Real, 0, 1, closed="left")],
     "subseries_weight": [Interval(Real, 0, None, closed="left")],
     "context_weight": [Interval(Real, 0, None, closed="left")],
@@ -201,6 +202,12 @@ def check_params(params, class_name="LSTMAutoencoderTransformer"):
             f"max_updates={params['max_updates']} is the budget of epochs='auto', but "
             f"epochs={params['epochs']!r} trains exactly that many epochs. Set "
             "epochs='auto' to train for max_updates updates, or leave max_updates out."
+        )
+    if params["conv_pooling"] is not None and not len(params["conv_filters"]):
+        raise ValueError(
+            f"conv_pooling={params['conv_pooling']!r} pools the front end's feature maps, "
+            "but conv_filters=() builds no front end. Give conv_filters, or "
+            "conv_pooling=None."
         )
     if is_bce(params["loss"]) and scaler == "standard":
         raise ValueError(

@@ -10,7 +10,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from ._archive import InvalidArchive
 from ._config import NetworkConfig
 from ._fitted import SPEC_FIELDS, STATE_FIELDS
-from ._names import CELLS, MODES, POOLINGS, TWO_SUMMARIES
+from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS, TWO_SUMMARIES
 from ._params import check_params
 
 __all__ = [
@@ -367,6 +367,8 @@ def _check_units(value, where, empty=False):
 def check_network(values):
     """The saved NetworkConfig (``_network``), each field checked; returns the config."""
     keys = {f.name for f in fields(NetworkConfig)}
+    if isinstance(values, dict) and "conv_pooling" not in values:
+        values = {**values, "conv_pooling": None}  # written before the option existed
     require(isinstance(values, dict) and set(values) == keys, f"_network must hold {sorted(keys)}")
     where = "_network"
     require(is_int(values["latent_dim"], 1), f"{where} latent_dim must be a positive int")
@@ -374,6 +376,10 @@ def check_network(values):
         require(is_int(values[name], 1), f"{where} {name} must be a positive int")
     require(values["cell"] in CELLS, f"{where} cell must be one of {CELLS}")
     require(values["pooling"] in POOLINGS, f"{where} pooling must be one of {POOLINGS}")
+    require(
+        values["conv_pooling"] in (None, *CONV_POOLINGS),
+        f"{where} conv_pooling must be null or one of {CONV_POOLINGS}",
+    )
     require(isinstance(values["bidirectional"], bool), f"{where} bidirectional must be a bool")
     require(isinstance(values["activation"], str), f"{where} activation must be a string")
     require(
@@ -406,9 +412,13 @@ def parameter_bound(network, spec, n_features):
         total += ways * recurrent(width, units)
         width = ways * units
     width *= 2 if network.pooling in TWO_SUMMARIES else 1
+    pooled_maps = 2 * sum(network.conv_filters) if network.conv_pooling else 0
+    if network.conv_pooling == "projected":
+        width += pooled_maps
     total += width * latent + latent
+    code = latent + (pooled_maps if network.conv_pooling == "appended" else 0)
     for _ in spec.decoders:
-        width = latent + (n_features if spec.conditional else 0)
+        width = code + (n_features if spec.conditional else 0)
         for units in network.decoder_units:
             total += recurrent(width, units)
             width = units

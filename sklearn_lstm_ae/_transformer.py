@@ -114,6 +114,18 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         Window of every front-end convolution, in steps.
     conv_stride : int, default=2
         Stride of every front-end convolution.
+    conv_pooling : {"projected", "appended"} or None, default=None
+        Pool the front end's feature maps into the code: per filter of each
+        ``Conv1D`` layer, its maximum over the valid steps and the
+        proportion of valid steps where it responds (as MiniRocket pools its
+        kernels), masked for padding. The recurrent summary carries the order
+        of events; these say which local shapes occurred, wherever they
+        were. "projected": both summaries, projected together to
+        ``latent_dim`` numbers. "appended": the code is the ``latent_dim``
+        projection of the recurrent summary followed by the pooled maps,
+        ``latent_dim + 2 * sum(conv_filters)`` numbers. The decoders read
+        the whole code. None: the recurrent summary alone. Needs
+        ``conv_filters``.
     mask_ratio : float, default=0.0
         Masked (denoising) reconstruction: while training, the encoder reads
         each sequence with about this fraction of its valid steps set to
@@ -345,6 +357,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         conv_filters=(32, 64),
         conv_kernel_size=5,
         conv_stride=2,
+        conv_pooling=None,
         mask_ratio=0.0,
         subseries_weight=0.0,
         context_weight=0.0,
@@ -380,6 +393,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
         self.conv_stride = conv_stride
+        self.conv_pooling = conv_pooling
         self.mask_ratio = mask_ratio
         self.subseries_weight = subseries_weight
         self.context_weight = context_weight

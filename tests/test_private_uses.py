@@ -125,3 +125,31 @@ def test_the_rule_finds_private_reaches_and_spares_the_packages_own_names():
         ("m.py", "._compile_loss"),
         ("m.py", "raw_ops"),
     }
+
+
+def test_every_keras_object_the_package_defines_is_registered_in_one_place():
+    """Registration is explicit (``_keras/__init__``), never an import side effect."""
+    import inspect
+
+    import keras
+
+    import sklearn_lstm_ae._keras as keras_objects
+    from sklearn_lstm_ae._keras import layers, network, objectives, optimizers, recurrent
+
+    bases = (keras.layers.Layer, keras.losses.Loss, keras.optimizers.Optimizer)
+    defined = {
+        cls
+        for module in (layers, network, objectives, optimizers, recurrent)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__ and issubclass(cls, bases)
+    }
+    assert defined == set(keras_objects.REGISTERED)
+    for cls in defined:
+        assert keras.saving.get_registered_name(cls) == f"sklearn_lstm_ae>{cls.__name__}"
+    # No module outside _keras/ defines a Keras object.
+    outside = [
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if "_keras" not in p.parts and "register_keras_serializable" in p.read_text()
+    ]
+    assert outside == []

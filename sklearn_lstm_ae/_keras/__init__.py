@@ -16,7 +16,14 @@ registers them all, and nothing else in the package defines a Keras object.
 
 import keras
 
-from .layers import MaskedConv1D, MaskedPooling, NaNPaddingMask, RestoreMask, SequenceDecoder
+from .layers import (
+    FeatureMapPooling,
+    MaskedConv1D,
+    MaskedPooling,
+    NaNPaddingMask,
+    RestoreMask,
+    SequenceDecoder,
+)
 from .objectives import (
     ContextCrops,
     ContextualContrast,
@@ -42,6 +49,7 @@ REGISTERED = (
     SequenceDecoder,
     MaskedConv1D,
     MaskedPooling,
+    FeatureMapPooling,
     SpanMasking,
     SubseriesCrops,
     SubseriesContrast,

@@ -15,6 +15,7 @@ __all__ = [
     "SequenceDecoder",
     "MaskedPooling",
     "MaskedConv1D",
+    "FeatureMapPooling",
     "recurrent_layer",
     "dense_layer",
     "sub_seeds",
@@ -405,3 +406,45 @@ class MaskedPooling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
+
+
+class FeatureMapPooling(keras.layers.Layer):
+    """A summary with the front end's feature maps pooled beside it: which local shapes occur.
+
+    Called on ``[summary, map_1, ..., map_k]``: a ``(batch, width)`` summary
+    of the sequence and the ``(batch, steps_i, filters_i)`` outputs of the
+    front end's convolutions (ReLU, so each filter's response is at least
+    0). Each map gives, per filter, its maximum over the valid steps and the
+    proportion of valid steps where it is positive (as MiniRocket pools its
+    kernels' responses), masked for padding. The output is the summary
+    followed by those, ``width + 2 * sum(filters_i)`` numbers: where a
+    recurrent summary carries the order of events, these say which shapes
+    occurred, wherever they were. The proportions pass no gradient (a step
+    function); the maxima do.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        summary, *maps = inputs
+        masks = mask[1:] if isinstance(mask, list | tuple) else [None] * len(maps)
+        parts = [summary]
+        for x, m in zip(maps, masks, strict=True):
+            if m is None:
+                valid = ops.ones_like(x[..., :1])
+            else:
+                valid = ops.expand_dims(ops.cast(m, x.dtype), -1)
+            count = ops.maximum(ops.sum(valid, axis=1), 1.0)
+            x = x * valid  # padded steps never enter (ReLU maps: a zero never wins the max)
+            parts.append(ops.max(x, axis=1))
+            parts.append(ops.sum(ops.cast(x > 0, x.dtype), axis=1) / count)
+        return ops.concatenate(parts, axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        summary, *maps = input_shape
+        return (summary[0], summary[-1] + 2 * sum(m[-1] for m in maps))

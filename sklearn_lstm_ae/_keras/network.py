@@ -4,6 +4,7 @@ import keras
 
 from .._names import CONTEXT, FUTURE, RECONSTRUCTION, SEQUENCES, SUBSERIES
 from .layers import (
+    FeatureMapPooling,
     MaskedConv1D,
     MaskedPooling,
     NaNPaddingMask,
@@ -33,6 +34,7 @@ __all__ = [
 
 LATENT = "latent"
 ENCODER = "encoder_"  # prefix of the encoder's layers, in the order they run
+SHAPES = f"{ENCODER}shapes"  # the front end's maps pooled into the code
 
 
 def _teacher(head):
@@ -43,6 +45,24 @@ def _apply(layers, x):
     for layer in layers:
         x = layer(x)
     return x
+
+
+def run_encoder(layers, x, maps=()):
+    """Apply encoder layers in order; returns ``(output, maps)``.
+
+    ``maps`` are the outputs of the front end's convolutions so far (given
+    ones first): a :class:`~sklearn_lstm_ae._keras.layers.FeatureMapPooling`
+    reads them beside its input.
+    """
+    maps = list(maps)
+    for layer in layers:
+        if isinstance(layer, FeatureMapPooling):
+            x = layer([x, *maps])
+        else:
+            x = layer(x)
+            if isinstance(layer, MaskedConv1D):
+                maps.append(x)
+    return x, maps
 
 
 class SeedPlan:
@@ -100,7 +120,13 @@ def code_layers(network, seeds):
     """The layers after the per-step states: pooling over valid steps (if any) and the code."""
     pooling = network.pooling
     layers = [MaskedPooling(pooling, name=f"{ENCODER}pooling")] if pooling != "last" else []
-    return [*layers, dense_layer(network.latent_dim, seed=seeds(LATENT), name=LATENT)]
+    latent = dense_layer(network.latent_dim, seed=seeds(LATENT), name=LATENT)
+    if not (network.conv_pooling and network.conv_filters):
+        return [*layers, latent]
+    shapes = FeatureMapPooling(name=SHAPES)
+    if network.conv_pooling == "projected":  # both summaries, projected to latent_dim
+        return [*layers, shapes, latent]
+    return [*layers, latent, shapes]  # "appended": the pooled maps follow the code
 
 
 def decoders(network, spec, n_timesteps, n_features, seeds):
@@ -147,7 +173,7 @@ def _decode(heads, code, inputs, conditional):
 def subseries_term(encoder, code, sequences, seeds):
     """The subseries contrast: the same encoder (weights) reads a random crop of each sequence."""
     crops = SubseriesCrops(seed=seeds("subseries_crops"), name="subseries_crops")(sequences)
-    crop_code = _apply(encoder, NaNPaddingMask(name="subseries_mask")(crops))  # NaN-padded
+    crop_code, _ = run_encoder(encoder, NaNPaddingMask(name="subseries_mask")(crops))
     return SubseriesContrast(name=SUBSERIES)([code, crop_code])
 
 
@@ -219,8 +245,8 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
     if network.mask_ratio:
         x = SpanMasking(network.mask_ratio, seed=seeds("span_masking"), name="span_masking")(x)
     x = NaNPaddingMask(name="padding_mask")(x) if masked else x
-    states = _apply(stepwise, x)
-    code = _apply(encoder[len(stepwise) :], states)
+    states, maps = run_encoder(stepwise, x)
+    code, _ = run_encoder(encoder[len(stepwise) :], states, maps)
     heads = decoders(network, spec, n_timesteps, n_features, seeds)
     outputs = _decode(heads, code, inputs, spec.conditional)
     if masked and RECONSTRUCTION in outputs:
@@ -261,8 +287,12 @@ class AutoencoderGraphs:
 
     @property
     def encoder_layers(self):
-        layers = [layer for layer in self.model.layers if layer.name.startswith(ENCODER)]
-        return layers + [self.model.get_layer(LATENT)]
+        """The encoder's layers in the order they run (the model's, which is topological)."""
+        return [
+            layer
+            for layer in self.model.layers
+            if layer.name.startswith(ENCODER) or layer.name == LATENT
+        ]
 
     @property
     def heads(self):
@@ -273,6 +303,15 @@ class AutoencoderGraphs:
     @property
     def latent_dim(self):
         return self.model.get_layer(LATENT).units
+
+    @property
+    def code_width(self):
+        """Numbers per code: ``latent_dim``, plus the pooled maps appended after it."""
+        layers = [layer.name for layer in self.encoder_layers]
+        if layers[-1] != SHAPES:
+            return self.latent_dim
+        maps = [layer for layer in self.encoder_layers if isinstance(layer, MaskedConv1D)]
+        return self.latent_dim + 2 * sum(layer.filters for layer in maps)
 
     @property
     def input_shape(self):
@@ -289,7 +328,7 @@ class AutoencoderGraphs:
     def _encode(self, masked):
         inputs = keras.Input(self.input_shape, name=SEQUENCES)
         x = NaNPaddingMask(name="padding_mask")(inputs) if masked else inputs
-        return inputs, _apply(self.encoder_layers, x)
+        return inputs, run_encoder(self.encoder_layers, x)[0]
 
     def encoder(self, masked=True):
         """Sequences -> codes ``(batch, latent_dim)``."""
@@ -307,7 +346,7 @@ class AutoencoderGraphs:
         """
 
         def make():
-            code = keras.Input((self.latent_dim,), name="code")
+            code = keras.Input((self.code_width,), name="code")
             out = self.model.get_layer(head)(code, steps=steps)
             return keras.Model(code, out, name=f"{head}_decoder")
 
