@@ -4,9 +4,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._constraints import Interval, check_constraints
 from ._transformer import LSTMAutoencoderTransformer
 
 __all__ = ["LSTMAutoencoderOutlierDetector"]
@@ -109,7 +109,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : LSTMAutoencoderOutlierDetector
             If fit raises, ``self`` is left unchanged.
         """
-        self._validate_params()
+        check_constraints(self)
         ae = clone(
             self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
         )

@@ -6,9 +6,9 @@ from numbers import Integral, Real
 
 import keras
 import tensorflow as tf
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ._config import is_bce, optimizer_class
+from ._constraints import Interval, StrOptions, validate_parameter_constraints
 from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS
 from ._scikeras import ROUTING_PREFIXES, is_routed
 

@@ -33,6 +33,7 @@ from ._archive import (
     read_member,
 )
 from ._config import TrainingSpec
+from ._constraints import check_constraints, param_names
 from ._fitted import FittedAutoencoder
 from ._keras.network import AutoencoderGraphs
 from ._names import FUTURE, RECONSTRUCTION
@@ -219,7 +220,7 @@ def _load(zf, state, cls):
     # First bounds; those of the scaler and the model tighten once the state is read.
     check_members(zf, _FIRST_LIMITS)
     state = _read_state(zf, state, cls)
-    names = set(cls._get_param_names())
+    names = set(param_names(cls))
     raw = state["params"] if state["format"] == FORMAT else upgrade_params(state["params"])
     params = decode_params(raw, lambda n: n in names or is_routed(n))
     check_saved_params(cls, params)
@@ -359,14 +360,14 @@ def _check_detector_state(state, cls, ae_cls, names):
         raw = state["autoencoder"]
         if state["format"] != DETECTOR_FORMAT:
             raw = upgrade_params(raw)
-        ae_names = set(ae_cls._get_param_names())
+        ae_names = set(param_names(ae_cls))
         ae_params = decode_params(raw, lambda n: n in ae_names or is_routed(n), "autoencoder")
         check_saved_params(ae_cls, ae_params)
         params["autoencoder"] = ae_cls(**ae_params)
     else:
         params["autoencoder"] = None
     try:
-        cls(**params)._validate_params()
+        check_constraints(cls(**params))
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
     fitted = state["fitted"]

@@ -9,6 +9,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ._archive import InvalidArchive
 from ._config import NetworkConfig
+from ._constraints import check_constraints, param_names
 from ._fitted import SPEC_FIELDS, STATE_FIELDS
 from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS, TWO_SUMMARIES
 from ._params import check_params
@@ -189,7 +190,7 @@ def _scaler(kind, params, where):
     cls = SCALERS[kind]
     scaler = cls(**decode_params(params, cls().get_params().__contains__, where))
     try:
-        scaler._validate_params()  # with_std="" would silently scale differently
+        check_constraints(scaler)  # with_std="" would silently scale differently
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"{where} has an invalid parameter: {exc}") from exc
     return scaler
@@ -197,7 +198,7 @@ def _scaler(kind, params, where):
 
 def check_saved_params(cls, params):
     """Check saved parameters as ``fit`` would: every one present, each of its type and range."""
-    names = set(cls._get_param_names())
+    names = set(param_names(cls))
     for name in sorted(names - set(params)):
         require(False, f"params lacks the parameter {name!r}")
     try:

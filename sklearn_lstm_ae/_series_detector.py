@@ -4,9 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from ._constraints import Interval, StrOptions, check_constraints
 from ._outliers import require_reconstruction
 from ._persistence import load_detector, save_detector
 from ._transformer import LSTMAutoencoderTransformer
@@ -268,7 +268,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         return self._fit(X)
 
     def _fit(self, X):
-        self._validate_params()
+        check_constraints(self)
         series = self._series(X)
         window, period = self._choose_window(series)
         self._check_length(series, window)

@@ -4,7 +4,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, validate_params
+
+from ._constraints import Interval, check_constraints, validate_params
 
 __all__ = ["SlidingWindows", "dominant_period", "sliding_windows", "windows_to_series"]
 
@@ -304,7 +305,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         -------
         self : SlidingWindows
         """
-        self._validate_params()
+        check_constraints(self)
         self.n_features_ = _series_list(X)[0].shape[1]
         return self
 
@@ -322,7 +323,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
             Windows of the first series first. For a single float series this
             is a read-only view of X.
         """
-        self._validate_params()
+        check_constraints(self)
         series = _series_list(X)
         n_features = getattr(self, "n_features_", series[0].shape[1])
         for i, s in enumerate(series):

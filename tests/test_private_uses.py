@@ -23,6 +23,9 @@ PRIVATE_MODULES = ("keras.src", "tensorflow.python", "sklearn.utils._", "scikera
 
 #: (module, reach): what it is for; the fallback when it is gone.
 KNOWN = {
+    ("_constraints.py", "import sklearn.utils._param_validation"): (
+        "scikit-learn's constraint checks; fallback: the package's equivalent (tested)"
+    ),
     (
         "_keras/optimizers.py",
         "._get_variable_index",
@@ -52,17 +55,6 @@ KNOWN = {
     ("_scikeras.py", "._ensure_compiled_model"): "scikeras compiles; no fallback yet",
     ("_scikeras.py", "._fit_kwargs"): "scikeras's fit arguments; no fallback yet",
     ("_scikeras.py", "._fit_keras_model"): "scikeras runs Keras's fit; no fallback yet",
-    ("_params.py", "import sklearn.utils._param_validation"): "constraints; scikit-learn's own",
-    ("_outliers.py", "import sklearn.utils._param_validation"): "constraints; scikit-learn's own",
-    ("_outliers.py", "._validate_params"): "BaseEstimator's check of the constraints",
-    ("_series_detector.py", "import sklearn.utils._param_validation"): "constraints",
-    ("_series_detector.py", "._validate_params"): "BaseEstimator's check of the constraints",
-    ("_windows.py", "import sklearn.utils._param_validation"): "constraints",
-    ("_windows.py", "._validate_params"): "BaseEstimator's check of the constraints",
-    ("_persistence.py", "._get_param_names"): "the constructor's parameters of a saved estimator",
-    ("_persistence.py", "._validate_params"): "a loaded estimator's parameters checked",
-    ("_schema.py", "._get_param_names"): "the constructor's parameters of a saved estimator",
-    ("_schema.py", "._validate_params"): "a loaded scaler's parameters checked",
 }
 
 
@@ -89,6 +81,10 @@ def _reaches(trees):
                 module = ",".join(a.name for a in node.names)
             if module and any(m in module for m in PRIVATE_MODULES):
                 found[(name, f"import {module}")] += 1
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:  # from sklearn.utils import _param_validation
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found[(name, f"import {node.module}.{alias.name}")] += 1
             if isinstance(node, ast.Attribute):
                 if node.attr == "raw_ops":
                     found[(name, "raw_ops")] += 1
@@ -113,6 +109,7 @@ def test_the_rule_finds_private_reaches_and_spares_the_packages_own_names():
     source = (
         "import keras.src.ops\n"
         "from sklearn.utils._param_validation import Interval\n"
+        "from scikeras import _utils\n"
         "loss = model._compile_loss\n"
         "op = tf.raw_ops.BlockLSTM\n"
         "class Mine:\n"
@@ -122,6 +119,7 @@ def test_the_rule_finds_private_reaches_and_spares_the_packages_own_names():
     assert set(_reaches({"m.py": ast.parse(source)})) == {
         ("m.py", "import keras.src.ops"),
         ("m.py", "import sklearn.utils._param_validation"),
+        ("m.py", "import scikeras._utils"),
         ("m.py", "._compile_loss"),
         ("m.py", "raw_ops"),
     }
