@@ -18,11 +18,12 @@ validates an estimator's parameters, honouring scikit-learn's public
 
 import functools
 import inspect
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import sklearn
+
+from ._fallbacks import note
 
 __all__ = [
     "Interval",
@@ -171,13 +172,10 @@ if SKLEARN_VALIDATION:
     Interval, StrOptions = _PV.Interval, _PV.StrOptions
     validate_parameter_constraints = _PV.validate_parameter_constraints
     validate_params = _PV.validate_params
-else:  # pragma: no cover - exercised by tests that switch the feature off
-    warnings.warn(
-        "sklearn_lstm_ae: scikit-learn's parameter validation (a private module) is not "
-        "as expected in this version; parameters are checked by the package's own "
-        "equivalent.",
-        RuntimeWarning,
-        stacklevel=2,
+else:  # exercised by tests/test_constraints.py in a process without it
+    note(
+        "scikit-learn's parameter validation (sklearn.utils._param_validation)",
+        "parameters are checked by the package's own equivalent",
     )
     Interval, StrOptions = _Interval, _StrOptions
     validate_parameter_constraints = _validate_parameter_constraints

@@ -49,6 +49,7 @@ cases = json.loads(sys.argv[2])
 X = np.random.default_rng(0).normal(size=(8, 6, 1)).astype("float32")
 out = {"sklearn": constraints.SKLEARN_VALIDATION,
        "noted": [str(w.message) for w in caught if "own equivalent" in str(w.message)],
+       "fallbacks": sorted(__import__("sklearn_lstm_ae._fallbacks")._fallbacks.noted()),
        "bad": [], "good": []}
 for kind, params in cases["bad"]:
     try:

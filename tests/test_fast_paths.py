@@ -351,3 +351,23 @@ def test_the_network_trains_its_lstms_through_the_fused_kernel_and_its_grus_as_s
     layers = gru.model_._flatten_layers(include_self=False, recursive=True)
     grus = [layer for layer in layers if isinstance(layer, keras.layers.GRU)]
     assert len(grus) == 3 and all(isinstance(layer, ScanGRU) and layer._scans() for layer in grus)
+
+
+def test_without_tensorflows_xla_check_keras_loops_run_with_the_same_results(monkeypatch):
+    """The private XLA-context check missing: every trace counts as XLA, noted once."""
+    from sklearn_lstm_ae import _fallbacks
+
+    x = np.random.default_rng(1).normal(size=(4, 6, 3)).astype("float32")
+    keras_lstm, fused = _lstm_pair(return_sequences=True)
+    fast = tf.function(lambda x: fused(x, training=True))
+    assert any(
+        op.type == "BlockLSTM" for op in fast.get_concrete_function(x).graph.get_operations()
+    )
+    monkeypatch.setattr(_recurrent, "XLA_CHECK", False)
+    monkeypatch.setattr(_fallbacks, "_NOTED", set())
+    plain = tf.function(lambda x: fused(x, training=True))
+    with pytest.warns(RuntimeWarning, match="XLA-context check is not available"):
+        graph = plain.get_concrete_function(x).graph
+    assert not any(op.type == "BlockLSTM" for op in graph.get_operations())
+    np.testing.assert_allclose(plain(x), keras_lstm(x, training=True), atol=1e-5)
+    np.testing.assert_allclose(plain(x), fast(x), atol=1e-5)

@@ -87,3 +87,19 @@ def test_a_fit_with_adam_trains_with_the_fused_update_and_saves_it(optimizer, si
 def test_other_optimizers_are_kept(sines):
     ae = tiny(optimizer="rmsprop", epochs=1).fit(sines)
     assert type(ae.model_.optimizer) is keras.optimizers.RMSprop
+
+
+def test_without_adams_internals_a_fit_trains_with_keras_adam_to_round_off(sines, monkeypatch):
+    """The fused update's private parts missing: Keras's Adam trains, noted once."""
+    from sklearn_lstm_ae import _fallbacks
+    from sklearn_lstm_ae._keras import optimizers
+
+    fast = tiny(epochs=3).fit(sines)
+    assert type(fast.model_.optimizer) is FusedAdam
+    monkeypatch.setattr(optimizers, "FUSED_UPDATE", False)
+    monkeypatch.setattr(_fallbacks, "_NOTED", set())
+    with pytest.warns(RuntimeWarning, match="the fused update"):
+        plain = tiny(epochs=3).fit(sines)
+    assert type(plain.model_.optimizer) is keras.optimizers.Adam
+    np.testing.assert_allclose(plain.history_["loss"], fast.history_["loss"], rtol=1e-4)
+    np.testing.assert_allclose(plain.transform(sines), fast.transform(sines), rtol=1e-3, atol=1e-4)

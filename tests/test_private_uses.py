@@ -12,6 +12,11 @@ Not caught by the rule, and so written here: ``FusedLSTM``/``ScanGRU``
 override Keras's ``inner_loop`` and call ``cell.get_dropout_mask`` (both
 without an underscore, both undocumented); a Keras that changes them is
 detected by ``_keras.recurrent._runs_fast`` only as far as its checks go.
+``FusedAdam`` overrides Adam's private ``_backend_update_step`` and
+``_clip_gradients``: ``_keras.optimizers.FUSED_UPDATE`` checks they exist,
+and without them every fit trains with Keras's Adam (tested).
+
+Each fallback gives a one-time ``RuntimeWarning`` (``_fallbacks.note``).
 """
 
 import ast
@@ -29,24 +34,27 @@ KNOWN = {
     (
         "_keras/optimizers.py",
         "._get_variable_index",
-    ): "FusedAdam finds a weight's slots; no fallback yet",
+    ): "FusedAdam finds a weight's slots; fallback: Keras's Adam (tested)",
     (
         "_keras/optimizers.py",
         "._momentums",
-    ): "FusedAdam reads Adam's first moments; no fallback yet",
+    ): "FusedAdam reads Adam's first moments; fallback: Keras's Adam",
     (
         "_keras/optimizers.py",
         "._velocities",
-    ): "FusedAdam reads Adam's second moments; no fallback yet",
+    ): "FusedAdam reads Adam's second moments; fallback: Keras's Adam",
     (
         "_keras/optimizers.py",
         "raw_ops",
-    ): "ResourceApplyAdam, one kernel per weight; no fallback yet",
+    ): "ResourceApplyAdam, one kernel per weight; fallback: Keras's Adam",
     (
         "_keras/recurrent.py",
         "import tensorflow.python.framework",
-    ): "XLA context check; no fallback yet",
-    ("_keras/recurrent.py", "import tensorflow.python.ops"): "XLA context check; no fallback yet",
+    ): "XLA context check; fallback: Keras's loops everywhere (tested)",
+    (
+        "_keras/recurrent.py",
+        "import tensorflow.python.ops",
+    ): "XLA context check; fallback: Keras's loops everywhere (tested)",
     ("_keras/recurrent.py", "raw_ops"): "BlockLSTM, the fused kernel; standard_ops() runs without",
     ("_scikeras.py", "import scikeras._utils"): "route_params; no fallback yet",
     ("_scikeras.py", "._routing_prefixes"): "scikeras's routing prefixes; no fallback yet",

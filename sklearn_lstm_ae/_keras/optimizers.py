@@ -16,7 +16,22 @@ instance) trains with it.
 import keras
 import tensorflow as tf
 
-__all__ = ["FusedAdam", "fused"]
+from .._fallbacks import note
+
+__all__ = ["FusedAdam", "fused", "FUSED_UPDATE"]
+
+
+def _fused_update_available():
+    """Keras's Adam and TensorFlow as :class:`FusedAdam` expects them (private parts)."""
+    adam = keras.optimizers.Adam
+    return all(
+        callable(getattr(adam, name, None))
+        for name in ("_backend_update_step", "_get_variable_index", "_clip_gradients")
+    ) and hasattr(tf.raw_ops, "ResourceApplyAdam")
+
+
+#: True when the fused update can run; False: every fit trains with Keras's Adam.
+FUSED_UPDATE = _fused_update_available()
 
 
 class FusedAdam(keras.optimizers.Adam):
@@ -30,7 +45,9 @@ class FusedAdam(keras.optimizers.Adam):
 
     def _fusable(self, grads):
         return not (
-            self.amsgrad
+            not hasattr(self, "_momentums")  # Adam's slots, as built in this Keras
+            or not hasattr(self, "_velocities")
+            or self.amsgrad
             or tf.distribute.has_strategy()
             or any(isinstance(g, tf.IndexedSlices) for g in grads)
         )
@@ -78,7 +95,15 @@ class FusedAdam(keras.optimizers.Adam):
 
 
 def fused(optimizer):
-    """``optimizer`` as a :class:`FusedAdam` when it is exactly Keras's Adam, else itself."""
-    if type(optimizer) is keras.optimizers.Adam:
-        return FusedAdam.from_config(optimizer.get_config())
-    return optimizer
+    """``optimizer`` as a :class:`FusedAdam` when it is exactly Keras's Adam, else itself.
+
+    Keras's Adam itself when the fused update cannot run here
+    (:data:`FUSED_UPDATE`), with a one-time note: the same update, traced
+    more slowly.
+    """
+    if type(optimizer) is not keras.optimizers.Adam:
+        return optimizer
+    if not FUSED_UPDATE:
+        note("Keras's Adam internals (the fused update)", "Keras's own Adam trains")
+        return optimizer
+    return FusedAdam.from_config(optimizer.get_config())

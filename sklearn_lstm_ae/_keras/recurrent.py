@@ -7,6 +7,8 @@ import keras
 import tensorflow as tf
 from keras import activations, ops, tree
 
+from .._fallbacks import note
+
 __all__ = [
     "FusedLSTM",
     "ScanGRU",
@@ -24,12 +26,28 @@ _TANH = (activations.tanh, tf.tanh, ops.tanh)
 _SIGMOID = (activations.sigmoid, tf.sigmoid, ops.sigmoid)
 
 
-def _xla_context():
-    """True while a function compiled with XLA is being traced (no fused kernel there)."""
-    from tensorflow.python.framework import ops as graphs
-    from tensorflow.python.ops import control_flow_util
+try:  # TensorFlow's private check; no public API tells an XLA trace apart
+    from tensorflow.python.framework import ops as _graphs
+    from tensorflow.python.ops import control_flow_util as _control_flow
 
-    return control_flow_util.GraphOrParentsInXlaContext(graphs.get_default_graph())
+    #: True when this TensorFlow tells whether a trace is compiled with XLA.
+    XLA_CHECK = callable(getattr(_control_flow, "GraphOrParentsInXlaContext", None)) and callable(
+        getattr(_graphs, "get_default_graph", None)
+    )
+except ImportError:  # pragma: no cover - a TensorFlow without those modules
+    XLA_CHECK = False
+
+
+def _xla_context():
+    """True while a function compiled with XLA is being traced (no fused kernel there).
+
+    Without TensorFlow's check (:data:`XLA_CHECK`) every trace counts as one,
+    with a one-time note: Keras's own loops run everywhere, the same results.
+    """
+    if not XLA_CHECK:
+        note("TensorFlow's XLA-context check", "Keras's own recurrent loops run on CPUs too")
+        return True
+    return _control_flow.GraphOrParentsInXlaContext(_graphs.get_default_graph())
 
 
 #: Set (in this thread or task only) while graphs are traced for export.
