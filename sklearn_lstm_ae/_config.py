@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass, fields
 
 import keras
 
-from ._names import CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES
-from ._scikeras import is_routed
+from ._names import CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, is_routed
 
 __all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "is_bce"]
 

@@ -7,6 +7,8 @@ __all__ = [
     "POOLED",
     "TWO_SUMMARIES",
     "CONV_POOLINGS",
+    "ROUTING_PREFIXES",
+    "is_routed",
     "RECONSTRUCTION",
     "FUTURE",
     "SEQUENCES",
@@ -36,3 +38,13 @@ SUBSERIES = "subseries"
 CONTEXT = "context"
 #: The training graph's input of sequences.
 SEQUENCES = "sequences"
+
+#: Prefixes of the routed ``prefix__name`` parameters the estimator accepts
+#: (scikeras's, less ``model``): the public contract, whoever routes them.
+ROUTING_PREFIXES = frozenset({"optimizer", "loss", "metrics", "compile", "fit", "predict"})
+
+
+def is_routed(name):
+    """True for a routed parameter name such as ``optimizer__beta_1``."""
+    head, sep, tail = name.partition("__")
+    return bool(sep and tail) and head in ROUTING_PREFIXES

@@ -9,8 +9,7 @@ import tensorflow as tf
 
 from ._config import is_bce, optimizer_class
 from ._constraints import Interval, StrOptions, validate_parameter_constraints
-from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS
-from ._scikeras import ROUTING_PREFIXES, is_routed
+from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS, ROUTING_PREFIXES, is_routed
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",

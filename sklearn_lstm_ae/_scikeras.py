@@ -23,36 +23,63 @@ scikeras 0.13 is no longer maintained; against scikit-learn >= 1.7 and Keras
   a seed of the fit's own (:mod:`sklearn_lstm_ae._random`); Keras's own shuffling
   of a ``PyDataset`` (Python's global ``random``) is switched off.
 
-Replacing scikeras by ``keras.wrappers`` (``SKLearnTransformer``) would change
-this module only: those wrappers take a ``model`` callable and ``fit_kwargs``
-but do not route ``optimizer__*`` or ``loss__*`` parameters, so
-:func:`fit_keras_model` would instantiate the optimizer and loss from the
-routed parameters itself (about 40 lines: ``keras.optimizers.get`` plus the
-``prefix__name`` parsing below), call ``model.compile`` and ``model.fit``
-directly, and keep :data:`ROUTING_PREFIXES` as the public contract.
+scikeras's private members (its routing helper ``route_params``, the
+``_build_keras_model`` / ``_initialize_callbacks`` /
+``_ensure_compiled_model`` / ``_fit_keras_model`` steps, ``_fit_kwargs``)
+are checked once at import (:data:`SCIKERAS`). Where any is missing, or
+scikeras cannot be imported beside the installed scikit-learn, the same fit
+runs through public Keras alone (:func:`_fit_with_keras`: the routed
+parameters parsed here, ``model.compile``, ``model.fit``), with a one-time
+note; a test compares the two paths.
 """
 
 import functools
+import inspect
 
 import keras
-from scikeras._utils import route_params
-from scikeras.wrappers import BaseWrapper
 
+from ._config import optimizer_class
+from ._fallbacks import note
 from ._keras.optimizers import fused
+from ._names import ROUTING_PREFIXES
 
-__all__ = ["ROUTING_PREFIXES", "is_routed", "fit_keras_model"]
+__all__ = ["fit_keras_model", "SCIKERAS"]
 
-#: Prefixes of the routed ``prefix__name`` parameters the estimator accepts.
-ROUTING_PREFIXES = frozenset(BaseWrapper._routing_prefixes - {"model"})
+#: The private members of scikeras's ``BaseWrapper`` a fit uses.
+_MEMBERS = (
+    "_routing_prefixes",
+    "_build_keras_model",
+    "_initialize_callbacks",
+    "_ensure_compiled_model",
+    "_fit_kwargs",
+    "_fit_keras_model",
+    "_get_compile_kwargs",
+    "_validate_data",
+)
 
 
-def is_routed(name):
-    """True for a routed parameter name such as ``optimizer__beta_1``."""
-    head, sep, tail = name.partition("__")
-    return bool(sep and tail) and head in ROUTING_PREFIXES
+def _scikeras():
+    """``(BaseWrapper, route_params)`` when scikeras is as this module expects, else None."""
+    try:
+        from scikeras import _utils
+        from scikeras.wrappers import BaseWrapper
+    except Exception:  # noqa: BLE001 - an unmaintained package against newer dependencies
+        return None
+    route_params = getattr(_utils, "route_params", None)
+    if not callable(route_params) or not all(hasattr(BaseWrapper, m) for m in _MEMBERS):
+        return None
+    if not ROUTING_PREFIXES <= set(BaseWrapper._routing_prefixes) | {"predict"}:
+        return None
+    return BaseWrapper, route_params
 
 
-class _Trainer(BaseWrapper):
+_FOUND = _scikeras()
+#: True when fits go through scikeras; False: through public Keras alone.
+SCIKERAS = _FOUND is not None
+_Base = _FOUND[0] if SCIKERAS else object
+
+
+class _Trainer(_Base):
     """scikeras's ``BaseWrapper`` used for one fit, with the repairs above."""
 
     def _get_compile_kwargs(self):
@@ -123,6 +150,15 @@ def fit_keras_model(
     history : dict of list of float
         The epochs of this call only.
     """
+    if not SCIKERAS:
+        note(
+            "scikeras's BaseWrapper as this package uses it",
+            "the model is compiled and trained through public Keras",
+        )
+        return _fit_with_keras(
+            build, x, y, params, callbacks, epochs, model, initial_epoch, fit_kwargs, run
+        )
+    route_params = _FOUND[1]
     trainer = _Trainer(functools.partial(_build, build), **params)
     trainer._random_state = None
     trainer.model_ = trainer._build_keras_model() if model is None else model
@@ -151,3 +187,61 @@ def fit_keras_model(
     )
     history = {k: [float(v) for v in vals] for k, vals in trainer.history_.items()}
     return trainer.model_, history
+
+
+# ------------------------------------------------------------ without scikeras
+def _routed(params, prefix):
+    """``{name: value}`` of the routed parameters ``<prefix>__name``."""
+    head = f"{prefix}__"
+    return {k[len(head) :]: v for k, v in params.items() if k.startswith(head)}
+
+
+def _instance(value, kwargs, lookup):
+    """A Keras object as scikeras makes it: a name looked up, a class made with ``kwargs``."""
+    if isinstance(value, str):
+        value = lookup(value)
+    return value(**kwargs) if inspect.isclass(value) else value
+
+
+def _metric(name):
+    # Keras picks these by the loss and output shape; passed through as names.
+    return name if name in ("acc", "accuracy", "ce", "crossentropy") else keras.metrics.get(name)
+
+
+def _compile_kwargs(params):
+    """What scikeras's ``_get_compile_kwargs`` gives, from public Keras."""
+    optimizer = params["optimizer"]
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        optimizer = type(optimizer).from_config(optimizer.get_config())  # fresh for each fit
+    else:
+        cls = optimizer_class(optimizer) if isinstance(optimizer, str) else optimizer
+        if cls is None:  # Keras's error names the unknown optimizer
+            keras.optimizers.get(optimizer)
+        optimizer = cls(**_routed(params, "optimizer"))
+    metrics = params.get("metrics")
+    if metrics is not None:
+        routed = _routed(params, "metrics")
+        metrics = [_instance(m, routed, _metric) for m in metrics]
+    return {
+        **_routed(params, "compile"),
+        "optimizer": fused(optimizer),
+        "loss": _instance(params["loss"], _routed(params, "loss"), keras.losses.get),
+        "metrics": metrics,
+    }
+
+
+def _fit_with_keras(build, x, y, params, callbacks, epochs, model, initial_epoch, fit_kwargs, run):
+    """:func:`fit_keras_model` through public Keras: compile and fit, as scikeras would."""
+    if model is None:
+        model = build(_compile_kwargs(params))
+    fit_args = {name: params[name] for name in ("batch_size", "validation_split", "shuffle")}
+    fit_args.update(verbose=params.get("verbose", 0), **_routed(params, "fit"))
+    fit_args.update(fit_kwargs or {}, epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
+    if isinstance(x, keras.utils.PyDataset):
+        fit_args["shuffle"] = False  # Keras would reorder with Python's global random
+    everything = [*(params.get("callbacks") or ()), *callbacks]
+    if run is not None:
+        fit_args = {k: v for k, v in fit_args.items() if k != "callbacks"}
+        return model, run(model, x, y, callbacks=everything, **fit_args)
+    history = model.fit(x, y, callbacks=everything, **fit_args).history
+    return model, {k: [float(v) for v in vals] for k, vals in history.items()}

@@ -371,3 +371,19 @@ def test_without_tensorflows_xla_check_keras_loops_run_with_the_same_results(mon
     assert not any(op.type == "BlockLSTM" for op in graph.get_operations())
     np.testing.assert_allclose(plain(x), keras_lstm(x, training=True), atol=1e-5)
     np.testing.assert_allclose(plain(x), fast(x), atol=1e-5)
+
+
+def test_without_the_blocklstm_kernel_the_lstm_runs_keras_loop(monkeypatch):
+    x = np.random.default_rng(2).normal(size=(4, 6, 3)).astype("float32")
+    keras_lstm, fused = _lstm_pair(return_sequences=True)
+    from sklearn_lstm_ae import _fallbacks
+
+    monkeypatch.setattr(_recurrent, "BLOCK_LSTM", False)
+    monkeypatch.setattr(_fallbacks, "_NOTED", set())
+    traced = tf.function(lambda x: fused(x, training=True))
+    with pytest.warns(RuntimeWarning, match="BlockLSTM kernel is not available"):
+        traced.get_concrete_function(x)
+    assert not any(
+        op.type == "BlockLSTM" for op in traced.get_concrete_function(x).graph.get_operations()
+    )
+    np.testing.assert_allclose(traced(x), keras_lstm(x, training=True), atol=1e-5)

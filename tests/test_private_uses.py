@@ -55,14 +55,32 @@ KNOWN = {
         "_keras/recurrent.py",
         "import tensorflow.python.ops",
     ): "XLA context check; fallback: Keras's loops everywhere (tested)",
-    ("_keras/recurrent.py", "raw_ops"): "BlockLSTM, the fused kernel; standard_ops() runs without",
-    ("_scikeras.py", "import scikeras._utils"): "route_params; no fallback yet",
-    ("_scikeras.py", "._routing_prefixes"): "scikeras's routing prefixes; no fallback yet",
-    ("_scikeras.py", "._build_keras_model"): "scikeras builds the model; no fallback yet",
-    ("_scikeras.py", "._initialize_callbacks"): "scikeras's callbacks; no fallback yet",
-    ("_scikeras.py", "._ensure_compiled_model"): "scikeras compiles; no fallback yet",
-    ("_scikeras.py", "._fit_kwargs"): "scikeras's fit arguments; no fallback yet",
-    ("_scikeras.py", "._fit_keras_model"): "scikeras runs Keras's fit; no fallback yet",
+    (
+        "_keras/recurrent.py",
+        "raw_ops",
+    ): "BlockLSTM, the fused kernel; fallback: Keras's loop (BLOCK_LSTM, tested)",
+    ("_scikeras.py", "import scikeras._utils"): "route_params; fallback: public Keras (tested)",
+    (
+        "_scikeras.py",
+        "._routing_prefixes",
+    ): "scikeras's routing prefixes; fallback: public Keras (tested)",
+    (
+        "_scikeras.py",
+        "._build_keras_model",
+    ): "scikeras builds the model; fallback: public Keras (tested)",
+    (
+        "_scikeras.py",
+        "._initialize_callbacks",
+    ): "scikeras's callbacks; fallback: public Keras (tested)",
+    (
+        "_scikeras.py",
+        "._ensure_compiled_model",
+    ): "scikeras compiles; fallback: public Keras (tested)",
+    ("_scikeras.py", "._fit_kwargs"): "scikeras's fit arguments; fallback: public Keras (tested)",
+    (
+        "_scikeras.py",
+        "._fit_keras_model",
+    ): "scikeras runs Keras's fit; fallback: public Keras (tested)",
 }
 
 

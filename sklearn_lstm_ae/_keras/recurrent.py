@@ -38,6 +38,11 @@ except ImportError:  # pragma: no cover - a TensorFlow without those modules
     XLA_CHECK = False
 
 
+#: True when this TensorFlow has the fused ``BlockLSTM`` kernel (a raw op);
+#: without it FusedLSTM runs Keras's own loop.
+BLOCK_LSTM = hasattr(tf.raw_ops, "BlockLSTM")
+
+
 def _xla_context():
     """True while a function compiled with XLA is being traced (no fused kernel there).
 
@@ -252,6 +257,9 @@ class FusedLSTM(keras.layers.LSTM):
     """
 
     def _fuses(self):
+        if not BLOCK_LSTM:
+            note("TensorFlow's BlockLSTM kernel", "Keras's own LSTM loop runs")
+            return False
         return _runs_fast(self)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
