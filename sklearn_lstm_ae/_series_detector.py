@@ -10,7 +10,7 @@ from ._constraints import Interval, StrOptions, check_constraints
 from ._outliers import require_reconstruction
 from ._persistence import load_detector, save_detector
 from ._transformer import LSTMAutoencoderTransformer
-from ._windows import _as_series, dominant_period
+from ._windows import _as_series, dominant_period, spread_over_windows, window_starts, windows_at
 
 __all__ = ["LSTMAutoencoderSeriesDetector"]
 
@@ -19,30 +19,6 @@ __all__ = ["LSTMAutoencoderSeriesDetector"]
 MIN_WINDOW, MIN_SERIES, MAX_PERIOD = 64, 16, 1024
 #: Windows scored per call to the network: memory stays bounded on long series.
 CHUNK = 8192
-
-
-def _window_starts(n_timepoints, window, stride):
-    """Starts of the windows that cover a series; the last one always ends on its last point."""
-    starts = np.arange(0, n_timepoints - window + 1, stride)
-    if starts[-1] != n_timepoints - window:
-        starts = np.append(starts, n_timepoints - window)
-    return starts
-
-
-def _windows(series, starts, window):
-    """Copies of the windows of ``series`` that begin at ``starts``, stacked."""
-    return series[starts[:, None] + np.arange(window)]
-
-
-def _spread(values, starts, window, n_timepoints):
-    """Each point's mean of the values of the windows that cover it (every point is covered)."""
-    total = np.zeros(n_timepoints + 1)
-    count = np.zeros(n_timepoints + 1)
-    np.add.at(total, starts, values)
-    np.add.at(total, starts + window, -values)
-    np.add.at(count, starts, 1.0)
-    np.add.at(count, starts + window, -1.0)
-    return np.cumsum(total)[:-1] / np.cumsum(count)[:-1]
 
 
 class LSTMAutoencoderSeriesDetector(BaseEstimator):
@@ -278,8 +254,8 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
                 "points between windows would get no score. Use a stride of at most "
                 "the window."
             )
-        starts = _window_starts(len(series), window, self.stride)
-        windows = _windows(series, starts, window)
+        starts = window_starts(len(series), window, self.stride, cover_end=True)
+        windows = windows_at(series, starts, window)
         members = [member.fit(windows) for member in self._members()]
         errors = [_chunked_errors(m, series, starts, window) for m in members]
         scale = np.array([max(float(np.median(e)), np.finfo(float).tiny) for e in errors])
@@ -295,7 +271,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
     @staticmethod
     def _combine(errors, scale, starts, window, n_timepoints):
         relative = np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
-        return _spread(relative, starts, window, n_timepoints)
+        return spread_over_windows(relative, starts, window, n_timepoints)
 
     # --------------------------------------------------------------- predict
     def predict(self, X):
@@ -316,7 +292,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         check_is_fitted(self)
         series = self._series(X, self.n_features_in_)
         self._check_length(series, self.window_)
-        starts = _window_starts(len(series), self.window_, self.stride)
+        starts = window_starts(len(series), self.window_, self.stride, cover_end=True)
         errors = [_chunked_errors(m, series, starts, self.window_) for m in self.autoencoders_]
         return self._combine(errors, self.error_scale_, starts, self.window_, len(series))
 
@@ -394,7 +370,7 @@ def _chunked_errors(autoencoder, series, starts, window):
     """Mean reconstruction error of each window, ``CHUNK`` windows at a time."""
     return np.concatenate(
         [
-            autoencoder.reconstruction_errors(_windows(series, starts[i : i + CHUNK], window))
+            autoencoder.reconstruction_errors(windows_at(series, starts[i : i + CHUNK], window))
             for i in range(0, len(starts), CHUNK)
         ]
     )

@@ -229,14 +229,48 @@ def windows_to_series(values, n_timepoints, stride=1):
             f"{n_windows} windows of {window} steps with stride={stride} cover "
             f"{last} time points, more than n_timepoints={n_timepoints}."
         )
-    total = np.zeros((n_timepoints,) + values.shape[2:])
-    count = np.zeros(n_timepoints)
-    for offset in range(window):
-        idx = np.arange(n_windows) * stride + offset
-        np.add.at(total, idx, values[:, offset])
-        np.add.at(count, idx, 1)
-    with np.errstate(invalid="ignore"):
-        return total / count.reshape((-1,) + (1,) * (total.ndim - 1))
+    return spread_over_windows(values, np.arange(n_windows) * stride, window, n_timepoints)
+
+
+def window_starts(n_timepoints, window, stride=1, *, cover_end=False):
+    """Starts of the windows :func:`sliding_windows` cuts; with ``cover_end``, one more
+    window ending on the last point when the stride does not reach it."""
+    starts = np.arange(0, n_timepoints - window + 1, stride)
+    if cover_end and starts[-1] != n_timepoints - window:
+        starts = np.append(starts, n_timepoints - window)
+    return starts
+
+
+def windows_at(series, starts, window):
+    """Copies of the windows of a ``(n_timepoints, n_features)`` series beginning at ``starts``."""
+    return series[np.asarray(starts)[:, None] + np.arange(window)]
+
+
+def spread_over_windows(values, starts, window, n_timepoints):
+    """Each time point's mean of the values of the windows that cover it (NaN where none does).
+
+    ``values`` holds one value per window, ``(n_windows,)``, that stands for
+    every step of it (computed in time linear in the series, whatever the
+    window), or one per step, ``(n_windows, window[, n_features])``.
+    """
+    starts = np.asarray(starts)
+    if values.ndim == 1:
+        total = np.zeros(n_timepoints + 1)
+        count = np.zeros(n_timepoints + 1)
+        np.add.at(total, starts, values)
+        np.add.at(total, starts + window, -values)
+        np.add.at(count, starts, 1.0)
+        np.add.at(count, starts + window, -1.0)
+        total, count = np.cumsum(total)[:-1], np.cumsum(count)[:-1]
+    else:
+        total = np.zeros((n_timepoints,) + values.shape[2:])
+        count = np.zeros(n_timepoints)
+        for offset in range(window):
+            np.add.at(total, starts + offset, values[:, offset])
+            np.add.at(count, starts + offset, 1)
+    count = count.reshape((-1,) + (1,) * (total.ndim - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0.5, total / count, np.nan)
 
 
 class SlidingWindows(TransformerMixin, BaseEstimator):

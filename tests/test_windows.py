@@ -72,3 +72,17 @@ def test_windows_feed_the_autoencoder_in_a_pipeline():
     codes = pipe.fit_transform(series)
     assert codes.shape == ((200 - 10) // 2 + 1, 2)
     assert pipe[-1].n_timesteps_ == 10 and pipe[-1].n_features_ == 2
+
+
+def test_one_value_per_window_spreads_as_that_value_on_every_step():
+    from sklearn_lstm_ae._windows import spread_over_windows, window_starts
+
+    starts = window_starts(11, 4, stride=3, cover_end=True)
+    np.testing.assert_array_equal(starts, [0, 3, 6, 7])  # the last window ends on point 10
+    np.testing.assert_array_equal(window_starts(11, 4, stride=3), [0, 3, 6])
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    per_window = spread_over_windows(values, starts, 4, 11)
+    per_step = spread_over_windows(np.repeat(values[:, None], 4, axis=1), starts, 4, 11)
+    np.testing.assert_allclose(per_window, per_step)
+    np.testing.assert_allclose(per_window[[0, 3, 6, 7, 10]], [1.0, 1.5, 3.0, 6.0, 8.0])
+    assert np.isnan(spread_over_windows(values[:2], starts[:2], 4, 11)[-1])  # not covered
