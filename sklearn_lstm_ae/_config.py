@@ -10,8 +10,6 @@ run goes (budget, batches, Keras's parameters), holding the other two.
 import inspect
 from dataclasses import asdict, dataclass, fields
 
-import keras
-
 from ._names import CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, is_routed
 
 __all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "is_bce"]
@@ -153,6 +151,11 @@ _CLIPPING = {"optimizer__clipnorm", "optimizer__clipvalue", "optimizer__global_c
 DEFAULT_CLIPNORM = 1.0
 
 
+def _is_optimizer(value):
+    """True for an optimizer instance (Keras's optimizers all have ``apply_gradients``)."""
+    return not isinstance(value, type) and callable(getattr(value, "apply_gradients", None))
+
+
 def _keras_params(params):
     """The parameters handed to Keras's compile and fit (through scikeras), routed ones included."""
     keras_params = {name: params[name] for name in ("optimizer", "loss", "metrics", "epochs")}
@@ -164,7 +167,7 @@ def _keras_params(params):
         verbose=int(params["verbose"]),
     )
     keras_params.update((k, v) for k, v in params.items() if is_routed(k))
-    if not isinstance(params["optimizer"], keras.optimizers.Optimizer) and not (
+    if not _is_optimizer(params["optimizer"]) and not (
         _CLIPPING & set(keras_params)
     ):
         keras_params["optimizer__clipnorm"] = DEFAULT_CLIPNORM
@@ -178,6 +181,8 @@ def optimizer_class(optimizer):
     without making one (that would create TensorFlow variables).
     """
     if isinstance(optimizer, str):
+        import keras
+
         names = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers)}
         found = names.get(optimizer.lower())
         return found if isinstance(found, type) else None
@@ -192,7 +197,7 @@ def initial_learning_rate(params):
     optimizer = params["optimizer"]
     if "optimizer__learning_rate" in params:
         rate = params["optimizer__learning_rate"]
-    elif isinstance(optimizer, keras.optimizers.Optimizer):
+    elif _is_optimizer(optimizer):
         rate = optimizer.learning_rate
     else:
         cls = optimizer_class(optimizer)

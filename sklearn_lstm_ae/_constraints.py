@@ -28,6 +28,7 @@ from ._fallbacks import note
 __all__ = [
     "Interval",
     "StrOptions",
+    "HasMethods",
     "validate_parameter_constraints",
     "validate_params",
     "check_constraints",
@@ -42,7 +43,13 @@ def _sklearn_validation():
         from sklearn.utils import _param_validation as pv
     except ImportError:
         return None
-    names = ("Interval", "StrOptions", "validate_parameter_constraints", "validate_params")
+    names = (
+        "Interval",
+        "StrOptions",
+        "HasMethods",
+        "validate_parameter_constraints",
+        "validate_params",
+    )
     if not all(hasattr(pv, n) for n in names):
         return None
     try:
@@ -100,10 +107,23 @@ class _StrOptions:
         return f"a str among {sorted(self.options)}"
 
 
+class _HasMethods:
+    """An object with all of ``methods``."""
+
+    def __init__(self, methods):
+        self.methods = [methods] if isinstance(methods, str) else list(methods)
+
+    def is_satisfied_by(self, value):
+        return all(callable(getattr(value, m, None)) for m in self.methods)
+
+    def __str__(self):
+        return "an object implementing " + ", ".join(repr(m) for m in self.methods)
+
+
 def _satisfied(constraint, value):
     if constraint is None:
         return value is None
-    if isinstance(constraint, _Interval | _StrOptions):
+    if isinstance(constraint, _Interval | _StrOptions | _HasMethods):
         return constraint.is_satisfied_by(value)
     if constraint is callable:
         return callable(value)
@@ -169,7 +189,7 @@ _PV = _sklearn_validation()
 #: True when scikit-learn's own validation is used (False: the equivalent here).
 SKLEARN_VALIDATION = _PV is not None
 if SKLEARN_VALIDATION:
-    Interval, StrOptions = _PV.Interval, _PV.StrOptions
+    Interval, StrOptions, HasMethods = _PV.Interval, _PV.StrOptions, _PV.HasMethods
     validate_parameter_constraints = _PV.validate_parameter_constraints
     validate_params = _PV.validate_params
 else:  # exercised by tests/test_constraints.py in a process without it
@@ -177,7 +197,7 @@ else:  # exercised by tests/test_constraints.py in a process without it
         "scikit-learn's parameter validation (sklearn.utils._param_validation)",
         "parameters are checked by the package's own equivalent",
     )
-    Interval, StrOptions = _Interval, _StrOptions
+    Interval, StrOptions, HasMethods = _Interval, _StrOptions, _HasMethods
     validate_parameter_constraints = _validate_parameter_constraints
     validate_params = _validate_params
 

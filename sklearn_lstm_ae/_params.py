@@ -4,11 +4,8 @@ import difflib
 import inspect
 from numbers import Integral, Real
 
-import keras
-import tensorflow as tf
-
 from ._config import is_bce, optimizer_class
-from ._constraints import Interval, StrOptions, validate_parameter_constraints
+from ._constraints import HasMethods, Interval, StrOptions, validate_parameter_constraints
 from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS, ROUTING_PREFIXES, is_routed
 
 __all__ = [
@@ -45,8 +42,8 @@ PARAMETER_CONSTRAINTS = {
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "data_format": [StrOptions({"channels_last", "channels_first"})],
     "scaler": "no_validation",  # checked in check_params
-    "loss": [str, keras.losses.Loss, callable],
-    "optimizer": [str, type, keras.optimizers.Optimizer],
+    "loss": [str, callable],  # a name, a keras.losses.Loss or a function
+    "optimizer": [str, type, HasMethods(["apply_gradients"])],
     "metrics": [list, tuple, None],
     "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "max_updates": [Interval(Integral, 1, None, closed="left")],
@@ -58,7 +55,7 @@ PARAMETER_CONSTRAINTS = {
     "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
     "distribution_strategy": [
         StrOptions({"mirrored", "multi_worker"}),
-        tf.distribute.Strategy,
+        HasMethods(["scope", "run"]),  # a tf.distribute.Strategy
         None,
     ],
 }
@@ -115,6 +112,8 @@ def _named_parameters(func):
 
 def _routed_targets(optimizer):
     """``{prefix: (what, accepted names)}`` for the routed prefixes whose names are known."""
+    import keras  # only when a routed name is checked: the constraints need no TensorFlow
+
     targets = {
         "fit": ("Keras's Model.fit", _named_parameters(keras.Model.fit) - {"x", "y"}),
         "compile": ("Keras's Model.compile", _named_parameters(keras.Model.compile)),

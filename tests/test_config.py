@@ -86,3 +86,24 @@ def test_the_network_config_survives_json():
     network = NetworkConfig.from_params(tiny(conv_filters=[4, 8]).get_params())
     values = network.to_dict()
     assert values["conv_filters"] == [4, 8] and NetworkConfig.from_dict(values) == network
+
+
+def test_the_plain_value_modules_import_no_tensorflow_or_keras():
+    """Names, parameters and resolved configs are plain values: no TensorFlow behind them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "sklearn_lstm_ae"
+    probe = (
+        "import sys, types\n"
+        "stub = types.ModuleType('sklearn_lstm_ae')\n"  # the package, without its __init__
+        f"stub.__path__ = [{str(package)!r}]\n"
+        "sys.modules['sklearn_lstm_ae'] = stub\n"
+        "import sklearn_lstm_ae._names, sklearn_lstm_ae._config, sklearn_lstm_ae._params\n"
+        "import sklearn_lstm_ae._constraints\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'scikeras') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
