@@ -167,9 +167,7 @@ def _keras_params(params):
         verbose=int(params["verbose"]),
     )
     keras_params.update((k, v) for k, v in params.items() if is_routed(k))
-    if not _is_optimizer(params["optimizer"]) and not (
-        _CLIPPING & set(keras_params)
-    ):
+    if not _is_optimizer(params["optimizer"]) and not (_CLIPPING & set(keras_params)):
         keras_params["optimizer__clipnorm"] = DEFAULT_CLIPNORM
     return keras_params
 

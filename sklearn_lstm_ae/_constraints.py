@@ -212,17 +212,13 @@ def param_names(cls):
     return sorted(p.name for p in params if p.name != "self" and p.kind not in kinds)
 
 
-def check_constraints(estimator):
-    """Validate ``estimator``'s parameters against its ``_parameter_constraints``.
+def check_constraints(constraints, params, caller_name):
+    """Validate ``params`` against ``constraints`` (``_parameter_constraints``), as
+    ``BaseEstimator._validate_params`` does, honouring ``skip_parameter_validation``.
 
-    An estimator without constraints (a scikit-learn scaler of a version that
-    stopped declaring them) passes.
+    No constraints (a scikit-learn scaler of a version that stopped declaring
+    them) pass.
     """
-    constraints = getattr(estimator, "_parameter_constraints", None)
     if constraints is None or sklearn.get_config().get("skip_parameter_validation", False):
         return
-    validate_parameter_constraints(
-        constraints,
-        estimator.get_params(deep=False),
-        caller_name=type(estimator).__name__,
-    )
+    validate_parameter_constraints(constraints, params, caller_name=caller_name)

@@ -132,8 +132,7 @@ def dask_apply(estimator, X, method="transform"):
         )
     if X.ndim not in (2, 3):
         raise ValueError(
-            f"X must be 2D (univariate sequences) or 3D, got {X.ndim} dimensions "
-            f"(shape {X.shape})."
+            f"X must be 2D (univariate sequences) or 3D, got {X.ndim} dimensions (shape {X.shape})."
         )
     data_format = estimator._fitted.data_format  # as fitted, like transform
     feature_axis = 1 if data_format == "channels_first" else 2

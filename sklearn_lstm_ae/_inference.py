@@ -209,9 +209,7 @@ def map_sequences(fn, seqs, options, dtype=np.float32, timewise=False):
     own longest (``timewise`` results are NaN past each sequence's batch).
     """
     if isinstance(seqs, LazySequences):
-        return map_batches(
-            options, fn, seqs.values, load=seqs.load, dtype=dtype, steps=seqs.steps
-        )
+        return map_batches(options, fn, seqs.values, load=seqs.load, dtype=dtype, steps=seqs.steps)
     if seqs.is_padded:
         return map_bucketed(
             fn,

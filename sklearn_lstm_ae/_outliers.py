@@ -109,7 +109,9 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : LSTMAutoencoderOutlierDetector
             If fit raises, ``self`` is left unchanged.
         """
-        check_constraints(self)
+        check_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         ae = clone(
             self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
         )

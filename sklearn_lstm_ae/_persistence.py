@@ -367,7 +367,7 @@ def _check_detector_state(state, cls, ae_cls, names):
     else:
         params["autoencoder"] = None
     try:
-        check_constraints(cls(**params))
+        check_constraints(cls._parameter_constraints, params, cls.__name__)
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
     fitted = state["fitted"]

@@ -10,9 +10,7 @@ def _axes(ax):
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "Plotting needs matplotlib: pip install matplotlib."
-        ) from exc
+        raise ImportError("Plotting needs matplotlib: pip install matplotlib.") from exc
     return plt.subplots()[1] if ax is None else ax
 
 

@@ -190,7 +190,9 @@ def _scaler(kind, params, where):
     cls = SCALERS[kind]
     scaler = cls(**decode_params(params, cls().get_params().__contains__, where))
     try:
-        check_constraints(scaler)  # with_std="" would silently scale differently
+        # with_std="" would silently scale differently
+        constraints = getattr(scaler, "_parameter_constraints", None)
+        check_constraints(constraints, scaler.get_params(deep=False), type(scaler).__name__)
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"{where} has an invalid parameter: {exc}") from exc
     return scaler
@@ -240,8 +242,6 @@ def _decode_param(value, where):
         raise InvalidArchive(f"{where} is not a valid Keras {kind}: {exc}") from exc
     require(isinstance(obj, base), f"{where} is not a Keras {kind}")
     return obj
-
-
 
 
 #: Longest sequence a saved state may declare: beyond it, padding inputs to
@@ -304,9 +304,7 @@ def _check_spec(spec):
     keys = set(SPEC_FIELDS)
     require(isinstance(spec, dict) and set(spec) == keys, f"_fit_spec must hold {sorted(keys)}")
     mode = spec["mode"]
-    require(
-        isinstance(mode, str) and mode in MODES, f"_fit_spec names the unknown mode {mode!r}"
-    )
+    require(isinstance(mode, str) and mode in MODES, f"_fit_spec names the unknown mode {mode!r}")
     n_future = spec["n_future"]
     require(
         is_int(n_future, 0) and (n_future == 0) == (mode == "reconstruct"),
@@ -354,8 +352,6 @@ def check_scaler(scaler, arrays, n_features):
         setattr(est, name, value)
     est.n_features_in_ = n_features
     return est
-
-
 
 
 def _check_units(value, where, empty=False):

@@ -244,7 +244,9 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         return self._fit(X)
 
     def _fit(self, X):
-        check_constraints(self)
+        check_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         series = self._series(X)
         window, period = self._choose_window(series)
         self._check_length(series, window)

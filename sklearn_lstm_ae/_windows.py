@@ -339,7 +339,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         -------
         self : SlidingWindows
         """
-        check_constraints(self)
+        check_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         self.n_features_ = _series_list(X)[0].shape[1]
         return self
 
@@ -357,7 +359,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
             Windows of the first series first. For a single float series this
             is a read-only view of X.
         """
-        check_constraints(self)
+        check_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         series = _series_list(X)
         n_features = getattr(self, "n_features_", series[0].shape[1])
         for i, s in enumerate(series):
