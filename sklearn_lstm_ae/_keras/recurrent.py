@@ -204,6 +204,8 @@ def _runs_fast(layer):
     cell = layer.cell
     return (
         not (layer.unroll or cell.recurrent_dropout)
+        # Keras's (undocumented) dropout mask of the cell, for input dropout
+        and (not cell.dropout or callable(getattr(cell, "get_dropout_mask", None)))
         and cell.use_bias
         and cell.activation in _TANH
         and cell.recurrent_activation in _SIGMOID
