@@ -228,6 +228,35 @@ def _recorded(path):
     return {(r["candidate"], r["dataset"], r["seed"], r["folds"]): r for r in rows}
 
 
+def summary(table, datasets):
+    """A markdown table: each candidate's LR / SVM accuracy per dataset (mean over the seeds),
+    their mean and worst over the datasets, and the mean fit seconds."""
+    head = " | ".join(datasets)
+    lines = [
+        f"| candidate | {head} | mean LR / SVM | worst LR / SVM | fit s |",
+        "|---|" + "---|" * (len(datasets) + 3),
+    ]
+    for label, by_dataset in table.items():
+        means = {
+            name: {h: float(np.mean([r[h] for r in runs])) for h in ("logreg", "svm", "fit_s")}
+            for name, runs in by_dataset.items()
+        }
+        cells = [
+            f"{means[n]['logreg']:.3f} / {means[n]['svm']:.3f}" if n in means else ""
+            for n in datasets
+        ]
+        lr = {n: m["logreg"] for n, m in means.items()}
+        svm = {n: m["svm"] for n, m in means.items()}
+        worst_lr, worst_svm = min(lr, key=lr.get), min(svm, key=svm.get)
+        lines.append(
+            f"| {label} | " + " | ".join(cells) + f" | {np.mean(list(lr.values())):.3f} / "
+            f"{np.mean(list(svm.values())):.3f} | {lr[worst_lr]:.3f} ({worst_lr}) / "
+            f"{svm[worst_svm]:.3f} ({worst_svm}) | "
+            f"{np.mean([m['fit_s'] for m in means.values()]):.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
@@ -258,21 +287,13 @@ def main(argv=None):
                         with open(args.out, "a") as f:
                             f.write(json.dumps(done[key]) + "\n")
                 r = done[key]
-                table.setdefault(label, {})[name] = r
+                table.setdefault(label, {}).setdefault(name, []).append(r)
                 print(
                     f"{name} | {label} | seed {seed}: LR {r['logreg']:.3f} SVM {r['svm']:.3f}"
                     f" ({r['fit_s']:.0f} s)",
                     flush=True,
                 )
-    print("\n| candidate | mean LR / SVM | worst LR / SVM | mean fit s |\n|---|---|---|---|")
-    for label, rows in table.items():
-        lr = [r["logreg"] for r in rows.values()]
-        svm = [r["svm"] for r in rows.values()]
-        worst_lr = min(rows, key=lambda n: rows[n]["logreg"])
-        print(
-            f"| {label} | {np.mean(lr):.3f} / {np.mean(svm):.3f} | {min(lr):.3f} ({worst_lr})"
-            f" / {min(svm):.3f} | {np.mean([r['fit_s'] for r in rows.values()]):.0f} |"
-        )
+    print(summary(table, args.datasets))
     return table
 
 
