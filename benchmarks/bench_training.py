@@ -70,8 +70,8 @@ from select_defaults import heads  # noqa: E402
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 from sklearn_lstm_ae._keras.layers import MaskedConv1D  # noqa: E402
-from sklearn_lstm_ae._keras.network import RECONSTRUCTION  # noqa: E402
 from sklearn_lstm_ae._keras.recurrent import FusedLSTM  # noqa: E402
+from sklearn_lstm_ae._names import RECONSTRUCTION  # noqa: E402
 
 UPDATES = 500
 BATCH = 32

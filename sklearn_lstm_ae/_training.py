@@ -257,7 +257,6 @@ def _array_batches(config, seqs, spec, seed, span=None, *, short=None):
             seqs.lengths,
             config.batch_size,
             prepare,
-            shuffle=True,
             seed=seed,
         )
         return Batches(bucketed, None, steps), padded

@@ -58,22 +58,19 @@ class BucketedTraining(keras.utils.PyDataset):
         Sequences per batch.
     prepare : callable
         ``prepare(values, lengths) -> (inputs, targets)`` for one batch.
-    shuffle : bool
-        Redraw batches (and their order) every epoch; else sorted batches.
     seed : int or None
         Seed of the draws.
     """
 
-    def __init__(self, values, lengths, batch_size, prepare, *, shuffle=True, seed=None):
+    def __init__(self, values, lengths, batch_size, prepare, *, seed=None):
         super().__init__()
         self.values, self.lengths = values, np.asarray(lengths)
-        self.batch_size, self.prepare, self.shuffle = batch_size, prepare, shuffle
+        self.batch_size, self.prepare = batch_size, prepare
         self._rng = np.random.default_rng(seed)
         self._draw()
 
-    def _draw(self):
-        rng = self._rng if self.shuffle else None
-        self._batches = bucket_batches(self.lengths, self.batch_size, rng)
+    def _draw(self):  # batches and their order redrawn every epoch
+        self._batches = bucket_batches(self.lengths, self.batch_size, self._rng)
 
     def __len__(self):
         return len(self._batches)
@@ -84,8 +81,7 @@ class BucketedTraining(keras.utils.PyDataset):
         return self.prepare(self.values[idx, :longest], self.lengths[idx])
 
     def on_epoch_end(self):
-        if self.shuffle:
-            self._draw()
+        self._draw()
 
     @property
     def padded_steps(self):

@@ -26,10 +26,6 @@ __all__ = [
     "build_autoencoder",
     "SeedPlan",
     "AutoencoderGraphs",
-    "RECONSTRUCTION",
-    "FUTURE",
-    "SUBSERIES",
-    "CONTEXT",
 ]
 
 LATENT = "latent"
