@@ -258,6 +258,25 @@ def test_quick_anomaly_benchmark_scores_every_detector(tmp_path, capsys):
     assert again == rows and len(out.read_text().splitlines()) == 2
 
 
+def test_quick_threshold_benchmark_counts_flags_and_found_anomalies(tmp_path, capsys):
+    bench = _load("bench_anomaly")
+    out = tmp_path / "thresholds.jsonl"
+    rows = bench.main(["--quick", "--thresholds", "--out", str(out)])
+    assert [(r["series"], r["detector"]) for r in rows] == [
+        ("sine", "contamination='auto'"),
+        ("sine", "contamination=0.01"),
+        ("injected, sine", "contamination='auto'"),
+        ("injected, sine", "contamination=0.01"),
+    ]
+    clean_auto, clean_share, injected = rows[0], rows[1], rows[2]
+    assert clean_auto["anomalies"] == 0 and injected["anomalies"] == 4
+    assert 0 <= injected["found"] <= 4 and all(0 <= r["normal_flagged"] <= 1 for r in rows)
+    # "auto" sits above the top 1% of the normal training points.
+    assert clean_share["threshold"] < clean_auto["threshold"]
+    assert "| sine | contamination='auto' | " in capsys.readouterr().out
+    assert len(out.read_text().splitlines()) == 4
+
+
 def test_injected_anomalies_and_the_ucr_rule():
     bench = _load("bench_anomaly")
     base = np.sin(2 * np.pi * np.arange(2000) / 20)

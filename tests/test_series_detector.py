@@ -44,6 +44,13 @@ def with_anomaly(series, kind, at):
     return x, np.arange(at, end)
 
 
+def burst(series, at, length=10, height=8.0):
+    """``series`` plus ``height`` on ``length`` points from ``at``: the copy and those points."""
+    x = series.copy()
+    x[at : at + length] += height
+    return x, np.arange(at, at + length)
+
+
 @pytest.fixture(scope="module")
 def fitted():
     # The defaults: a smaller network trained briefly reconstructs a flat line
@@ -66,13 +73,82 @@ def test_scores_peak_on_each_kind_of_anomaly(fitted, kind):
     assert scores[labelled].max() > 2 * np.median(scores[normal])
 
 
-def test_normal_data_score_about_one_and_threshold_follows_contamination(fitted):
+def test_normal_data_score_about_one_and_the_default_threshold_flags_none_of_it(fitted):
     scores = fitted.predict(sine(1000, seed=2))
     assert 0.5 < np.median(scores) < 2.0
     assert fitted.window_ == 64 and fitted.period_ == PERIOD  # at least 64 points
-    train_scores = fitted.predict(sine(800))
-    assert np.mean(train_scores > fitted.threshold_) == pytest.approx(0.01, abs=0.002)
-    assert fitted.predict_labels(sine(800)).dtype == bool
+    # contamination="auto": neither the training series nor new normal data
+    # gets a flag, however long.
+    for series in (sine(800), sine(5000, seed=5)):
+        labels = fitted.predict_labels(series)
+        assert labels.dtype == bool and labels.shape == series.shape
+        assert not labels.any()
+    assert len(fitted.predict_events(sine(5000, seed=5)).start) == 0
+    # ... and the threshold sits well above the normal scores, not at their tail.
+    assert fitted.threshold_ > 1.5 * np.quantile(scores, 0.99)
+
+
+def test_a_float_contamination_flags_that_share_of_the_training_points():
+    series = sine(800)
+    detector = LSTMAutoencoderSeriesDetector(small_ae(), contamination=0.01, random_state=0)
+    scores = detector.fit_predict(series)
+    assert np.mean(scores > detector.threshold_) == pytest.approx(0.01, abs=0.002)
+    auto = clone(detector).set_params(contamination="auto")
+    auto.fit(series)
+    assert auto.threshold_ > detector.threshold_
+    assert not auto.predict_labels(series).any()
+
+
+def test_flags_and_events_lie_on_the_anomaly_only(fitted):
+    # Fitted on a clean sine: a burst far outside the normal range in a new
+    # stretch is one event, and nothing far from it is flagged. (Subtler
+    # anomalies score high, but "auto" flags only what no normal window does.)
+    test, labelled = burst(sine(2000, seed=6), at=1200)
+    flags = fitted.predict_labels(test)
+    near = np.zeros(2000, bool)
+    near[labelled[0] - fitted.window_ : labelled[-1] + fitted.window_] = True
+    assert flags[labelled].all() and not flags[~near].any()
+    events = fitted.predict_events(test)
+    assert sorted(events) == ["peak", "peak_score", "start", "stop"]
+    assert len(events.start) == 1
+    assert events.start[0] <= labelled[0] <= labelled[-1] < events.stop[0]
+    assert events.start[0] <= events.peak[0] < events.stop[0]
+    scores = fitted.predict(test)
+    # (Two predict calls agree to float rounding, not bit for bit.)
+    assert events.peak_score[0] == pytest.approx(scores.max(), rel=1e-6)
+    assert scores[events.peak[0]] == pytest.approx(scores.max(), rel=1e-6)
+    np.testing.assert_array_equal(flags[events.start[0] : events.stop[0]], True)
+
+
+def test_fit_predict_flags_the_anomaly_of_its_own_series_only():
+    series, labelled = burst(sine(2000), at=1500)
+    detector = LSTMAutoencoderSeriesDetector(random_state=0)
+    scores = detector.fit_predict(series)
+    flags = scores > detector.threshold_
+    near = np.zeros(2000, bool)
+    near[labelled[0] - detector.window_ : labelled[-1] + detector.window_] = True
+    assert flags[labelled].all() and not flags[~near].any()
+
+
+def test_events_are_the_runs_above_the_threshold():
+    from sklearn_lstm_ae._series_detector import anomaly_events
+
+    scores = np.array([3.0, 1, 1, 2, 5, 4, 1, 1, 6, 7])
+    events = anomaly_events(scores, 2.5)
+    np.testing.assert_array_equal(events.start, [0, 4, 8])
+    np.testing.assert_array_equal(events.stop, [1, 6, 10])  # the last run ends the series
+    np.testing.assert_array_equal(events.peak, [0, 4, 9])
+    np.testing.assert_array_equal(events.peak_score, [3.0, 5.0, 7.0])
+    none = anomaly_events(scores, 10.0)
+    assert [len(v) for v in none.values()] == [0, 0, 0, 0]
+    assert none.start.dtype == none.peak.dtype == np.intp
+
+
+def test_an_unknown_contamination_is_refused():
+    with pytest.raises(ValueError, match="'contamination' parameter"):
+        LSTMAutoencoderSeriesDetector(small_ae(), contamination="top").fit(sine(300))
+    with pytest.raises(ValueError, match="'contamination' parameter"):
+        LSTMAutoencoderSeriesDetector(small_ae(), contamination=0.7).fit(sine(300))
 
 
 def test_fit_predict_scores_the_series_it_was_fitted_on():
