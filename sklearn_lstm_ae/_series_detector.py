@@ -24,9 +24,9 @@ CHUNK = 8192
 #: deviations above the median of the training windows' log scores, the
 #: deviation read from the upper half (median to upper quartile, / 0.6745), so
 #: that windows reconstructed unusually well do not widen it. Four is the
-#: least that flagged no more than 0.1% of the points of every clean series of
-#: the anomaly benchmark, scored after a fit on another stretch of it (three
-#: flagged a third of an ECG record's second half).
+#: least whole number that flagged no more than 0.1% of the points of every
+#: clean series of the anomaly benchmark, scored after a fit on another
+#: stretch of it (three flagged 15% of an ECG record's second half).
 AUTO_DEVIATIONS = 4.0
 #: The least deviation of the log window scores that "auto" assumes, so that a
 #: series reconstructed equally well everywhere does not flag rounding noise.
