@@ -40,7 +40,7 @@ import keras
 
 from ._config import optimizer_class
 from ._fallbacks import note
-from ._keras.optimizers import fused
+from ._keras.optimizers import for_one_fit
 from ._names import ROUTING_PREFIXES
 
 __all__ = ["fit_keras_model", "SCIKERAS"]
@@ -84,10 +84,7 @@ class _Trainer(_Base):
 
     def _get_compile_kwargs(self):
         kwargs = super()._get_compile_kwargs()
-        optimizer = kwargs["optimizer"]
-        if isinstance(self.optimizer, keras.optimizers.Optimizer):
-            kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
-        kwargs["optimizer"] = fused(kwargs["optimizer"])
+        kwargs["optimizer"] = for_one_fit(kwargs["optimizer"])
         return kwargs
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
@@ -211,9 +208,7 @@ def _metric(name):
 def _compile_kwargs(params):
     """What scikeras's ``_get_compile_kwargs`` gives, from public Keras."""
     optimizer = params["optimizer"]
-    if isinstance(optimizer, keras.optimizers.Optimizer):
-        optimizer = type(optimizer).from_config(optimizer.get_config())  # fresh for each fit
-    else:
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
         cls = optimizer_class(optimizer) if isinstance(optimizer, str) else optimizer
         if cls is None:  # Keras's error names the unknown optimizer
             keras.optimizers.get(optimizer)
@@ -224,7 +219,7 @@ def _compile_kwargs(params):
         metrics = [_instance(m, routed, _metric) for m in metrics]
     return {
         **_routed(params, "compile"),
-        "optimizer": fused(optimizer),
+        "optimizer": for_one_fit(optimizer),
         "loss": _instance(params["loss"], _routed(params, "loss"), keras.losses.get),
         "metrics": metrics,
     }

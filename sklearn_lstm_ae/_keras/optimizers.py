@@ -94,6 +94,17 @@ class FusedAdam(keras.optimizers.Adam):
         return [g * tf.cast(scale, g.dtype) for g, scale in zip(grads, scales, strict=True)]
 
 
+def for_one_fit(optimizer):
+    """A fresh copy of a given optimizer instance, as :func:`fused`.
+
+    An instance is bound to the variables of the first model it trains, so
+    each fit gets its own, built from the instance's config.
+    """
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        optimizer = type(optimizer).from_config(optimizer.get_config())
+    return fused(optimizer)
+
+
 def fused(optimizer):
     """``optimizer`` as a :class:`FusedAdam` when it is exactly Keras's Adam, else itself.
 
