@@ -2,10 +2,11 @@
 
 Each function draws one figure with matplotlib from a file in this folder:
 ``accuracy`` (representation_results.csv), ``time_to_quality``
-(time_to_quality_results.jsonl), ``anomaly_auc_pr`` (bench_anomaly_results.jsonl)
-and ``anomaly_scores`` (fits the series detector on KDD-TSAD 135, shipped in
-aeon, about 10 s on 2 cores). ``python benchmarks/figures.py out_dir`` writes
-them all as PNG files.
+(time_to_quality_results.jsonl), ``selection_panel`` (panel_results.jsonl),
+``anomaly_auc_pr`` (bench_anomaly_results.jsonl), ``anomaly_panel``
+(anomaly_panel_results.jsonl) and ``anomaly_scores`` (fits the series
+detector on KDD-TSAD 135, shipped in aeon, about 10 s on 2 cores).
+``python benchmarks/figures.py out_dir`` writes them all as PNG files.
 """
 
 import csv
@@ -117,6 +118,55 @@ def anomaly_auc_pr():
     return fig
 
 
+def selection_panel():
+    """CV accuracy on the selection panel's training splits: candidates and baselines, both heads.
+
+    The confirmation runs (5 folds, seeds 0 to 2), averaged over the seeds.
+    """
+    runs = defaultdict(lambda: defaultdict(list))
+    for row in _read_jsonl("panel_results.jsonl"):
+        if row["folds"] == 5:
+            runs[row["candidate"]][row["dataset"]].append(row)
+    datasets = list(dict.fromkeys(d for per in runs.values() for d in per))
+    runs = {label: per for label, per in runs.items() if len(per) == len(datasets)}  # complete
+    fig, axes = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    x = np.arange(len(datasets))
+    width = 0.8 / len(runs)
+    for ax, head, title in zip(
+        axes, ("logreg", "svm"), ("logistic regression", "RBF SVM"), strict=True
+    ):
+        for k, (label, per) in enumerate(runs.items()):
+            values = [np.mean([r[head] for r in per[d]]) if d in per else np.nan for d in datasets]
+            ax.bar(x + (k - len(runs) / 2 + 0.5) * width, values, width, label=label)
+        ax.set_ylabel(f"CV accuracy, {title}")
+        ax.set_ylim(0, 1.02)
+    axes[1].set_xticks(x, [d.replace(", ", ",\n", 1) for d in datasets], fontsize="small")
+    axes[1].legend(ncols=2, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    axes[0].set_title("Selection panel: 5-fold CV on training splits, mean of seeds 0, 1, 2")
+    fig.tight_layout()
+    return fig
+
+
+def anomaly_panel():
+    """AUC-PR per series of the anomaly panel: the rule chosen on the others, and aeon's best."""
+    sys.path.insert(0, HERE)
+    from anomaly_panel import leave_one_out
+
+    chosen, _ = leave_one_out(_read_jsonl("anomaly_panel_results.jsonl"))
+    x = np.arange(len(chosen))
+    fig, ax = plt.subplots(figsize=(10, 4.4))
+    ax.bar(x - 0.3, [r["default"] for r in chosen], 0.3, label="window mean (the detector's rule)")
+    ax.bar(x, [r["auc_pr"] for r in chosen], 0.3, label="rule chosen on the other series")
+    aeon = [r["aeon"] if r["aeon"] is not None else np.nan for r in chosen]
+    ax.bar(x + 0.3, aeon, 0.3, label="best aeon detector, better window")
+    ax.set_xticks(x, [r["series"].replace(", ", ",\n", 1) for r in chosen], fontsize="small")
+    ax.set_ylabel("AUC-PR")
+    ax.legend(fontsize="small", loc="upper right")
+    ax.set_title("Anomaly panel, leave one series out (mean of 2 seeds)")
+    fig.tight_layout()
+    return fig
+
+
 def anomaly_scores():
     """The series detector's scores on KDD-TSAD 135, with the labelled anomaly shaded."""
     from aeon.datasets import load_kdd_tsad_135
@@ -145,5 +195,12 @@ def anomaly_scores():
 # matplotlib's plot directive runs this module as __main__ too, but without __file__.
 if __name__ == "__main__" and "__file__" in globals():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
-    for draw in (accuracy, time_to_quality, anomaly_auc_pr, anomaly_scores):
+    for draw in (
+        accuracy,
+        time_to_quality,
+        selection_panel,
+        anomaly_auc_pr,
+        anomaly_panel,
+        anomaly_scores,
+    ):
         draw().savefig(os.path.join(out, f"{draw.__name__}.png"), dpi=100)

@@ -228,33 +228,50 @@ def _recorded(path):
     return {(r["candidate"], r["dataset"], r["seed"], r["folds"]): r for r in rows}
 
 
-def summary(table, datasets):
-    """A markdown table: each candidate's LR / SVM accuracy per dataset (mean over the seeds),
+def summary_rows(table, datasets):
+    """Header and rows: each candidate's LR / SVM accuracy per dataset (mean over the seeds),
     their mean and worst over the datasets, and the mean fit seconds."""
-    head = " | ".join(datasets)
-    lines = [
-        f"| candidate | {head} | mean LR / SVM | worst LR / SVM | fit s |",
-        "|---|" + "---|" * (len(datasets) + 3),
-    ]
+    header = ["candidate", *datasets, "mean LR / SVM", "worst LR / SVM", "fit s"]
+    rows = []
     for label, by_dataset in table.items():
         means = {
             name: {h: float(np.mean([r[h] for r in runs])) for h in ("logreg", "svm", "fit_s")}
             for name, runs in by_dataset.items()
+            if name in datasets
         }
         cells = [
             f"{means[n]['logreg']:.3f} / {means[n]['svm']:.3f}" if n in means else ""
             for n in datasets
         ]
+        if len(means) < len(datasets):  # a mean over fewer datasets would compare unlike things
+            missing = f"{len(means)} of {len(datasets)} datasets"
+            rows.append([label, *cells, missing, missing, ""])
+            continue
         lr = {n: m["logreg"] for n, m in means.items()}
         svm = {n: m["svm"] for n, m in means.items()}
         worst_lr, worst_svm = min(lr, key=lr.get), min(svm, key=svm.get)
-        lines.append(
-            f"| {label} | " + " | ".join(cells) + f" | {np.mean(list(lr.values())):.3f} / "
-            f"{np.mean(list(svm.values())):.3f} | {lr[worst_lr]:.3f} ({worst_lr}) / "
-            f"{svm[worst_svm]:.3f} ({worst_svm}) | "
-            f"{np.mean([m['fit_s'] for m in means.values()]):.0f} |"
+        rows.append(
+            [
+                label,
+                *cells,
+                f"{np.mean(list(lr.values())):.3f} / {np.mean(list(svm.values())):.3f}",
+                f"{lr[worst_lr]:.3f} ({worst_lr}) / {svm[worst_svm]:.3f} ({worst_svm})",
+                f"{np.mean([m['fit_s'] for m in means.values()]):.0f}",
+            ]
         )
-    return "\n".join(lines)
+    return header, rows
+
+
+def summary(table, datasets, rst=False):
+    """The summary rows as a markdown table, or as an rst list-table with ``rst=True``."""
+    header, rows = summary_rows(table, datasets)
+    if rst:
+        lines = [".. list-table::", "   :header-rows: 1", ""]
+        for row in [header, *rows]:
+            lines += [f"   * - {row[0]}"] + [f"     - {cell}" for cell in row[1:]]
+        return "\n".join(lines)
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def main(argv=None):

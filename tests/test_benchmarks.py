@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -242,6 +243,26 @@ def test_quick_training_benchmark_prints_the_roofline(capsys):
     assert "Fused kernel against Keras's loop" in printed
 
 
+def test_panel_summary_averages_seeds_then_datasets_and_marks_incomplete_rows():
+    panel = _load("panel")
+
+    def run(lr, svm, seconds=1.0):
+        return {"logreg": lr, "svm": svm, "fit_s": seconds}
+
+    table = {
+        "a": {"x": [run(0.5, 0.6), run(0.7, 0.8, 3.0)], "y": [run(0.9, 0.2)], "z": [run(0, 0)]},
+        "b": {"x": [run(1.0, 1.0)]},
+    }
+    header, rows = panel.summary_rows(table, ["x", "y"])  # z is not shown, nor averaged
+    assert header == ["candidate", "x", "y", "mean LR / SVM", "worst LR / SVM", "fit s"]
+    assert rows[0] == ["a", "0.600 / 0.700", "0.900 / 0.200", "0.750 / 0.450",
+                       "0.600 (x) / 0.200 (y)", "2"]  # fmt: skip
+    assert rows[1] == ["b", "1.000 / 1.000", "", "1 of 2 datasets", "1 of 2 datasets", ""]
+    rst = panel.summary(table, ["x", "y"], rst=True)
+    assert rst.startswith(".. list-table::") and "   * - a\n     - 0.600 / 0.700" in rst
+    assert panel.summary(table, ["x", "y"]).splitlines()[2].startswith("| a | 0.600 / 0.700 |")
+
+
 def test_quick_anomaly_benchmark_scores_every_detector(tmp_path, capsys):
     bench = _load("bench_anomaly")
     out = tmp_path / "results.jsonl"
@@ -275,6 +296,54 @@ def test_quick_threshold_benchmark_counts_flags_and_found_anomalies(tmp_path, ca
     assert clean_share["threshold"] < clean_auto["threshold"]
     assert "| sine | contamination='auto' | " in capsys.readouterr().out
     assert len(out.read_text().splitlines()) == 4
+
+
+def test_six_kinds_of_injected_anomalies_in_one_or_several_channels():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        panel = _load("anomaly_panel")
+    finally:
+        sys.path.pop(0)
+    base = np.sin(2 * np.pi * np.arange(4000) / 40)
+    train, test, labels = panel.inject6(base, 40, seed=0)
+    assert train.shape == (1200,) and test.shape == (2800,)
+    edges = np.flatnonzero(np.diff(np.r_[0, labels, 0]))
+    # A spike, four anomalies of a period, a warp of one and a half periods.
+    assert sorted(np.diff(edges)[::2]) == [1, 40, 40, 40, 40, 60]
+    assert not np.allclose(test[labels == 1], base[1200:][labels == 1])
+    np.testing.assert_array_equal(test[labels == 0], base[1200:][labels == 0])
+    three = np.c_[base, base, base, base]
+    train, test, labels = panel.inject6(three, 40, seed=0)
+    assert test.shape == (2800, 4)
+    np.testing.assert_array_equal(test[:, 3], base[1200:])  # the fourth channel is untouched
+    assert not np.allclose(test[labels == 1, 0], base[1200:][labels == 1])
+
+
+def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_others():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        panel = _load("anomaly_panel")
+    finally:
+        sys.path.pop(0)
+
+    def row(series, rule, auc_pr, seed=0):
+        return {"series": series, "rule": rule, "seed": seed, "auc_pr": auc_pr,
+                "auc_roc": auc_pr, "vus_pr": auc_pr}  # fmt: skip
+
+    rows = [
+        row("a", "window mean", 0.9), row("a", "per step", 0.1),
+        row("b", "window mean", 0.8), row("b", "per step", 0.2),
+        row("c", "window mean", 0.1), row("c", "per step", 0.9),
+        row("c", "window mean", 0.3, seed=1), row("c", "per step", 0.7, seed=1),
+        {"series": "a", "rule": "aeon", "seed": None, "auc_pr": 0.5, "detector": "STOMP"},
+    ]  # fmt: skip
+    chosen, mean = panel.leave_one_out(rows)
+    by = {r["series"]: r for r in chosen}
+    # On c, the others prefer the window mean, so c is scored by it: 0.2, not 0.8.
+    assert by["c"]["chosen"] == "window mean" and by["c"]["auc_pr"] == pytest.approx(0.2)
+    assert by["a"]["chosen"] == "window mean" and by["a"]["aeon"] == 0.5
+    assert by["b"]["aeon"] is None and mean["per step"]["c"]["auc_pr"] == pytest.approx(0.8)
+    assert "| c | window mean | 0.200 |" in panel.table(rows)
 
 
 def test_injected_anomalies_and_the_ucr_rule():

@@ -1,0 +1,341 @@
+"""The anomaly selection panel: scoring rules for the series detector, chosen leave-one-series-out.
+
+Eight labelled series from four sources, each a normal training part and a
+test part with labelled anomalies:
+
+- the UCR anomaly archive: KDD-TSAD 135 (shipped in aeon);
+- TimeEval: ``ecg-diff-count-3`` (shipped in aeon 1.6);
+- anomalies injected into real normal data: the ECG's normal part and
+  ItalyPowerDemand (four kinds, as ``bench_anomaly.py``), and GunPoint's
+  motion traces laid end to end and the 9-channel Daphnet gait recording
+  (six kinds, ``inject6``);
+- anomalies injected into generated series: a seasonal service metric (a
+  daily and a weekly cycle, a trend, noise) and an AR(1) process with no
+  period (six kinds).
+
+The six kinds: a spike, a level shift, a changed shape (a period played
+backwards), a frozen sensor, a noise burst and a time warp (two periods
+played in one and a half).
+
+Each candidate rule turns one fit's reconstruction errors into point
+scores. The rules and networks are in ``CANDIDATES``; every rule of one
+network and window comes from one fit. A rule is judged leave-one-series-
+out: for each series, the rule with the best mean AUC-PR on the other seven
+is the one scored on it. aeon's detectors (STOMP, KMeansAD, DWT-MLEAD,
+MERLIN, LeftSTAMPi) run at the detector's window and at the whole period,
+and the better is kept.
+
+Run: ``python benchmarks/anomaly_panel.py [--seeds 2]``; results are appended
+to ``benchmarks/anomaly_panel_results.jsonl`` as they come, and a rerun
+skips what the file holds.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+from bench_anomaly import AEON, WINDOWED, aeon_scores, load_series, metrics  # noqa: E402
+
+from sklearn_lstm_ae import (  # noqa: E402
+    LSTMAutoencoderSeriesDetector,
+    LSTMAutoencoderTransformer,
+    sliding_windows,
+    windows_to_series,
+)
+from sklearn_lstm_ae._series_detector import robust_threshold  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KINDS = ("spike", "level shift", "changed shape", "frozen", "noise burst", "time warp")
+
+
+def inject6(series, period, seed=0):
+    """A normal series -> ``(train, test, labels)``: 30% train, one anomaly of each of six kinds.
+
+    A multivariate series gets each anomaly in its first three channels.
+    """
+    rng = np.random.default_rng(seed)
+    series = np.asarray(series, dtype=float)
+    series = series.reshape(len(series), -1)
+    n_train = len(series) * 3 // 10
+    train, test = series[:n_train], series[n_train:].copy()
+    labels = np.zeros(len(test), dtype=int)
+    sd = train.std(axis=0)
+    channels = slice(0, min(3, series.shape[1]))
+    centres = (np.linspace(0.08, 0.9, len(KINDS)) * len(test)).astype(int)
+    for kind, centre in zip(rng.permutation(KINDS), centres, strict=True):
+        at = int(centre + rng.integers(-period // 2, period // 2 + 1))
+        end = at + (1 if kind == "spike" else period)
+        part = test[at:end, channels]
+        if kind == "spike":
+            part += 4 * sd[channels] * rng.choice([-1, 1])
+        elif kind == "level shift":
+            part += 1.5 * sd[channels]
+        elif kind == "changed shape":
+            part[:] = part[::-1].copy()
+        elif kind == "frozen":
+            part[:] = part[0]
+        elif kind == "noise burst":
+            part += rng.normal(0, 1.0, part.shape) * sd[channels]
+        else:  # two periods played in one and a half
+            src = test[at : at + 2 * period, channels]
+            grid = np.linspace(0, len(src) - 1, period * 3 // 2)
+            end = at + len(grid)
+            warped = [np.interp(grid, np.arange(len(src)), src[:, c]) for c in range(src.shape[1])]
+            test[at:end, channels] = np.stack(warped, 1)
+        labels[at:end] = 1
+    squeeze = series.shape[1] == 1
+    return (train[:, 0], test[:, 0], labels) if squeeze else (train, test, labels)
+
+
+def _seasonal(n, seed=0):
+    """A service metric every 15 minutes: daily and weekly cycles, a slow trend, noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    day = 96
+    daily = np.clip(np.sin(2 * np.pi * (t % day) / day - 1.2), 0, None) ** 2
+    weekly = np.where((t // day) % 7 >= 5, 0.5, 1.0)
+    return 10 + 8 * daily * weekly + 0.0003 * t + rng.normal(0, 0.4, n)
+
+
+def _ar1(n, phi=0.95, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n)
+    noise = rng.normal(0, 1, n)
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + noise[i]
+    return x
+
+
+def panel_series():
+    """``{name: (train, test, labels, period)}``: the eight series."""
+    from aeon.datasets import load_classification
+
+    out = {name: (*parts, None) for name, parts in load_series(False).items()}
+    X, _ = load_classification("GunPoint", split="train")
+    gun = X[:, 0, :].ravel()  # 50 motion traces of 150 steps, end to end
+    out["injected, GunPoint traces"] = (*inject6(gun, 150, seed=2), 150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # deprecated in aeon 1.6
+        from aeon.datasets import load_daphnet_s06r02e0
+
+        motion, _ = load_daphnet_s06r02e0()
+    motion = np.asarray(motion, dtype=float)
+    out["injected, Daphnet gait (9 channels)"] = (*inject6(motion, 64, seed=3), 64)
+    out["injected, seasonal metric"] = (*inject6(_seasonal(10_000), 96, seed=4), 96)
+    out["injected, AR(1) with no period"] = (*inject6(_ar1(6_000), 50, seed=5), 50)
+    return out
+
+
+#: Network label -> (transformer parameters, window rule). Every rule of one
+#: network is computed from the same fit.
+NETWORKS = {
+    "defaults, window auto": ({}, "auto"),
+    "defaults, window a quarter of auto": ({}, "quarter"),
+    "latent 8, window auto": ({"latent_dim": 8}, "auto"),
+}
+
+
+def _point_scores(detector, train, test):
+    """Window-mean and per-step point scores of ``test``, each in units of its own alarm level.
+
+    The alarm level is the "auto" threshold of the same scores on ``train``:
+    a score of 1 is where that rule would start to flag, so scores of
+    different kinds can be compared, and a maximum of them thresholded at 1.
+    """
+    ae, window = detector.autoencoders_[0], detector.window_
+    out = {}
+    for name, series in (("train", train), ("test", test)):
+        windows = np.ascontiguousarray(sliding_windows(series, window))
+        per_step = ae.reconstruction_errors(windows, per_step=True)
+        per_window = np.repeat(np.nanmean(per_step, axis=1)[:, None], window, axis=1)
+        out[name] = {
+            "window mean": windows_to_series(per_window, len(series)),
+            "per step": windows_to_series(per_step, len(series)),
+        }
+    return {
+        how: out["test"][how] / robust_threshold(out["train"][how])
+        for how in ("window mean", "per step")
+    }
+
+
+def _fit(params, rule, train, seed):
+    window = "auto"
+    if rule == "quarter":
+        auto = LSTMAutoencoderSeriesDetector()._choose_window(
+            np.asarray(train, dtype=float).reshape(len(train), -1)
+        )[0]
+        window = max(16, auto // 4)
+    ae = LSTMAutoencoderTransformer(**params)
+    return LSTMAutoencoderSeriesDetector(ae, window=window, random_state=seed).fit(train)
+
+
+def candidates(fits):
+    """Rule label -> point scores, from ``{network label: (window-mean, per-step)}``."""
+    auto, quarter, small = (fits[n] for n in NETWORKS)
+    out = {}
+    for label, scores in (("", auto), ("quarter window, ", quarter), ("latent 8, ", small)):
+        out[f"{label}window mean"] = scores["window mean"]
+        out[f"{label}per step"] = scores["per step"]
+        out[f"{label}max of window mean and per step"] = np.maximum(
+            scores["window mean"], scores["per step"]
+        )
+    out["max of window means at two windows"] = np.maximum(
+        auto["window mean"], quarter["window mean"]
+    )
+    out["max of all four at two windows"] = np.max(
+        [auto["window mean"], auto["per step"], quarter["window mean"], quarter["per step"]], 0
+    )
+    return out
+
+
+def _record(path, row):
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def _done(path):
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return {(r["series"], r["rule"], r["seed"]): r for r in rows}
+
+
+def run(series, seeds, out, scores_dir=None):
+    done = _done(out)
+    for (name, (train, test, labels, period)), seed in itertools.product(series.items(), seeds):
+        if not any(k[0] == name and k[2] == seed and k[1] != "aeon" for k in done):
+            start = time.perf_counter()
+            fits, windows = {}, {}
+            for label, (params, rule) in NETWORKS.items():
+                detector = _fit(params, rule, train, seed)
+                fits[label] = _point_scores(detector, train, test)
+                windows[label] = detector.window_
+            if scores_dir:  # the raw point scores, for rules tried after the run
+                np.savez(
+                    os.path.join(scores_dir, f"{name}, seed {seed}.npz"),
+                    labels=labels,
+                    **{f"{n}|{h}": v for n, f in fits.items() for h, v in f.items()},
+                )
+            seconds = time.perf_counter() - start
+            for rule, scores in candidates(fits).items():
+                row = {"series": name, "rule": rule, "seed": seed, "window": windows}
+                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(scores, labels)}
+                _record(out, done[(name, rule, seed)])
+        if (name, "aeon", None) not in done:
+            done[(name, "aeon", None)] = _best_aeon(name, train, test, labels, period)
+            _record(out, done[(name, "aeon", None)])
+    return list(done.values())
+
+
+def _best_aeon(name, train, test, labels, period):
+    """aeon's detector with the best AUC-PR on this series, at its better window."""
+    window, found = LSTMAutoencoderSeriesDetector()._choose_window(
+        np.asarray(train, dtype=float).reshape(len(train), -1)
+    )
+    period = period or found
+    best = None
+    for det, size in [(d, window) for d in AEON] + [
+        (d, period) for d in WINDOWED if period and period != window
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                scores = aeon_scores(det, size, train, test)
+            except (ValueError, TypeError) as error:  # a univariate-only detector
+                print(f"{name}: {det} skipped ({error})")
+                continue
+        if scores is None:
+            continue
+        m = metrics(np.asarray(scores, dtype=float), labels)
+        if best is None or m["auc_pr"] > best["auc_pr"]:
+            best = {"series": name, "rule": "aeon", "seed": None, "window": size, **m}
+            best["detector"] = det
+    return best
+
+
+def leave_one_out(rows):
+    """Per series: the rule chosen on the other series and its AUC-PR there, seeds averaged."""
+    by = {}
+    for r in rows:
+        if r["rule"] != "aeon":
+            by.setdefault(r["rule"], {}).setdefault(r["series"], []).append(r)
+    mean = {
+        rule: {
+            s: {m: statistics.mean(r[m] for r in rs) for m in ("auc_pr", "auc_roc", "vus_pr")}
+            for s, rs in per.items()
+        }
+        for rule, per in by.items()
+    }
+    series = sorted({s for per in mean.values() for s in per})
+    aeon = {r["series"]: r for r in rows if r["rule"] == "aeon"}
+    out = []
+    for held in series:
+        others = [s for s in series if s != held]
+        chosen = max(
+            mean, key=lambda rule: statistics.mean(mean[rule][s]["auc_pr"] for s in others)
+        )
+        out.append(
+            {
+                "series": held,
+                "chosen": chosen,
+                **mean[chosen][held],
+                "default": mean["window mean"][held]["auc_pr"],
+                "aeon": aeon.get(held, {}).get("auc_pr"),
+                "aeon_detector": aeon.get(held, {}).get("detector"),
+            }
+        )
+    return out, mean
+
+
+def table(rows):
+    loo, mean = leave_one_out(rows)
+    series = [r["series"] for r in loo]
+    lines = [
+        "| rule | " + " | ".join(series) + " | mean | worst |",
+        "|---|" + "---|" * (len(series) + 2),
+    ]
+    for rule, per in sorted(
+        mean.items(), key=lambda kv: -statistics.mean(v["auc_pr"] for v in kv[1].values())
+    ):
+        values = [per[s]["auc_pr"] for s in series]
+        lines.append(
+            f"| {rule} | "
+            + " | ".join(f"{v:.3f}" for v in values)
+            + f" | {statistics.mean(values):.3f} | {min(values):.3f} |"
+        )
+    lines += [
+        "",
+        "| held-out series | rule chosen on the others | AUC-PR | AUC-ROC | VUS-PR "
+        "| shipped rule | best aeon |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in loo:
+        aeon = f"{r['aeon']:.3f} ({r['aeon_detector']})" if r["aeon"] is not None else ""
+        lines.append(
+            f"| {r['series']} | {r['chosen']} | {r['auc_pr']:.3f} | {r['auc_roc']:.3f} "
+            f"| {r['vus_pr']:.3f} | {r['default']:.3f} | {aeon} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--out", default=os.path.join(HERE, "anomaly_panel_results.jsonl"))
+    parser.add_argument("--scores", help="a folder to save each fit's point scores in")
+    args = parser.parse_args(argv)
+    rows = run(panel_series(), range(args.seeds), args.out, args.scores)
+    print(table(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
