@@ -41,7 +41,14 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-from bench_anomaly import AEON, WINDOWED, aeon_scores, load_series, metrics  # noqa: E402
+from bench_anomaly import (  # noqa: E402
+    AEON,
+    WINDOWED,
+    _record,
+    aeon_scores,
+    load_series,
+    metrics,
+)
 
 from sklearn_lstm_ae import (  # noqa: E402
     LSTMAutoencoderSeriesDetector,
@@ -193,11 +200,6 @@ def candidates(fits):
         [auto["window mean"], auto["per step"], quarter["window mean"], quarter["per step"]], 0
     )
     return out
-
-
-def _record(path, row):
-    with open(path, "a") as f:
-        f.write(json.dumps(row) + "\n")
 
 
 def _done(path):
