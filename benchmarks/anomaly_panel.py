@@ -232,8 +232,10 @@ def run(series, seeds, out, scores_dir=None):
                 done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(scores, labels)}
                 _record(out, done[(name, rule, seed)])
         if (name, "aeon", None) not in done:
-            done[(name, "aeon", None)] = _best_aeon(name, train, test, labels, period)
-            _record(out, done[(name, "aeon", None)])
+            best = _best_aeon(name, train, test, labels, period)
+            if best is not None:
+                done[(name, "aeon", None)] = best
+                _record(out, best)
     return list(done.values())
 
 
@@ -243,6 +245,8 @@ def _best_aeon(name, train, test, labels, period):
         np.asarray(train, dtype=float).reshape(len(train), -1)
     )
     period = period or found
+    if np.ndim(train) == 2:  # aeon reads (channels, time); the univariate-only ones refuse
+        train, test = np.asarray(train).T, np.asarray(test).T
     best = None
     for det, size in [(d, window) for d in AEON] + [
         (d, period) for d in WINDOWED if period and period != window
