@@ -82,11 +82,11 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         scikit-learn's outlier detectors. "auto": a window is abnormal when
         its error is far outside the spread of the training windows' errors,
         four robust standard deviations above their median on a log scale,
-        so normal data gets next to no flags and a clean training series
-        none at all. A float in (0, 0.5] asks for that share instead: the
-        threshold lets exactly that share of the training series' points
-        through, which flags the top share of a series scored by
-        ``fit_predict``, anomalous or not.
+        so normal data gets next to no flags (none on any clean series of
+        the benchmark page). A float in (0, 0.5] asks for that share
+        instead: the threshold lets that share of the training series'
+        points through, so ``fit_predict`` and ``predict_labels`` flag the
+        top share of a series, anomalous or not.
     random_state : int, RandomState instance or None, default=None
         Seeds the autoencoders (their own ``random_state`` is replaced when
         this is not None).
