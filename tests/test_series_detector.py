@@ -144,6 +144,28 @@ def test_events_are_the_runs_above_the_threshold():
     assert none.start.dtype == none.peak.dtype == np.intp
 
 
+def test_the_auto_threshold_ignores_a_few_outliers_and_has_a_floor():
+    from sklearn_lstm_ae._series_detector import AUTO_DEVIATIONS, MIN_LOG_SPREAD, robust_threshold
+
+    rng = np.random.default_rng(0)
+    logs = rng.normal(0.0, 0.5, 10_000)
+    expected = np.exp(
+        np.median(logs) + AUTO_DEVIATIONS * (np.quantile(logs, 0.75) - np.median(logs)) / 0.6745
+    )
+    assert robust_threshold(np.exp(logs)) == pytest.approx(expected)
+    assert robust_threshold(np.exp(logs)) == pytest.approx(np.exp(4 * 0.5), rel=0.1)  # s reads sd
+    # 1% of windows a thousand times worse move it by under 5%; a low tail little.
+    spoiled = np.exp(logs.copy())
+    spoiled[:100] *= 1000.0
+    assert robust_threshold(spoiled) == pytest.approx(robust_threshold(np.exp(logs)), rel=0.05)
+    spoiled[100:3000] = 1e-9
+    assert robust_threshold(spoiled) > robust_threshold(np.exp(logs)) / 2
+    # Equal errors everywhere: the floor keeps the threshold above rounding noise.
+    assert robust_threshold(np.full(500, 2.0)) == pytest.approx(
+        2.0 * np.exp(AUTO_DEVIATIONS * MIN_LOG_SPREAD)
+    )
+
+
 def test_an_unknown_contamination_is_refused():
     with pytest.raises(ValueError, match="'contamination' parameter"):
         LSTMAutoencoderSeriesDetector(small_ae(), contamination="top").fit(sine(300))
