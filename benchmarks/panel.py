@@ -125,6 +125,7 @@ SHIPPED = dict(
     conv_filters=(32, 64),
     conv_kernel_size=5,
     conv_stride=2,
+    conv_dilation=1,
     mask_ratio=0.0,
     subseries_weight=0.0,
     context_weight=0.0,
@@ -145,6 +146,13 @@ CANDIDATES = {
     "shipped + subseries 1": dict(SHIPPED, subseries_weight=1.0),
     "shipped + context 1": dict(SHIPPED, context_weight=1.0),
     "front end (32, 64, 64) / 2": dict(SHIPPED, conv_filters=(32, 64, 64)),
+    # Dilated front ends: layer i's kernel reads steps 2**i apart, so the
+    # reach grows exponentially with depth (T-Loss's and TS2Vec's encoders).
+    "dilated front end (32, 64) / 2": dict(SHIPPED, conv_dilation=2),
+    "dilated front end (32, 64, 64) / 2": dict(SHIPPED, conv_filters=(32, 64, 64), conv_dilation=2),
+    "dilated front end (32, 64, 64) / 2 + pooled maps, projected": dict(
+        SHIPPED, conv_filters=(32, 64, 64), conv_dilation=2, conv_pooling="projected"
+    ),
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }

@@ -47,6 +47,7 @@ class NetworkConfig:
     conv_filters: tuple = ()
     conv_kernel_size: int = 5
     conv_stride: int = 2
+    conv_dilation: int = 1
     conv_pooling: str | None = None
     activation: str = "tanh"
     dropout: float = 0.0
@@ -67,6 +68,7 @@ class NetworkConfig:
             conv_filters=_units(params["conv_filters"]),
             conv_kernel_size=int(params["conv_kernel_size"]),
             conv_stride=int(params["conv_stride"]),
+            conv_dilation=int(params["conv_dilation"]),
             conv_pooling=params["conv_pooling"],
             activation=params["activation"],
             dropout=float(params["dropout"]),

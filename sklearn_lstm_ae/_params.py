@@ -34,6 +34,7 @@ PARAMETER_CONSTRAINTS = {
     "conv_filters": ["array-like"],
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
     "conv_stride": [Interval(Integral, 1, None, closed="left")],
+    "conv_dilation": [Interval(Integral, 1, None, closed="left")],
     "conv_pooling": [StrOptions(set(CONV_POOLINGS)), None],
     "mask_ratio": [Interval(Real, 0, 1, closed="left")],
     "subseries_weight": [Interval(Real, 0, None, closed="left")],

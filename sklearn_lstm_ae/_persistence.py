@@ -50,6 +50,7 @@ from ._schema import (
     parameter_bound,
     require,
     upgrade_params,
+    with_added_params,
 )
 from ._stable_names import to_fast_paths, to_stable_names
 
@@ -222,6 +223,7 @@ def _load(zf, state, cls):
     state = _read_state(zf, state, cls)
     names = set(param_names(cls))
     raw = state["params"] if state["format"] == FORMAT else upgrade_params(state["params"])
+    raw = with_added_params(raw)
     params = decode_params(raw, lambda n: n in names or is_routed(n))
     check_saved_params(cls, params)
     fitted = state["fitted"]
@@ -360,6 +362,7 @@ def _check_detector_state(state, cls, ae_cls, names):
         raw = state["autoencoder"]
         if state["format"] != DETECTOR_FORMAT:
             raw = upgrade_params(raw)
+        raw = with_added_params(raw)
         ae_names = set(param_names(ae_cls))
         ae_params = decode_params(raw, lambda n: n in ae_names or is_routed(n), "autoencoder")
         check_saved_params(ae_cls, ae_params)

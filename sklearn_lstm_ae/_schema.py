@@ -20,6 +20,7 @@ __all__ = [
     "encode_params",
     "decode_params",
     "check_saved_params",
+    "with_added_params",
     "check_fitted",
     "check_network",
     "check_scaler",
@@ -149,6 +150,16 @@ def upgrade_params(params):
     if params.get("epochs") != "auto" and "max_updates" in params:
         params["max_updates"] = 500
     return params
+
+
+#: Transformer parameters added since the current formats were defined, and
+#: the value that builds the network an older file holds.
+_ADDED = {"conv_pooling": None, "conv_dilation": 1}
+
+
+def with_added_params(params):
+    """Saved parameters with those added since the file was written, at their old meaning."""
+    return {**_ADDED, **params} if isinstance(params, dict) else params
 
 
 def decode_params(params, allowed, where="params"):
@@ -364,12 +375,12 @@ def _check_units(value, where, empty=False):
 def check_network(values):
     """The saved NetworkConfig (``_network``), each field checked; returns the config."""
     keys = {f.name for f in fields(NetworkConfig)}
-    if isinstance(values, dict) and "conv_pooling" not in values:
-        values = {**values, "conv_pooling": None}  # written before the option existed
+    if isinstance(values, dict):  # written before these options existed
+        values = with_added_params(values)
     require(isinstance(values, dict) and set(values) == keys, f"_network must hold {sorted(keys)}")
     where = "_network"
     require(is_int(values["latent_dim"], 1), f"{where} latent_dim must be a positive int")
-    for name in ("conv_kernel_size", "conv_stride"):
+    for name in ("conv_kernel_size", "conv_stride", "conv_dilation"):
         require(is_int(values[name], 1), f"{where} {name} must be a positive int")
     require(values["cell"] in CELLS, f"{where} cell must be one of {CELLS}")
     require(values["pooling"] in POOLINGS, f"{where} pooling must be one of {POOLINGS}")

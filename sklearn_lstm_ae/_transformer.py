@@ -114,6 +114,14 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         Window of every front-end convolution, in steps.
     conv_stride : int, default=2
         Stride of every front-end convolution.
+    conv_dilation : int, default=1
+        Dilation growth of the front end: the kernel of ``Conv1D`` layer
+        ``i`` (from 0) reads steps ``conv_dilation ** i`` apart on its
+        input's time axis, so each layer sees a wider stretch of the series
+        than the last for the same weights. With ``conv_stride=1`` and
+        ``conv_dilation=2`` the front end is the dilated convolutions of
+        T-Loss's and TS2Vec's encoders, whose reach doubles with every
+        layer. 1: contiguous kernels.
     conv_pooling : {"projected", "appended"} or None, default=None
         Pool the front end's feature maps into the code: per filter of each
         ``Conv1D`` layer, its maximum over the valid steps and the
@@ -357,6 +365,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         conv_filters=(32, 64),
         conv_kernel_size=5,
         conv_stride=2,
+        conv_dilation=1,
         conv_pooling=None,
         mask_ratio=0.0,
         subseries_weight=0.0,
@@ -393,6 +402,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
         self.conv_stride = conv_stride
+        self.conv_dilation = conv_dilation
         self.conv_pooling = conv_pooling
         self.mask_ratio = mask_ratio
         self.subseries_weight = subseries_weight

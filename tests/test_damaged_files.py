@@ -102,8 +102,10 @@ def test_every_damaged_file_loads_as_the_original_or_raises_value_error(original
             loaded = LSTMAutoencoderTransformer.load(io.BytesIO(damaged))
         except ValueError as exc:
             # The message says what is wrong; the cause is chained where there is one.
-            assert "not a valid saved" in str(exc) or "is damaged" in str(exc) or (
-                "not a file written by" in str(exc)
+            assert (
+                "not a valid saved" in str(exc)
+                or "is damaged" in str(exc)
+                or ("not a file written by" in str(exc))
             ), name
             outcomes["refused"] += 1
         except Exception as exc:  # noqa: BLE001 - the contract under test

@@ -35,6 +35,56 @@ def test_the_mask_follows_the_stride_and_padding_never_leaks():
     np.testing.assert_allclose(out[0, 0], expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("strides", [1, 2, 3])
+def test_a_dilated_kernel_reads_steps_apart_and_its_mask_follows_the_stride(strides):
+    layer = MaskedConv1D(3, 3, strides=strides, dilation_rate=2, seed=0)
+    x = np.random.default_rng(1).normal(size=(2, 9, 2)).astype("float32")
+    mask = np.array([[True] * 9, [True] * 4 + [False] * 5])
+    x[1, 4:] = 0.0
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    assert out.shape == (2, -(-9 // strides), 3)
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in layer.conv.weights)
+    padded = np.concatenate([np.zeros((2, 2, 2)), x, np.zeros((2, 2, 2))], axis=1)
+    for j in range(out.shape[1]):
+        # Output step j reads input steps s*j - 2, s*j, s*j + 2 (zeros outside).
+        window = padded[0, strides * j : strides * j + 5 : 2]
+        expected = np.maximum(np.einsum("kc,kcf->f", window, kernel) + bias, 0)
+        np.testing.assert_allclose(out[0, j], expected, rtol=1e-5, atol=1e-5)
+    valid = keras.ops.convert_to_numpy(layer.compute_mask(x, mask))
+    np.testing.assert_array_equal(valid[1], np.arange(0, 9, strides) < 4)
+    assert np.all(out[1][~valid[1]] == 0)
+    alone = keras.ops.convert_to_numpy(layer(x[1:, :4]))
+    np.testing.assert_allclose(out[1, : alone.shape[1]], alone[0], rtol=1e-5, atol=1e-6)
+    assert MaskedConv1D.from_config(layer.get_config()).dilation_rate == 2
+
+
+def test_a_dilated_front_end_grows_its_reach_per_layer_and_saves(sines, tmp_path):
+    params = dict(FRONT, conv_stride=1, conv_dilation=2)
+    X = sines[:, :11]
+    ae = tiny(**params).fit(X)
+    convs = [ae.model_.get_layer(f"encoder_conv_{i}") for i in (0, 1)]
+    assert [(c.strides, c.dilation_rate) for c in convs] == [(1, 1), (1, 2)]
+    assert ae.model_.get_layer("reconstruction").upsample == 1
+    codes = ae.transform(X)
+    assert codes.shape == (60, 2) and np.isfinite(codes).all()
+    # The reach of the last layer's step 5: steps 5 - 3 .. 5 + 3 of the input.
+    probe = X[:1].copy()
+    base = keras.ops.convert_to_numpy(convs[1](convs[0](probe)))
+    far = probe.copy()
+    far[0, 9:] += 10.0  # beyond step 5 + 3
+    moved = keras.ops.convert_to_numpy(convs[1](convs[0](far)))
+    np.testing.assert_allclose(moved[0, 5], base[0, 5], rtol=1e-6, atol=1e-6)
+    near = probe.copy()
+    near[0, 8] += 10.0  # within it
+    assert not np.allclose(keras.ops.convert_to_numpy(convs[1](convs[0](near)))[0, 5], base[0, 5])
+    ae.save(tmp_path / "dilated.lstmae")
+    back = LSTMAutoencoderTransformer.load(tmp_path / "dilated.lstmae")
+    np.testing.assert_array_equal(back.transform(X), codes)
+    assert back.get_params()["conv_dilation"] == 2
+    with pytest.raises(ValueError, match="'conv_dilation' parameter"):
+        tiny(**FRONT, conv_dilation=0).fit(X)
+
+
 @pytest.mark.parametrize(
     "params",
     [

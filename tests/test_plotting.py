@@ -45,13 +45,13 @@ def test_plot_reconstruction_draws_originals_and_reconstructions(fitted_sines):
         plot_reconstruction(ae, X, feature=2)
 
 
-
 def test_plot_reconstruction_reads_the_estimators_layout(sines):
     ae = tiny(data_format="channels_first", epochs=1).fit(sines.transpose(0, 2, 1))
     first = sines[:2].transpose(0, 2, 1)  # (n, channels, steps)
     lines = plot_reconstruction(ae, first, n_sequences=2, feature=1).get_lines()
     np.testing.assert_allclose(lines[2].get_ydata(), sines[1, :, 1])
     np.testing.assert_allclose(lines[3].get_ydata(), ae.reconstruct(first)[1, 1], rtol=1e-5)
+
 
 def test_plot_latent_space_scatter_and_projection(fitted_sines, sines):
     ae, X = fitted_sines

@@ -208,9 +208,7 @@ def _declare_size(path, member, size):
     raise AssertionError(f"{member} not found")
 
 
-def test_a_decompression_bomb_is_refused_before_anything_is_read(
-    two_models, tmp_path, monkeypatch
-):
+def test_a_decompression_bomb_is_refused_before_anything_is_read(two_models, tmp_path, monkeypatch):
     _, old_path, *_ = two_models
     bomb = _rewrite(old_path, tmp_path / "bomb.lstmae", {})
     _declare_size(bomb, "model.keras", 2**32 - 16)

@@ -290,12 +290,13 @@ class SequenceDecoder(keras.layers.Layer):
 
 
 class MaskedConv1D(keras.layers.Layer):
-    """A strided ``Conv1D`` (ReLU) whose Keras mask follows its stride.
+    """A strided, optionally dilated ``Conv1D`` (ReLU) whose Keras mask follows its stride.
 
-    Output step ``j`` reads the ``kernel_size`` input steps from
-    ``j * strides - (kernel_size - 1) // 2`` (zeros outside the sequence),
-    whatever the length of the batch, and is valid when input step
-    ``j * strides`` is; a sequence of ``n`` steps gives ``ceil(n / strides)``.
+    Output step ``j`` reads ``kernel_size`` input steps ``dilation_rate``
+    apart, from ``j * strides - dilation_rate * ((kernel_size - 1) // 2)``
+    (zeros outside the sequence), whatever the length of the batch, and is
+    valid when input step ``j * strides`` is; a sequence of ``n`` steps
+    gives ``ceil(n / strides)``.
     Invalid outputs are set to zero, so the next layer sees what a sequence
     alone sees past its end: a sequence gives the same output alone or
     padded in a batch of longer ones. (Keras's "same" padding would not: it
@@ -303,22 +304,27 @@ class MaskedConv1D(keras.layers.Layer):
 
     Parameters
     ----------
-    filters, kernel_size, strides : int
-        As in ``keras.layers.Conv1D``.
+    filters, kernel_size, strides, dilation_rate : int
+        As in ``keras.layers.Conv1D``, which refuses a stride and a dilation
+        together: a dilated, strided layer convolves at stride 1 and keeps
+        every ``strides``-th step.
     seed : int, default=None
         Seed of the initial kernel (None: Keras's unseeded default).
     """
 
-    def __init__(self, filters, kernel_size, strides=1, seed=None, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, dilation_rate=1, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size = int(filters), int(kernel_size)
-        self.strides = int(strides)
+        self.strides, self.dilation_rate = int(strides), int(dilation_rate)
         self.seed = None if seed is None else int(seed)
         init = "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed)
+        # Keras's Conv1D takes a stride or a dilation, not both.
+        self._subsample = self.strides if self.dilation_rate > 1 else 1
         self.conv = keras.layers.Conv1D(
             self.filters,
             self.kernel_size,
-            strides=self.strides,
+            strides=self.strides // self._subsample,
+            dilation_rate=self.dilation_rate,
             padding="valid",
             activation="relu",
             kernel_initializer=init,
@@ -332,8 +338,11 @@ class MaskedConv1D(keras.layers.Layer):
     def call(self, inputs, mask=None):
         if mask is not None:
             inputs = inputs * ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
-        left = (self.kernel_size - 1) // 2
-        out = self.conv(ops.pad(inputs, [[0, 0], [left, self.kernel_size - 1 - left], [0, 0]]))
+        span = (self.kernel_size - 1) * self.dilation_rate
+        left = self.dilation_rate * ((self.kernel_size - 1) // 2)
+        out = self.conv(ops.pad(inputs, [[0, 0], [left, span - left], [0, 0]]))
+        if self._subsample > 1:
+            out = out[:, :: self._subsample]
         if mask is not None:
             out = out * ops.expand_dims(ops.cast(self.compute_mask(inputs, mask), out.dtype), -1)
         return out
@@ -352,6 +361,7 @@ class MaskedConv1D(keras.layers.Layer):
             "filters": self.filters,
             "kernel_size": self.kernel_size,
             "strides": self.strides,
+            "dilation_rate": self.dilation_rate,
             "seed": self.seed,
         }
 

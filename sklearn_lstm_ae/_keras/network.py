@@ -77,11 +77,20 @@ class SeedPlan:
 
 
 def front_end(network, seeds):
-    """The convolutional front end: strided ``MaskedConv1D`` layers (none for the tutorials')."""
-    names = [f"{ENCODER}conv_{i}" for i in range(len(network.conv_filters))]
+    """The convolutional front end: strided ``MaskedConv1D`` layers (none for the tutorials').
+
+    Layer ``i`` dilates its kernel by ``conv_dilation ** i``.
+    """
     return [
-        MaskedConv1D(f, network.conv_kernel_size, network.conv_stride, seed=seeds(n), name=n)
-        for f, n in zip(network.conv_filters, names, strict=True)
+        MaskedConv1D(
+            f,
+            network.conv_kernel_size,
+            network.conv_stride,
+            dilation_rate=network.conv_dilation**i,
+            seed=seeds(f"{ENCODER}conv_{i}"),
+            name=f"{ENCODER}conv_{i}",
+        )
+        for i, f in enumerate(network.conv_filters)
     ]
 
 
