@@ -202,6 +202,77 @@ def candidates(fits):
     return out
 
 
+def _nearest(train, test, window):
+    """Each test row's distance to its nearest train row, and each train row's to its nearest
+    train row at least ``window`` rows away (rows are windows: closer ones overlap it)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors().fit(train)
+    to_test = nn.kneighbors(test, 1)[0][:, 0]
+    k = min(len(train), 2 * window + 2)
+    dist, idx = nn.kneighbors(train, k)
+    far = np.abs(idx - np.arange(len(train))[:, None]) >= window
+    to_train = np.where(far, dist, np.inf).min(axis=1)
+    return to_train, np.where(np.isfinite(to_test), to_test, 0.0)
+
+
+def _neighbour_scores(detector, train, test):
+    """Point scores from each window's distance to its nearest normal window, in the codes
+    and in the raw (scaled) values, each in units of its own alarm level.
+
+    A window's distance is spread over its points as the window-mean rule
+    spreads errors (each point: the mean over the windows that hold it); the
+    alarm level is the "auto" threshold of the training part's own scores,
+    each training window measured against training windows that do not
+    overlap it.
+    """
+    ae, window = detector.autoencoders_[0], detector.window_
+    wins = {
+        name: np.ascontiguousarray(sliding_windows(series, window))
+        for name, series in (("train", train), ("test", test))
+    }
+    codes = {name: ae.transform(w) for name, w in wins.items()}
+    mu, sd = codes["train"].mean(0), codes["train"].std(0) + 1e-8
+    raw_mu, raw_sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
+    spaces = {
+        "code nearest neighbour": {n: (c - mu) / sd for n, c in codes.items()},
+        "raw window nearest neighbour": {
+            n: ((w - raw_mu) / raw_sd).reshape(len(w), -1) for n, w in wins.items()
+        },
+    }
+    out = {}
+    for label, rows in spaces.items():
+        to_train, to_test = _nearest(rows["train"], rows["test"], window)
+        points = {}
+        for name, dist, series in (("train", to_train, train), ("test", to_test, test)):
+            dist = np.where(np.isfinite(dist), dist, np.nanmedian(dist[np.isfinite(dist)]))
+            spread = np.repeat(dist[:, None], window, axis=1)
+            points[name] = windows_to_series(spread, len(series))
+        out[label] = points["test"] / robust_threshold(points["train"])
+    return out
+
+
+#: Rules from one default fit, measured after the first panel: the network's
+#: codes as a nearest-neighbour detector's features (and the raw windows',
+#: the same detector without the network), alone and with the window mean.
+NEIGHBOUR_RULES = (
+    "code nearest neighbour",
+    "raw window nearest neighbour",
+    "max of window mean and code nearest neighbour",
+    "max of window mean and raw window nearest neighbour",
+)
+
+
+def _neighbour_rules(detector, train, test):
+    scores = _neighbour_scores(detector, train, test)
+    mean = _point_scores(detector, train, test)["window mean"]
+    for space in ("code", "raw window"):
+        scores[f"max of window mean and {space} nearest neighbour"] = np.maximum(
+            mean, scores[f"{space} nearest neighbour"]
+        )
+    return scores
+
+
 def _done(path):
     if not os.path.exists(path):
         return {}
@@ -230,6 +301,17 @@ def run(series, seeds, out, scores_dir=None):
             for rule, scores in candidates(fits).items():
                 row = {"series": name, "rule": rule, "seed": seed, "window": windows}
                 done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(scores, labels)}
+                _record(out, done[(name, rule, seed)])
+        if any((name, rule, seed) not in done for rule in NEIGHBOUR_RULES):
+            start = time.perf_counter()
+            detector = _fit(*NETWORKS["defaults, window auto"], train, seed)
+            scores = _neighbour_rules(detector, train, test)
+            seconds = time.perf_counter() - start
+            for rule, values in scores.items():
+                if (name, rule, seed) in done:  # measured before this rule was added
+                    continue
+                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
+                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
                 _record(out, done[(name, rule, seed)])
         if (name, "aeon", None) not in done:
             best = _best_aeon(name, train, test, labels, period)
