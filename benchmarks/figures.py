@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import sys
+import textwrap
 from collections import defaultdict
 
 import matplotlib.pyplot as plt
@@ -154,14 +155,25 @@ def anomaly_panel():
 
     chosen, _ = leave_one_out(_read_jsonl("anomaly_panel_results.jsonl"))
     x = np.arange(len(chosen))
-    fig, ax = plt.subplots(figsize=(10, 4.4))
-    ax.bar(x - 0.3, [r["default"] for r in chosen], 0.3, label="window mean (the detector's rule)")
-    ax.bar(x, [r["auc_pr"] for r in chosen], 0.3, label="rule chosen on the other series")
-    aeon = [r["aeon"] if r["aeon"] is not None else np.nan for r in chosen]
-    ax.bar(x + 0.3, aeon, 0.3, label="best aeon detector, better window")
-    ax.set_xticks(x, [r["series"].replace(", ", ",\n", 1) for r in chosen], fontsize="small")
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    bars = [
+        ([r["default"] for r in chosen], "window mean (the detector's rule)"),
+        ([r["auc_pr"] for r in chosen], "rule chosen on the other series"),
+        (
+            [np.nan if r["raw_nn"] is None else r["raw_nn"] for r in chosen],
+            "raw windows' nearest normal window (reference, no network)",
+        ),
+        (
+            [np.nan if r["aeon"] is None else r["aeon"] for r in chosen],
+            "best aeon detector, better window",
+        ),
+    ]
+    for i, (values, label) in enumerate(bars):
+        ax.bar(x + 0.2 * (i - 1.5), values, 0.2, label=label)
+    names = [textwrap.fill(r["series"], 16) for r in chosen]
+    ax.set_xticks(x, names, fontsize="small")
     ax.set_ylabel("AUC-PR")
-    ax.legend(fontsize="small", loc="upper right")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     ax.set_title("Anomaly panel, leave one series out (mean of 2 seeds)")
     fig.tight_layout()
     return fig

@@ -337,13 +337,30 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
         row("c", "window mean", 0.3, seed=1), row("c", "per step", 0.7, seed=1),
         {"series": "a", "rule": "aeon", "seed": None, "auc_pr": 0.5, "detector": "STOMP"},
     ]  # fmt: skip
+    # A reference (no network: the detector cannot run it) is reported, never chosen.
+    rows += [row(name, "raw window nearest neighbour", 0.95) for name in "abc"]
     chosen, mean = panel.leave_one_out(rows)
     by = {r["series"]: r for r in chosen}
+    assert all(r["raw_nn"] == pytest.approx(0.95) for r in chosen)
     # On c, the others prefer the window mean, so c is scored by it: 0.2, not 0.8.
     assert by["c"]["chosen"] == "window mean" and by["c"]["auc_pr"] == pytest.approx(0.2)
     assert by["a"]["chosen"] == "window mean" and by["a"]["aeon"] == 0.5
     assert by["b"]["aeon"] is None and mean["per step"]["c"]["auc_pr"] == pytest.approx(0.8)
     assert "| c | window mean | 0.200 |" in panel.table(rows)
+
+
+def test_nearest_normal_windows_skip_the_windows_that_overlap():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        panel = _load("anomaly_panel")
+    finally:
+        sys.path.pop(0)
+    train = np.array([[0.0], [0.1], [0.2], [5.0], [5.3], [9.0]])
+    to_train, to_test = panel._nearest(train, np.array([[5.1], [20.0]]), window=2)
+    # Rows 0 and 1 overlap (|i - j| < 2): row 0's nearest allowed is row 2.
+    np.testing.assert_allclose(to_train[:3], [0.2, 4.9, 0.2])
+    np.testing.assert_allclose(to_train[3:], [4.0, 5.1, 4.0])
+    np.testing.assert_allclose(to_test, [0.1, 11.0])
 
 
 def test_injected_anomalies_and_the_ucr_rule():
