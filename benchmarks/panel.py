@@ -153,6 +153,12 @@ CANDIDATES = {
     "dilated front end (32, 64, 64) / 2 + pooled maps, projected": dict(
         SHIPPED, conv_filters=(32, 64, 64), conv_dilation=2, conv_pooling="projected"
     ),
+    "dilated front end (32, 64, 64) / 2 + pooled maps, appended": dict(
+        SHIPPED, conv_filters=(32, 64, 64), conv_dilation=2, conv_pooling="appended"
+    ),
+    "dilated front end (32, 64, 64, 64) / 2 + pooled maps, projected": dict(
+        SHIPPED, conv_filters=(32, 64, 64, 64), conv_dilation=2, conv_pooling="projected"
+    ),
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }
