@@ -289,8 +289,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         members = [member.fit(windows) for member in self._members()]
         errors = [_chunked_errors(m, series, starts, window) for m in members]
         scale = np.array([max(float(np.median(e)), np.finfo(float).tiny) for e in errors])
-        relative = _relative(errors, scale)
-        scores = spread_over_windows(relative, starts, window, len(series))
+        relative, scores = _point_scores(errors, scale, starts, window, len(series))
         if self.contamination == "auto":
             threshold = robust_threshold(relative)
         else:
@@ -324,8 +323,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         self._check_length(series, self.window_)
         starts = window_starts(len(series), self.window_, self.stride, cover_end=True)
         errors = [_chunked_errors(m, series, starts, self.window_) for m in self.autoencoders_]
-        relative = _relative(errors, self.error_scale_)
-        return spread_over_windows(relative, starts, self.window_, len(series))
+        return _point_scores(errors, self.error_scale_, starts, self.window_, len(series))[1]
 
     def predict_labels(self, X):
         """Flag the time points whose score is above ``threshold_``.
@@ -415,9 +413,11 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         return detector
 
 
-def _relative(errors, scale):
-    """Each window's error over the members' typical errors, averaged over the members."""
-    return np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
+def _point_scores(errors, scale, starts, window, n_points):
+    """``(window scores, point scores)``: each window's error over the members' typical
+    errors, averaged over the members, and each point's mean over the windows that hold it."""
+    relative = np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
+    return relative, spread_over_windows(relative, starts, window, n_points)
 
 
 def robust_threshold(window_scores, deviations=AUTO_DEVIATIONS):
