@@ -45,10 +45,15 @@ def test_a_dilated_kernel_reads_steps_apart_and_its_mask_follows_the_stride(stri
     assert out.shape == (2, -(-9 // strides), 3)
     kernel, bias = (keras.ops.convert_to_numpy(w) for w in layer.conv.weights)
     padded = np.concatenate([np.zeros((2, 2, 2)), x, np.zeros((2, 2, 2))], axis=1)
+    # At stride 1, step t reads input steps t - 2, t, t + 2 (zeros outside) ...
+    dense = [
+        np.maximum(np.einsum("kc,kcf->f", padded[0, t : t + 5 : 2], kernel) + bias, 0)
+        for t in range(9)
+    ]
     for j in range(out.shape[1]):
-        # Output step j reads input steps s*j - 2, s*j, s*j + 2 (zeros outside).
-        window = padded[0, strides * j : strides * j + 5 : 2]
-        expected = np.maximum(np.einsum("kc,kcf->f", window, kernel) + bias, 0)
+        # ... and output step j is the strongest of steps s*j to s*(j + 1) - 1:
+        # no step goes unread, whatever the stride.
+        expected = np.max(dense[strides * j : strides * (j + 1)], axis=0)
         np.testing.assert_allclose(out[0, j], expected, rtol=1e-5, atol=1e-5)
     valid = keras.ops.convert_to_numpy(layer.compute_mask(x, mask))
     np.testing.assert_array_equal(valid[1], np.arange(0, 9, strides) < 4)
@@ -110,10 +115,11 @@ def test_a_front_end_model_encodes_decodes_and_saves(sines, tmp_path, params):
     assert back.get_params()["conv_filters"] == (4, 6)
 
 
-def test_unequal_lengths_give_the_codes_of_each_sequence_alone(sines):
+@pytest.mark.parametrize("conv_dilation", [1, 2])
+def test_unequal_lengths_give_the_codes_of_each_sequence_alone(sines, conv_dilation):
     lists = ragged(sines, 5, 8)
     for shuffle in ("buckets", True):
-        ae = tiny(**FRONT, shuffle=shuffle).fit(lists)
+        ae = tiny(**FRONT, conv_dilation=conv_dilation, shuffle=shuffle).fit(lists)
         codes = ae.transform(lists)
         for i in (0, 3, 7):  # lengths 5, 8 and 12
             np.testing.assert_allclose(ae.transform([lists[i]])[0], codes[i], rtol=1e-5, atol=1e-6)

@@ -296,7 +296,12 @@ class MaskedConv1D(keras.layers.Layer):
     apart, from ``j * strides - dilation_rate * ((kernel_size - 1) // 2)``
     (zeros outside the sequence), whatever the length of the batch, and is
     valid when input step ``j * strides`` is; a sequence of ``n`` steps
-    gives ``ceil(n / strides)``.
+    gives ``ceil(n / strides)``. A dilated, strided layer is the exception:
+    its output step ``j`` is the strongest of the stride-1 responses at
+    input steps ``j * strides`` to ``(j + 1) * strides - 1`` (valid ones
+    only). Keeping every ``strides``-th response instead would, with a
+    dilation that is a multiple of the stride, never read the steps in
+    between.
     Invalid outputs are set to zero, so the next layer sees what a sequence
     alone sees past its end: a sequence gives the same output alone or
     padded in a batch of longer ones. (Keras's "same" padding would not: it
@@ -306,8 +311,8 @@ class MaskedConv1D(keras.layers.Layer):
     ----------
     filters, kernel_size, strides, dilation_rate : int
         As in ``keras.layers.Conv1D``, which refuses a stride and a dilation
-        together: a dilated, strided layer convolves at stride 1 and keeps
-        every ``strides``-th step.
+        together: a dilated, strided layer convolves at stride 1 and
+        max-pools each ``strides`` steps.
     seed : int, default=None
         Seed of the initial kernel (None: Keras's unseeded default).
     """
@@ -319,11 +324,11 @@ class MaskedConv1D(keras.layers.Layer):
         self.seed = None if seed is None else int(seed)
         init = "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed)
         # Keras's Conv1D takes a stride or a dilation, not both.
-        self._subsample = self.strides if self.dilation_rate > 1 else 1
+        self._pool = self.strides if self.dilation_rate > 1 else 1
         self.conv = keras.layers.Conv1D(
             self.filters,
             self.kernel_size,
-            strides=self.strides // self._subsample,
+            strides=self.strides // self._pool,
             dilation_rate=self.dilation_rate,
             padding="valid",
             activation="relu",
@@ -341,8 +346,12 @@ class MaskedConv1D(keras.layers.Layer):
         span = (self.kernel_size - 1) * self.dilation_rate
         left = self.dilation_rate * ((self.kernel_size - 1) // 2)
         out = self.conv(ops.pad(inputs, [[0, 0], [left, span - left], [0, 0]]))
-        if self._subsample > 1:
-            out = out[:, :: self._subsample]
+        if self._pool > 1:
+            if mask is not None:  # padded steps never win (ReLU: responses are at least 0)
+                out = out * ops.expand_dims(ops.cast(mask, out.dtype), -1)
+            extra = (-ops.shape(out)[1]) % self._pool  # whole blocks, at any batch length
+            out = ops.pad(out, [[0, 0], [0, extra], [0, 0]])
+            out = ops.max_pool(out, self._pool, self._pool, padding="valid")
         if mask is not None:
             out = out * ops.expand_dims(ops.cast(self.compute_mask(inputs, mask), out.dtype), -1)
         return out
