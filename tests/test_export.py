@@ -47,7 +47,7 @@ def _padded(X, n_padded=8, keep=7):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """Two fitted transformers, their exports, and what a process without the package served."""
+    """Three fitted transformers, their exports, and what a process without the package served."""
     root = tmp_path_factory.mktemp("export")
     sines = sine_waves(48) * 4 + 7  # far from the scaler's units
     cases = {
@@ -62,6 +62,13 @@ def served(tmp_path_factory):
                 scaler="minmax",
             ),
             _padded(sines).transpose(0, 2, 1),
+        ),
+        # A dilated, strided front end with its maps pooled into the code.
+        "front_end": (
+            tiny(
+                conv_filters=(4, 6), conv_kernel_size=3, conv_dilation=2, conv_pooling="projected"
+            ),
+            _padded(sines),
         ),
     }
     paths = []
