@@ -22,7 +22,9 @@ Screening (the default): one seed, 3 folds. Confirmation: ``--seeds 0 1 2
 rerun skips what the file already holds, so a run can stop and resume.
 
 Run: ``python benchmarks/panel.py --out benchmarks/panel_results.jsonl
-[--candidates ...] [--datasets ...] [--seeds 0] [--folds 3]``.
+[--candidates ...] [--datasets ...] [--seeds 0] [--folds 3]``. With
+``--fit-times`` it times the candidates' fits instead (medians of 3, fits
+alternating in one process).
 """
 
 import argparse
@@ -288,6 +290,23 @@ def summary(table, datasets, rst=False):
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
+def fit_times(datasets, candidates, repeats=3):
+    """Median fit seconds of each candidate network per dataset, fits alternating in one
+    process so that every candidate meets the same load; the ratio is to the first."""
+    for name in datasets:
+        X, _ = DATASETS[name]()
+        times = {label: [] for label in candidates}
+        for seed in range(repeats):
+            for label in candidates:
+                start = time.perf_counter()
+                LSTMAutoencoderTransformer(**CANDIDATES[label], random_state=seed).fit(X)
+                times[label].append(time.perf_counter() - start)
+        first = float(np.median(times[candidates[0]]))
+        for label, values in times.items():
+            median = float(np.median(values))
+            print(f"{name} | {label}: {median:.1f} s ({median / first:.2f}x)", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
@@ -295,7 +314,14 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="*", type=int, default=[0])
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--out", help="append each result to this JSON-lines file")
+    parser.add_argument(
+        "--fit-times",
+        action="store_true",
+        help="time the candidates' fits instead (medians of 3, alternating; no CV)",
+    )
     args = parser.parse_args(argv)
+    if args.fit_times:
+        return fit_times(args.datasets, args.candidates)
     done = _recorded(args.out)
     table = {}
     for name in args.datasets:  # datasets outermost: one loaded at a time

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .helpers import sine_waves
+
 #: Slow: the benchmark scripts in quick mode (``pytest -m "not slow"`` skips this module).
 pytestmark = pytest.mark.slow
 
@@ -241,6 +243,18 @@ def test_quick_training_benchmark_prints_the_roofline(capsys):
     a = out["against"]["GunPoint"]
     assert a["fused"] > 0 and a["keras loop"] > 0 and a["ratio"] == a["fused"] / a["keras loop"]
     assert "Fused kernel against Keras's loop" in printed
+
+
+def test_panel_fit_times_alternate_the_candidates_and_give_ratios(monkeypatch, capsys):
+    panel = _load("panel")
+    X = list(sine_waves(16))
+    monkeypatch.setattr(panel, "DATASETS", {"sines": lambda: (X, np.arange(16) % 2)})
+    small = dict(latent_dim=2, encoder_units=(4,), epochs=1, conv_filters=(2,))
+    monkeypatch.setattr(panel, "CANDIDATES", {"a": small, "b": dict(small, conv_dilation=2)})
+    panel.main(["--fit-times", "--datasets", "sines", "--candidates", "a", "b"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("sines | a: ") and lines[0].endswith("s (1.00x)")
+    assert lines[1].startswith("sines | b: ") and len(lines) == 2
 
 
 def test_panel_summary_averages_seeds_then_datasets_and_marks_incomplete_rows():
