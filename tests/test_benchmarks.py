@@ -312,12 +312,17 @@ def test_quick_threshold_benchmark_counts_flags_and_found_anomalies(tmp_path, ca
     assert len(out.read_text().splitlines()) == 4
 
 
-def test_six_kinds_of_injected_anomalies_in_one_or_several_channels():
+def _anomaly_panel():
+    """benchmarks/anomaly_panel.py, which imports bench_anomaly beside it."""
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
     try:
-        panel = _load("anomaly_panel")
+        return _load("anomaly_panel")
     finally:
         sys.path.pop(0)
+
+
+def test_six_kinds_of_injected_anomalies_in_one_or_several_channels():
+    panel = _anomaly_panel()
     base = np.sin(2 * np.pi * np.arange(4000) / 40)
     train, test, labels = panel.inject6(base, 40, seed=0)
     assert train.shape == (1200,) and test.shape == (2800,)
@@ -334,11 +339,7 @@ def test_six_kinds_of_injected_anomalies_in_one_or_several_channels():
 
 
 def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_others():
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    try:
-        panel = _load("anomaly_panel")
-    finally:
-        sys.path.pop(0)
+    panel = _anomaly_panel()
 
     def row(series, rule, auc_pr, seed=0):
         return {"series": series, "rule": rule, "seed": seed, "auc_pr": auc_pr,
@@ -364,11 +365,7 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
 
 
 def test_nearest_normal_windows_skip_the_windows_that_overlap():
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    try:
-        panel = _load("anomaly_panel")
-    finally:
-        sys.path.pop(0)
+    panel = _anomaly_panel()
     train = np.array([[0.0], [0.1], [0.2], [5.0], [5.3], [9.0]])
     to_train, to_test = panel._nearest(train, np.array([[5.1], [20.0]]), window=2)
     # Rows 0 and 1 overlap (|i - j| < 2): row 0's nearest allowed is row 2.
