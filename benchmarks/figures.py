@@ -130,7 +130,7 @@ def selection_panel():
             runs[row["candidate"]][row["dataset"]].append(row)
     datasets = list(dict.fromkeys(d for per in runs.values() for d in per))
     runs = {label: per for label, per in runs.items() if len(per) == len(datasets)}  # complete
-    fig, axes = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
     x = np.arange(len(datasets))
     width = 0.8 / len(runs)
     for ax, head, title in zip(
@@ -141,7 +141,9 @@ def selection_panel():
             ax.bar(x + (k - len(runs) / 2 + 0.5) * width, values, width, label=label)
         ax.set_ylabel(f"CV accuracy, {title}")
         ax.set_ylim(0, 1.02)
-    axes[1].set_xticks(x, [d.replace(", ", ",\n", 1) for d in datasets], fontsize="small")
+    axes[1].set_xticks(
+        x, [textwrap.fill(d, 12, break_long_words=False) for d in datasets], fontsize="x-small"
+    )
     axes[1].legend(ncols=2, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.25))
     axes[0].set_title("Selection panel: 5-fold CV on training splits, mean of seeds 0, 1, 2")
     fig.tight_layout()
