@@ -375,8 +375,7 @@ def _check_units(value, where, empty=False):
 def check_network(values):
     """The saved NetworkConfig (``_network``), each field checked; returns the config."""
     keys = {f.name for f in fields(NetworkConfig)}
-    if isinstance(values, dict):  # written before these options existed
-        values = with_added_params(values)
+    values = with_added_params(values)  # written before these options existed
     require(isinstance(values, dict) and set(values) == keys, f"_network must hold {sorted(keys)}")
     where = "_network"
     require(is_int(values["latent_dim"], 1), f"{where} latent_dim must be a positive int")
