@@ -161,6 +161,12 @@ CANDIDATES = {
     "dilated front end (32, 64, 64, 64) / 2 + pooled maps, projected": dict(
         SHIPPED, conv_filters=(32, 64, 64, 64), conv_dilation=2, conv_pooling="projected"
     ),
+    # Augmentations of the training input, drawn anew for every batch (Um et
+    # al., 2017): for the sets of few series per class.
+    "shipped + jitter, scale": dict(SHIPPED, augment=["jitter", "scale"]),
+    "shipped + crop, warp, scale, jitter": dict(
+        SHIPPED, augment=["crop", "warp", "scale", "jitter"]
+    ),
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }

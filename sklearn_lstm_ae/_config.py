@@ -10,9 +10,9 @@ run goes (budget, batches, Keras's parameters), holding the other two.
 import inspect
 from dataclasses import asdict, dataclass, fields
 
-from ._names import CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, is_routed
+from ._names import AUGMENTATIONS, CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, is_routed
 
-__all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "is_bce"]
+__all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "augmentations", "is_bce"]
 
 _BCE = ("binary_crossentropy", "bce")
 
@@ -24,6 +24,12 @@ def is_bce(loss):
 
 def _units(units):
     return tuple(int(u) for u in units)
+
+
+def augmentations(augment):
+    """The names of ``augment`` (None, a name or names), in ``AUGMENTATIONS``'s order."""
+    names = () if augment is None else (augment,) if isinstance(augment, str) else augment
+    return tuple(a for a in AUGMENTATIONS if a in set(names))
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class NetworkConfig:
     activation: str = "tanh"
     dropout: float = 0.0
     mask_ratio: float = 0.0
+    augment: tuple = ()
     output_activation: str | None = None
 
     @classmethod
@@ -73,6 +80,7 @@ class NetworkConfig:
             activation=params["activation"],
             dropout=float(params["dropout"]),
             mask_ratio=float(params["mask_ratio"]),
+            augment=augmentations(params["augment"]),
             output_activation="sigmoid" if is_bce(params["loss"]) else None,
         )
 
@@ -84,6 +92,11 @@ class NetworkConfig:
     def to_dict(self):
         """JSON-safe fields: tuples of units become lists."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @property
+    def needs_mask(self):
+        """Training needs the padding masks even without padding: crops pad."""
+        return "crop" in self.augment
 
 
 @dataclass(frozen=True)

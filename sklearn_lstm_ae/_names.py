@@ -7,6 +7,8 @@ __all__ = [
     "POOLED",
     "TWO_SUMMARIES",
     "CONV_POOLINGS",
+    "AUGMENTATIONS",
+    "RESHAPING",
     "ROUTING_PREFIXES",
     "is_routed",
     "RECONSTRUCTION",
@@ -29,6 +31,10 @@ TWO_SUMMARIES = ("meanmax", "lastmax")
 
 #: How the front end's feature maps enter the code (``conv_pooling``; None: not at all).
 CONV_POOLINGS = ("projected", "appended")
+#: The training-time augmentations of the encoder's input (``augment``).
+AUGMENTATIONS = ("crop", "jitter", "scale", "warp")
+#: Those that change what the reconstruction decoder must write.
+RESHAPING = ("crop", "warp")
 
 #: The model's outputs, which are also the names of their losses in ``history_``:
 #: the reconstruction and future decoders, and the two contrastive terms.

@@ -6,7 +6,16 @@ from numbers import Integral, Real
 
 from ._config import is_bce, optimizer_class
 from ._constraints import HasMethods, Interval, StrOptions, validate_parameter_constraints
-from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS, ROUTING_PREFIXES, is_routed
+from ._names import (
+    AUGMENTATIONS,
+    CELLS,
+    CONV_POOLINGS,
+    MODES,
+    POOLINGS,
+    RESHAPING,
+    ROUTING_PREFIXES,
+    is_routed,
+)
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
@@ -37,6 +46,7 @@ PARAMETER_CONSTRAINTS = {
     "conv_dilation": [Interval(Integral, 1, None, closed="left")],
     "conv_pooling": [StrOptions(set(CONV_POOLINGS)), None],
     "mask_ratio": [Interval(Real, 0, 1, closed="left")],
+    "augment": [str, "array-like", None],
     "subseries_weight": [Interval(Real, 0, None, closed="left")],
     "context_weight": [Interval(Real, 0, None, closed="left")],
     "activation": [str],
@@ -167,6 +177,40 @@ def check_keywords(names, allowed, class_name):
             )
 
 
+def _check_augment(params):
+    """Refuse unknown augmentations, and those the decoders or the loss cannot follow."""
+    augment = params["augment"]
+    names = [augment] if isinstance(augment, str) else list(augment or ())
+    for name in names:
+        if not isinstance(name, str) or name not in AUGMENTATIONS:
+            raise ValueError(
+                f"augment holds {name!r}, which is not an augmentation; use names from "
+                f"{AUGMENTATIONS}.{closest_name(str(name), AUGMENTATIONS)}"
+            )
+    reshaping = sorted(set(names) & set(RESHAPING))
+    if reshaping and (
+        params["mode"] != "reconstruct" or params["reverse_target"] or params["conditional"]
+    ):
+        raise ValueError(
+            f"augment={reshaping} changes the input the reconstruction decoder rebuilds, "
+            "so it trains the plain reconstruction only: mode='reconstruct', "
+            "reverse_target=False and conditional=False. Use 'jitter' or 'scale' with "
+            "the other decoders."
+        )
+    rescaling = sorted(set(names) - {"jitter"})
+    if rescaling and is_bce(params["loss"]):
+        raise ValueError(
+            f"augment={rescaling} moves the decoders' outputs out of [0, 1], where "
+            "loss='binary_crossentropy' is defined. Use loss='mse', or augment='jitter'."
+        )
+    if "scale" in names and params["conditional"]:
+        raise ValueError(
+            "augment='scale' rescales what the decoders write, but a conditional decoder "
+            "reads the unscaled previous steps while training. Use conditional=False, or "
+            "leave 'scale' out."
+        )
+
+
 def check_params(params, class_name="LSTMAutoencoderTransformer"):
     """Validate a dict of parameters (``get_params``): constraints, then what they cannot say."""
     validate_parameter_constraints(PARAMETER_CONSTRAINTS, params, caller_name=class_name)
@@ -208,6 +252,7 @@ def check_params(params, class_name="LSTMAutoencoderTransformer"):
             "but conv_filters=() builds no front end. Give conv_filters, or "
             "conv_pooling=None."
         )
+    _check_augment(params)
     if is_bce(params["loss"]) and scaler == "standard":
         raise ValueError(
             "loss='binary_crossentropy' needs targets in [0, 1], but "

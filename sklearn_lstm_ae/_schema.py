@@ -11,7 +11,7 @@ from ._archive import InvalidArchive
 from ._config import NetworkConfig
 from ._constraints import check_constraints, param_names
 from ._fitted import SPEC_FIELDS, STATE_FIELDS
-from ._names import CELLS, CONV_POOLINGS, MODES, POOLINGS, TWO_SUMMARIES
+from ._names import AUGMENTATIONS, CELLS, CONV_POOLINGS, MODES, POOLINGS, TWO_SUMMARIES
 from ._params import check_params
 
 __all__ = [
@@ -154,7 +154,7 @@ def upgrade_params(params):
 
 #: Transformer parameters added since the current formats were defined, and
 #: the value that builds the network an older file holds.
-_ADDED = {"conv_pooling": None, "conv_dilation": 1}
+_ADDED = {"conv_pooling": None, "conv_dilation": 1, "augment": None}
 
 
 def with_added_params(params):
@@ -396,6 +396,12 @@ def check_network(values):
     for name in ("dropout", "mask_ratio"):
         value = values[name]
         require(_is_number(value) and 0 <= value < 1, f"{where} {name} must be in [0, 1)")
+    augment = values["augment"] or []  # null: written before augmentations existed
+    require(
+        isinstance(augment, list) and all(a in AUGMENTATIONS for a in augment),
+        f"{where} augment must be a list of names from {AUGMENTATIONS}",
+    )
+    values = {**values, "augment": augment}
     _check_units(values["encoder_units"], f"{where} encoder_units")
     _check_units(values["decoder_units"], f"{where} decoder_units")
     _check_units(values["conv_filters"], f"{where} conv_filters", empty=True)
@@ -430,5 +436,6 @@ def parameter_bound(network, spec, n_features):
             total += recurrent(width, units)
             width = units
         total += (width * n_features + n_features) * upsample
-    # The seed states of the span masking, the subseries and the context crops (2 each).
-    return total + 6
+    # The seed states of the augmentation, the span masking, the subseries and
+    # the context crops (2 each).
+    return total + 8

@@ -304,7 +304,7 @@ def fit_sequences(config, X, y=None, *, epochs=None, masked=False):
         config, seqs, spec, order, runner.span(0, epochs), short=(0, epochs)
     )
     batches = one_step_if_few(config, batches, epochs)
-    masked = masked or padded
+    masked = masked or padded or config.network.needs_mask
     build = _build_fn(
         config, n_timesteps, n_features, masked, build_seed, batches.steps_per_execution
     )
@@ -356,7 +356,7 @@ def fit_stream(config, dataset):
         data_format=config.data_format,
         n_timesteps=max(steps),
         n_features=n_features,
-        masked=padded or len(steps) > 1 or spec.mode != "reconstruct",
+        masked=padded or len(steps) > 1 or spec.mode != "reconstruct" or config.network.needs_mask,
         table=False,
         n_features_in=n_features,
     )

@@ -141,6 +141,20 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         decoders must still rebuild the clean sequence (as TST does). Codes,
         ``transform`` and every scoring method read the sequences as they
         are. 0 trains on clean input.
+    augment : str, list of str or None, default=None
+        Augmentations of the training sequences, drawn anew for every batch,
+        that multiply a small training set: "crop" (a random subseries of
+        half to all of each sequence's valid steps), "warp" (a smooth random
+        time warp: four stretches, each read at a random speed), "scale"
+        (each sequence times a random factor around 1, standard deviation
+        0.1) and "jitter" (noise of standard deviation 0.05 added to every
+        scaled value); strengths as in Um et al., 2017. The encoder reads the
+        augmented sequence and the decoders must rebuild it, so the loss
+        must be one of the difference (mse, mae, Huber); "jitter" alone
+        rebuilds the clean sequence (denoising). "crop" and "warp" need
+        mode="reconstruct", reverse_target=False and conditional=False.
+        Codes, ``transform`` and every scoring method read the sequences as
+        they are. None: the sequences as given.
     subseries_weight : float, default=0.0
         Weight of a contrastive loss beside the decoders' (whose weights sum
         to 1): the code of each training sequence must be closer to the code
@@ -368,6 +382,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         conv_dilation=1,
         conv_pooling=None,
         mask_ratio=0.0,
+        augment=None,
         subseries_weight=0.0,
         context_weight=0.0,
         activation="tanh",
@@ -405,6 +420,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         self.conv_dilation = conv_dilation
         self.conv_pooling = conv_pooling
         self.mask_ratio = mask_ratio
+        self.augment = augment
         self.subseries_weight = subseries_weight
         self.context_weight = context_weight
         self.activation = activation

@@ -88,14 +88,15 @@ def test_files_of_format_2_load_with_their_merged_parameters_translated(saved, t
 
 
 def test_files_written_before_a_parameter_existed_load_with_its_old_meaning(saved, tmp_path):
-    def before_the_options(state):  # conv_pooling and conv_dilation came later
+    def before_the_options(state):  # conv_pooling, conv_dilation and augment came later
         for part in (state["params"], state["fitted"]["_network"]):
-            del part["conv_pooling"], part["conv_dilation"]
+            del part["conv_pooling"], part["conv_dilation"], part["augment"]
 
     old = _tamper(saved, tmp_path / "old.lstmae", before_the_options)
     loaded = LSTMAutoencoderTransformer.load(old)
     assert loaded.get_params()["conv_pooling"] is None
     assert loaded.get_params()["conv_dilation"] == 1
+    assert loaded.get_params()["augment"] is None and loaded._fitted_.network.augment == ()
     here = LSTMAutoencoderTransformer.load(saved)
     X = np.random.default_rng(2).normal(size=(5, 12, 2)).astype(np.float32)
     np.testing.assert_array_equal(loaded.transform(X), here.transform(X))
@@ -294,6 +295,9 @@ def test_a_file_of_format_1_gets_an_error_that_names_its_format(saved, tmp_path)
         (_set("fitted", "_network", "dropout", value=1), "dropout must be in"),
         (_set("fitted", "_network", "conv_dilation", value=0), "conv_dilation must be a posit"),
         (_set("params", "conv_dilation", value=0), "'conv_dilation' parameter .* must be"),
+        (_set("fitted", "_network", "augment", value=["rotate"]), "augment must be a list of"),
+        (_set("fitted", "_network", "augment", value="crop"), "augment must be a list of"),
+        (_set("params", "augment", value="rotate"), "augment holds 'rotate'"),
     ],
 )
 def test_every_leaf_is_checked_for_its_type_and_range(saved, tmp_path, edit, match):

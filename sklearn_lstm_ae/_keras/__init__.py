@@ -10,12 +10,14 @@ registers them all, and nothing else in the package defines a Keras object.
 - :mod:`.layers`: NaN-padding masks, masked convolutions and pooling,
   decoders;
 - :mod:`.objectives`: masked spans and the two contrasts beside reconstruction;
+- :mod:`.augment`: crops, jitter, scaling and time warps of the training input;
 - :mod:`.optimizers`: Keras's Adam with a fused update;
 - :mod:`.network`: the builders of the encoder, decoders and graphs.
 """
 
 import keras
 
+from .augment import Augmentation, AugmentedTargets
 from .layers import (
     FeatureMapPooling,
     MaskedConv1D,
@@ -51,6 +53,8 @@ REGISTERED = (
     MaskedPooling,
     FeatureMapPooling,
     SpanMasking,
+    Augmentation,
+    AugmentedTargets,
     SubseriesCrops,
     SubseriesContrast,
     ContextCrops,

@@ -3,6 +3,7 @@
 import keras
 
 from .._names import CONTEXT, FUTURE, RECONSTRUCTION, SEQUENCES, SUBSERIES
+from .augment import Augmentation, AugmentedTargets
 from .layers import (
     FeatureMapPooling,
     MaskedConv1D,
@@ -246,7 +247,11 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
     # writes, sequences of any length (n_timesteps only sizes the decoder
     # model that decodes codes alone).
     inputs = {SEQUENCES: keras.Input((None, n_features), name=SEQUENCES)}
-    sequences = x = inputs[SEQUENCES]
+    sequences = read = inputs[SEQUENCES]
+    if network.augment:
+        augment = Augmentation(network.augment, seed=seeds("augmentation"), name="augmentation")
+        read, view, factor = augment(sequences)
+    x = read
     if network.mask_ratio:
         x = SpanMasking(network.mask_ratio, seed=seeds("span_masking"), name="span_masking")(x)
     x = NaNPaddingMask(name="padding_mask")(x) if masked else x
@@ -254,13 +259,17 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
     code, _ = run_encoder(encoder[len(stepwise) :], states, maps)
     heads = decoders(network, spec, n_timesteps, n_features, seeds)
     outputs = _decode(heads, code, inputs, spec.conditional)
+    if network.augment:  # the loss against the targets becomes the augmented input's
+        for head in outputs:
+            correct = AugmentedTargets(head == RECONSTRUCTION, name=f"augmented_{head}")
+            outputs[head] = correct([outputs[head], sequences, view, factor])
     if masked and RECONSTRUCTION in outputs:
         restore = RestoreMask(name="reconstruction_mask")
         outputs[RECONSTRUCTION] = restore([outputs[RECONSTRUCTION], sequences])
     if SUBSERIES in spec.terms:
-        outputs[SUBSERIES] = subseries_term(encoder, code, sequences, seeds)
+        outputs[SUBSERIES] = subseries_term(encoder, code, read, seeds)
     if CONTEXT in spec.terms:
-        outputs[CONTEXT] = context_term(stepwise, states, sequences, network, seeds)
+        outputs[CONTEXT] = context_term(stepwise, states, read, network, seeds)
     model_inputs = inputs if spec.conditional else sequences
     return keras.Model(model_inputs, outputs, name="lstm_autoencoder")
 

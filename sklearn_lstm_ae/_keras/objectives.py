@@ -121,18 +121,33 @@ class SpanMasking(keras.layers.Layer):
         return {**super().get_config(), "ratio": self.ratio, "span": self.span, "seed": self.seed}
 
 
-def windows(inputs, start, length):
+def windows(inputs, start, length, cut=True):
     """``inputs[i, start[i] : start[i] + length[i]]`` for every ``i``, NaN-padded.
 
-    Each window begins at step 0 of the output, NaN fills the rest, and the
-    time axis is cut to the longest window.
+    Each window begins at step 0 of the output and NaN fills the rest; the
+    time axis is cut to the longest window (``cut=False``: kept).
     """
     steps = ops.arange(ops.shape(inputs)[1], dtype="int32")[None, :]
     index = ops.minimum(start[:, None] + steps, ops.shape(inputs)[1] - 1)
     crops = ops.take_along_axis(inputs, ops.expand_dims(index, -1), axis=1)
     inside = ops.expand_dims(steps < length[:, None], -1)
     crops = ops.where(inside, crops, ops.full_like(crops, math.nan))
-    return crops[:, : ops.max(length)]
+    return crops[:, : ops.max(length)] if cut else crops
+
+
+def crop_bounds(inputs, min_fraction, generator):
+    """``(start, length)``, int32 ``(batch,)`` each, of one random crop per sequence.
+
+    A sequence of ``L`` valid steps gets ``ceil(u * L)`` steps, ``u``
+    uniform in ``[min_fraction, 1]``, at a uniform start within it.
+    """
+    lengths = ops.sum(ops.cast(valid_steps(inputs), "float32"), axis=1)
+    draws = keras.random.uniform((ops.shape(inputs)[0], 2), seed=generator)
+    fraction = min_fraction + (1.0 - min_fraction) * draws[:, 0]
+    length = ops.clip(ops.ceil(fraction * lengths), 1.0, ops.maximum(lengths, 1.0))
+    start = ops.floor(draws[:, 1] * (lengths - length + 1.0))
+    start = ops.clip(start, 0.0, ops.maximum(lengths - length, 0.0))
+    return ops.cast(start, "int32"), ops.cast(length, "int32")
 
 
 class SubseriesCrops(keras.layers.Layer):
@@ -159,13 +174,7 @@ class SubseriesCrops(keras.layers.Layer):
 
     def crop_bounds(self, inputs):
         """``(start, length)`` of each sequence's crop, int32 ``(batch,)`` each."""
-        lengths = ops.sum(ops.cast(valid_steps(inputs), "float32"), axis=1)
-        draws = keras.random.uniform((ops.shape(inputs)[0], 2), seed=self.generator)
-        fraction = self.min_fraction + (1.0 - self.min_fraction) * draws[:, 0]
-        length = ops.clip(ops.ceil(fraction * lengths), 1.0, ops.maximum(lengths, 1.0))
-        start = ops.floor(draws[:, 1] * (lengths - length + 1.0))
-        start = ops.clip(start, 0.0, ops.maximum(lengths - length, 0.0))
-        return ops.cast(start, "int32"), ops.cast(length, "int32")
+        return crop_bounds(inputs, self.min_fraction, self.generator)
 
     def call(self, inputs):
         return windows(inputs, *self.crop_bounds(inputs))
