@@ -167,6 +167,13 @@ CANDIDATES = {
     "shipped + crop, warp, scale, jitter": dict(
         SHIPPED, augment=["crop", "warp", "scale", "jitter"]
     ),
+    "dilated front end (32, 64, 64) / 2 + pooled maps, appended + crop, warp, scale, jitter": dict(
+        SHIPPED,
+        conv_filters=(32, 64, 64),
+        conv_dilation=2,
+        conv_pooling="appended",
+        augment=["crop", "warp", "scale", "jitter"],
+    ),
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }
