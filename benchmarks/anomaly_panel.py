@@ -149,17 +149,27 @@ NETWORKS = {
 }
 
 
-def _point_scores(detector, train, test):
+def _windows(detector, train, test):
+    """``{"train": ..., "test": ...}``: each part's sliding windows at the detector's window."""
+    return {
+        name: np.ascontiguousarray(sliding_windows(series, detector.window_))
+        for name, series in (("train", train), ("test", test))
+    }
+
+
+def _point_scores(detector, train, test, wins=None):
     """Window-mean and per-step point scores of ``test``, each in units of its own alarm level.
 
     The alarm level is the "auto" threshold of the same scores on ``train``:
     a score of 1 is where that rule would start to flag, so scores of
     different kinds can be compared, and a maximum of them thresholded at 1.
+    ``wins``: the parts' windows (:func:`_windows`), when already made.
     """
     ae, window = detector.autoencoders_[0], detector.window_
+    wins = wins or _windows(detector, train, test)
     out = {}
     for name, series in (("train", train), ("test", test)):
-        windows = np.ascontiguousarray(sliding_windows(series, window))
+        windows = wins[name]
         per_step = ae.reconstruction_errors(windows, per_step=True)
         per_window = np.repeat(np.nanmean(per_step, axis=1)[:, None], window, axis=1)
         out[name] = {
@@ -216,7 +226,7 @@ def _nearest(train, test, window):
     return to_train, np.where(np.isfinite(to_test), to_test, 0.0)
 
 
-def _neighbour_scores(detector, train, test):
+def _neighbour_scores(detector, train, test, wins=None):
     """Point scores from each window's distance to its nearest normal window, in the codes
     and in the raw (scaled) values, each in units of its own alarm level.
 
@@ -227,10 +237,7 @@ def _neighbour_scores(detector, train, test):
     overlap it.
     """
     ae, window = detector.autoencoders_[0], detector.window_
-    wins = {
-        name: np.ascontiguousarray(sliding_windows(series, window))
-        for name, series in (("train", train), ("test", test))
-    }
+    wins = wins or _windows(detector, train, test)
     codes = {name: ae.transform(w) for name, w in wins.items()}
     mu, sd = codes["train"].mean(0), codes["train"].std(0) + 1e-8
     raw_mu, raw_sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
@@ -264,8 +271,9 @@ NEIGHBOUR_RULES = (
 
 
 def _neighbour_rules(detector, train, test):
-    scores = _neighbour_scores(detector, train, test)
-    mean = _point_scores(detector, train, test)["window mean"]
+    wins = _windows(detector, train, test)  # made once for both
+    scores = _neighbour_scores(detector, train, test, wins)
+    mean = _point_scores(detector, train, test, wins)["window mean"]
     for space in ("code", "raw window"):
         scores[f"max of window mean and {space} nearest neighbour"] = np.maximum(
             mean, scores[f"{space} nearest neighbour"]
