@@ -164,6 +164,7 @@ CANDIDATES = {
     # Augmentations of the training input, drawn anew for every batch (Um et
     # al., 2017): for the sets of few series per class.
     "shipped + jitter, scale": dict(SHIPPED, augment=["jitter", "scale"]),
+    "shipped + warp, scale, jitter": dict(SHIPPED, augment=["warp", "scale", "jitter"]),
     "shipped + crop, warp, scale, jitter": dict(
         SHIPPED, augment=["crop", "warp", "scale", "jitter"]
     ),
