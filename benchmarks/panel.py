@@ -161,6 +161,8 @@ CANDIDATES = {
     "dilated front end (32, 64, 64, 64) / 2 + pooled maps, projected": dict(
         SHIPPED, conv_filters=(32, 64, 64, 64), conv_dilation=2, conv_pooling="projected"
     ),
+    # States pooled at three time scales: the whole, each half, each quarter.
+    "shipped, pyramid pooling": dict(SHIPPED, pooling="pyramid"),
     # Augmentations of the training input, drawn anew for every batch (Um et
     # al., 2017): for the sets of few series per class.
     "shipped + jitter, scale": dict(SHIPPED, augment=["jitter", "scale"]),

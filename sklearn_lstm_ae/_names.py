@@ -5,7 +5,8 @@ __all__ = [
     "CELLS",
     "POOLINGS",
     "POOLED",
-    "TWO_SUMMARIES",
+    "PYRAMID_LEVELS",
+    "SUMMARY_WIDTH",
     "CONV_POOLINGS",
     "AUGMENTATIONS",
     "RESHAPING",
@@ -23,11 +24,14 @@ MODES = ("reconstruct", "predict", "composite")
 #: Recurrent cells (``cell``).
 CELLS = ("lstm", "gru")
 #: What the code summarises (``pooling``); "last" is the tutorials' last state.
-POOLINGS = ("lastmax", "max", "mean", "meanmax", "last")
+POOLINGS = ("lastmax", "max", "mean", "meanmax", "pyramid", "last")
 #: The poolings over the states of every valid step (all but "last").
 POOLED = tuple(p for p in POOLINGS if p != "last")
-#: The poolings whose code reads two summaries side by side (twice the width).
-TWO_SUMMARIES = ("meanmax", "lastmax")
+#: The parts of "pyramid": the max over the whole sequence, each half, each quarter.
+PYRAMID_LEVELS = (1, 2, 4)
+#: Summaries side by side in each pooling's output (its width in states).
+SUMMARY_WIDTH = {"lastmax": 2, "max": 1, "mean": 1, "meanmax": 2, "last": 1}
+SUMMARY_WIDTH["pyramid"] = 1 + sum(PYRAMID_LEVELS)
 
 #: How the front end's feature maps enter the code (``conv_pooling``; None: not at all).
 CONV_POOLINGS = ("projected", "appended")

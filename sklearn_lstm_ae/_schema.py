@@ -11,7 +11,7 @@ from ._archive import InvalidArchive
 from ._config import NetworkConfig
 from ._constraints import check_constraints, param_names
 from ._fitted import SPEC_FIELDS, STATE_FIELDS
-from ._names import AUGMENTATIONS, CELLS, CONV_POOLINGS, MODES, POOLINGS, TWO_SUMMARIES
+from ._names import AUGMENTATIONS, CELLS, CONV_POOLINGS, MODES, POOLINGS, SUMMARY_WIDTH
 from ._params import check_params
 
 __all__ = [
@@ -424,7 +424,7 @@ def parameter_bound(network, spec, n_features):
     for units in network.encoder_units:
         total += ways * recurrent(width, units)
         width = ways * units
-    width *= 2 if network.pooling in TWO_SUMMARIES else 1
+    width *= SUMMARY_WIDTH[network.pooling]
     pooled_maps = 2 * sum(network.conv_filters) if network.conv_pooling else 0
     if network.conv_pooling == "projected":
         width += pooled_maps

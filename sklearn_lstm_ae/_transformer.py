@@ -92,11 +92,15 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         Recurrent cell of the encoder and decoder layers.
     bidirectional : bool, default=False
         Read each sequence forwards and backwards in every encoder layer.
-    pooling : {"lastmax", "max", "mean", "meanmax", "last"}, default="lastmax"
+    pooling : {"lastmax", "max", "mean", "meanmax", "pyramid", "last"}, default="lastmax"
         What the code summarises. "lastmax" projects the last encoder layer's
         final hidden state beside the maximum of its hidden states over the
         valid steps of each sequence; "max", "mean" and "meanmax" (both,
-        concatenated) pool the states only. Padding never enters. "last"
+        concatenated) pool the states only. "pyramid" projects the final
+        state beside the maximum of the states over the whole sequence, over
+        each half and over each quarter of its valid steps: states pooled at
+        three time scales, which say roughly where a shape occurred as well
+        as that it did. Padding never enters. "last"
         projects the final hidden state alone: the many-to-one encoder of
         the classic Keras LSTM-autoencoder tutorials, a poor summary of long
         sequences. The default was chosen by cross-validation on training

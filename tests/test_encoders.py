@@ -19,8 +19,21 @@ def test_masked_pooling_on_a_hand_computed_example():
     np.testing.assert_allclose(MaskedPooling("lastmax")(h, mask=mask), [[3.0, -1.0, 3.0, -1.0]])
     np.testing.assert_allclose(MaskedPooling("lastmax")(h), [[99.0, 99.0, 99.0, 99.0]])
     np.testing.assert_allclose(MaskedPooling("max")(h), [[99.0, 99.0]])  # no mask: all steps
-    with pytest.raises(ValueError, match="'lastmax', 'max', 'mean', 'meanmax', got 'median'"):
+    with pytest.raises(ValueError, match="'lastmax', 'max', 'mean', 'meanmax', 'pyramid', got"):
         MaskedPooling("median")
+
+
+def test_the_pyramid_pools_the_whole_each_half_and_each_quarter_of_the_valid_steps():
+    h = np.array([[1.0, 5.0, 2.0, 8.0, 3.0, 99.0]], dtype=np.float32)[..., None]
+    pyramid = MaskedPooling("pyramid")
+    # 5 valid steps: halves [0, 3) and [2, 5), quarters [0, 2), [1, 3), [2, 4), [3, 5).
+    got = pyramid(h, mask=np.array([[True] * 5 + [False]]))
+    np.testing.assert_allclose(got, [[3, 8, 5, 8, 5, 5, 8, 8]])  # last, whole, halves, quarters
+    np.testing.assert_allclose(pyramid(h), [[99, 99, 5, 99, 5, 5, 8, 99]])  # no mask: 6 steps
+    # Fewer valid steps than parts: every part holds at least one step.
+    got = pyramid(h, mask=np.array([[True] * 2 + [False] * 4]))
+    np.testing.assert_allclose(got, [[5, 5, 1, 5, 1, 1, 5, 5]])
+    assert pyramid.compute_output_shape((None, 6, 3)) == (None, 24)
 
 
 VARIANTS = [
@@ -33,6 +46,7 @@ VARIANTS = [
     dict(pooling="mean", cell="gru"),
     dict(pooling="last", cell="gru", bidirectional=True),
     dict(pooling="max", cell="gru", conditional=True),
+    dict(pooling="pyramid", bidirectional=True),
 ]
 
 

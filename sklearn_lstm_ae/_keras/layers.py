@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .._names import POOLED, TWO_SUMMARIES
+from .._names import POOLED, PYRAMID_LEVELS, SUMMARY_WIDTH
 from .recurrent import at_step, recurrent_class
 
 __all__ = [
@@ -375,14 +375,39 @@ class MaskedConv1D(keras.layers.Layer):
         }
 
 
+def _part_maxima(inputs, mask):
+    """The max of ``inputs`` over each part of the valid steps, for each of ``PYRAMID_LEVELS``."""
+    steps = ops.arange(ops.shape(inputs)[1], dtype="float32")[None, :]
+    if mask is None:
+        valid = ops.ones_like(steps) > 0
+        length = ops.cast(ops.shape(inputs)[1], "float32")
+    else:
+        valid = ops.convert_to_tensor(mask)
+        length = ops.sum(ops.cast(valid, "float32"), axis=1, keepdims=True)
+    lowest = ops.convert_to_tensor(-3.0e38, inputs.dtype)
+    maxima = []
+    for k in PYRAMID_LEVELS:
+        for j in range(k):
+            start = ops.floor(j * length / k)
+            stop = ops.maximum(ops.ceil((j + 1) * length / k), start + 1.0)
+            inside = ops.logical_and(valid, ops.logical_and(steps >= start, steps < stop))
+            maxima.append(ops.max(ops.where(inside[..., None], inputs, lowest), axis=1))
+    return maxima
+
+
 class MaskedPooling(keras.layers.Layer):
     """Pool a sequence of hidden states over its valid steps only.
 
-    ``mode`` is "mean", "max", "meanmax" (the two concatenated) or "lastmax"
-    (the state at the last valid step beside the max). Padded
-    steps (where the Keras mask is False) never enter: a sequence gives the
-    same summary alone or padded in a batch of longer ones. Done outside the
-    recurrent layers, so those stay on cuDNN.
+    ``mode`` is "mean", "max", "meanmax" (the two concatenated), "lastmax"
+    (the state at the last valid step beside the max) or "pyramid" (the
+    last state, then the max over the whole sequence, over each half and
+    over each quarter of its valid steps, in order: where in the sequence a
+    state peaked, at three time scales). A part of ``L`` valid steps,
+    ``j`` of ``k``, spans steps ``floor(j L / k)`` to ``ceil((j + 1) L /
+    k)`` (excluded), never empty. Padded steps (where the Keras mask is
+    False) never enter: a sequence gives the same summary alone or padded
+    in a batch of longer ones. Done outside the recurrent layers, so those
+    stay on cuDNN.
     """
 
     def __init__(self, mode="max", **kwargs):
@@ -395,7 +420,7 @@ class MaskedPooling(keras.layers.Layer):
     def call(self, inputs, mask=None, training=None):
         # Only the mode's parts are computed: each part's operations cost
         # tracing time in every train step.
-        names = {"mean": ["mean"], "max": ["max"], "meanmax": ["mean", "max"]}
+        names = {"mean": ["mean"], "max": ["max"], "meanmax": ["mean", "max"], "pyramid": ["last"]}
         names = names.get(self.mode, ["last", "max"])
         if mask is None:
             pool = {
@@ -414,13 +439,15 @@ class MaskedPooling(keras.layers.Layer):
                 "last": lambda: at_step(inputs, ops.cast(count[:, 0] - 1, "int32"), training),
             }
         parts = [pool[name]() for name in names]
+        if self.mode == "pyramid":  # the whole sequence's max is level 1's one part
+            parts += _part_maxima(inputs, mask)
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
     def compute_mask(self, inputs, mask=None):
         return None
 
     def compute_output_shape(self, input_shape):
-        width = input_shape[-1] * (2 if self.mode in TWO_SUMMARIES else 1)
+        width = input_shape[-1] * SUMMARY_WIDTH[self.mode]
         return (input_shape[0], width)
 
     def get_config(self):
