@@ -163,6 +163,9 @@ CANDIDATES = {
     ),
     # States pooled at three time scales: the whole, each half, each quarter.
     "shipped, pyramid pooling": dict(SHIPPED, pooling="pyramid"),
+    "pyramid pooling + warp, scale, jitter": dict(
+        SHIPPED, pooling="pyramid", augment=["warp", "scale", "jitter"]
+    ),
     # Augmentations of the training input, drawn anew for every batch (Um et
     # al., 2017): for the sets of few series per class.
     "shipped + jitter, scale": dict(SHIPPED, augment=["jitter", "scale"]),
