@@ -189,7 +189,7 @@ def _fit(params, rule, train, seed):
             np.asarray(train, dtype=float).reshape(len(train), -1)
         )[0]
         window = max(16, auto // 4)
-    ae = LSTMAutoencoderTransformer(**params)
+    ae = LSTMAutoencoderTransformer(**{"augment": None, **params})  # the detector's network
     return LSTMAutoencoderSeriesDetector(ae, window=window, random_state=seed).fit(train)
 
 

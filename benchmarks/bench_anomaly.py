@@ -255,7 +255,12 @@ def table(rows):
 
 #: The network of the rare-event tutorial, as the former gallery recipe ran it.
 TUTORIAL = dict(
-    latent_dim=8, encoder_units=(32,), conv_filters=(), subseries_weight=0.0, max_updates=1000
+    latent_dim=8,
+    encoder_units=(32,),
+    conv_filters=(),
+    subseries_weight=0.0,
+    augment=None,
+    max_updates=1000,
 )
 
 

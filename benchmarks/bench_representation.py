@@ -91,6 +91,7 @@ RECURRENT = dict(
     mask_ratio=0.0,
     subseries_weight=0.0,
     context_weight=0.0,
+    augment=None,
     max_updates=1000,
 )
 FRONT_END = dict(RECURRENT, conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2)

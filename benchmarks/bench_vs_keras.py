@@ -327,7 +327,7 @@ def make_row(data, setting, who, measured, work):
 #: The defaults' recurrent network: no convolutional front end, the decoder's
 #: loss alone. The hand-written network of the tutorials is that with a
 #: last-state encoder and no clipping.
-RECURRENT_CORE = dict(conv_filters=(), subseries_weight=0.0)
+RECURRENT_CORE = dict(conv_filters=(), subseries_weight=0.0, augment=None)
 TUTORIAL_NETWORK = dict(pooling="last", optimizer__clipnorm=None, **RECURRENT_CORE)
 
 

@@ -131,6 +131,7 @@ SHIPPED = dict(
     mask_ratio=0.0,
     subseries_weight=0.0,
     context_weight=0.0,
+    augment=None,
     epochs="auto",
 )
 #: ``None``: a baseline on the raw values rather than on codes.

@@ -46,7 +46,12 @@ DATASETS = (
 # network, so a candidate means the same network whatever the library's
 # defaults are when it is measured (results are kept in --out and resumed).
 RECURRENT = dict(
-    conv_filters=(), mask_ratio=0.0, subseries_weight=0.0, context_weight=0.0, max_updates=1000
+    conv_filters=(),
+    mask_ratio=0.0,
+    subseries_weight=0.0,
+    context_weight=0.0,
+    augment=None,
+    max_updates=1000,
 )
 FRONT_END = dict(RECURRENT, conv_filters=(32, 64), conv_kernel_size=5, conv_stride=2)
 CANDIDATES = {

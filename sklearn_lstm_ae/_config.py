@@ -10,7 +10,16 @@ run goes (budget, batches, Keras's parameters), holding the other two.
 import inspect
 from dataclasses import asdict, dataclass, fields
 
-from ._names import AUGMENTATIONS, CONTEXT, FUTURE, RECONSTRUCTION, SUBSERIES, is_routed
+from ._names import (
+    AUGMENTATIONS,
+    AUTO_AUGMENT,
+    CONTEXT,
+    DIFFERENCE_LOSSES,
+    FUTURE,
+    RECONSTRUCTION,
+    SUBSERIES,
+    is_routed,
+)
 
 __all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "augmentations", "is_bce"]
 
@@ -26,8 +35,24 @@ def _units(units):
     return tuple(int(u) for u in units)
 
 
-def augmentations(augment):
-    """The names of ``augment`` (None, a name or names), in ``AUGMENTATIONS``'s order."""
+def augmentations(params):
+    """The augmentations ``params["augment"]`` names, in ``AUGMENTATIONS``'s order.
+
+    "auto" names those of ``AUTO_AUGMENT`` that the decoders and the loss
+    can follow: the time warp for the plain reconstruction, scaling for any
+    unconditioned decoder, both for a loss of the difference only; the
+    jitter always.
+    """
+    augment = params["augment"]
+    if augment == "auto":
+        plain = params["mode"] == "reconstruct" and not params["reverse_target"]
+        difference = isinstance(params["loss"], str) and params["loss"] in DIFFERENCE_LOSSES
+        allowed = {
+            "warp": plain and not params["conditional"] and difference,
+            "scale": not params["conditional"] and difference,
+            "jitter": True,
+        }
+        augment = [a for a in AUTO_AUGMENT if allowed[a]]
     names = () if augment is None else (augment,) if isinstance(augment, str) else augment
     return tuple(a for a in AUGMENTATIONS if a in set(names))
 
@@ -80,7 +105,7 @@ class NetworkConfig:
             activation=params["activation"],
             dropout=float(params["dropout"]),
             mask_ratio=float(params["mask_ratio"]),
-            augment=augmentations(params["augment"]),
+            augment=augmentations(params),
             output_activation="sigmoid" if is_bce(params["loss"]) else None,
         )
 

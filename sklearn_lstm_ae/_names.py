@@ -10,6 +10,8 @@ __all__ = [
     "CONV_POOLINGS",
     "AUGMENTATIONS",
     "RESHAPING",
+    "AUTO_AUGMENT",
+    "DIFFERENCE_LOSSES",
     "ROUTING_PREFIXES",
     "is_routed",
     "RECONSTRUCTION",
@@ -39,6 +41,18 @@ CONV_POOLINGS = ("projected", "appended")
 AUGMENTATIONS = ("crop", "jitter", "scale", "warp")
 #: Those that change what the reconstruction decoder must write.
 RESHAPING = ("crop", "warp")
+#: What ``augment="auto"`` asks for, where the decoders and the loss allow it.
+AUTO_AUGMENT = ("warp", "scale", "jitter")
+#: Losses of the difference between target and output, by Keras name: the
+#: augmented targets (:mod:`sklearn_lstm_ae._keras.augment`) hold for them.
+DIFFERENCE_LOSSES = (
+    "mse",
+    "mean_squared_error",
+    "mae",
+    "mean_absolute_error",
+    "huber",
+    "log_cosh",
+)
 
 #: The model's outputs, which are also the names of their losses in ``history_``:
 #: the reconstruction and future decoders, and the two contrastive terms.

@@ -12,6 +12,15 @@ from ._transformer import LSTMAutoencoderTransformer
 __all__ = ["LSTMAutoencoderOutlierDetector"]
 
 
+def detector_autoencoder(autoencoder):
+    """A detector's autoencoder: the one given, else the defaults without augmentations.
+
+    Augmentations teach the network that warped and rescaled sequences are
+    normal, so a detector's default network trains on the data as given.
+    """
+    return autoencoder if autoencoder is not None else LSTMAutoencoderTransformer(augment=None)
+
+
 def require_reconstruction(autoencoder, detector):
     """Refuse an autoencoder without a reconstruction decoder: a detector scores its errors."""
     if autoencoder.mode == "predict":
@@ -40,7 +49,9 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     autoencoder : LSTMAutoencoderTransformer, default=None
         The autoencoder to train (cloned in ``fit``); it needs a
         reconstruction decoder (``mode="reconstruct"`` or ``"composite"``).
-        None uses ``LSTMAutoencoderTransformer()``. Tune it through nested
+        None uses ``LSTMAutoencoderTransformer(augment=None)``: the defaults,
+        without the augmentations that would teach it that warped and
+        rescaled sequences are normal. Tune it through nested
         parameters such as ``autoencoder__latent_dim``.
     contamination : float, default=0.01
         Expected fraction of outliers in the training data, in (0, 0.5]:
@@ -88,7 +99,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        ae = self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
+        ae = detector_autoencoder(self.autoencoder)
         ae_tags = ae.__sklearn_tags__()
         tags.input_tags = ae_tags.input_tags
         tags.non_deterministic = ae_tags.non_deterministic
@@ -112,9 +123,7 @@ class LSTMAutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         check_constraints(
             self._parameter_constraints, self.get_params(deep=False), type(self).__name__
         )
-        ae = clone(
-            self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
-        )
+        ae = clone(detector_autoencoder(self.autoencoder))
         require_reconstruction(ae, "outlier detector")
         ae.fit(X, y)
         scores = self._scores(ae, X)

@@ -180,12 +180,14 @@ def check_keywords(names, allowed, class_name):
 def _check_augment(params):
     """Refuse unknown augmentations, and those the decoders or the loss cannot follow."""
     augment = params["augment"]
+    if augment == "auto":  # what the decoders and the loss allow (NetworkConfig)
+        return
     names = [augment] if isinstance(augment, str) else list(augment or ())
     for name in names:
         if not isinstance(name, str) or name not in AUGMENTATIONS:
             raise ValueError(
-                f"augment holds {name!r}, which is not an augmentation; use names from "
-                f"{AUGMENTATIONS}.{closest_name(str(name), AUGMENTATIONS)}"
+                f"augment holds {name!r}, which is not an augmentation; use 'auto', None "
+                f"or names from {AUGMENTATIONS}.{closest_name(str(name), AUGMENTATIONS)}"
             )
     reshaping = sorted(set(names) & set(RESHAPING))
     if reshaping and (

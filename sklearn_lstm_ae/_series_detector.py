@@ -8,7 +8,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ._constraints import Interval, StrOptions, check_constraints
-from ._outliers import require_reconstruction
+from ._outliers import detector_autoencoder, require_reconstruction
 from ._persistence import load_detector, save_detector
 from ._transformer import LSTMAutoencoderTransformer
 from ._windows import _as_series, dominant_period, spread_over_windows, window_starts, windows_at
@@ -62,9 +62,10 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         The autoencoder trained on the windows (cloned in ``fit``, once per
         ensemble member); it needs a reconstruction decoder (``mode`` of
         ``"reconstruct"`` or ``"composite"``). None uses
-        ``LSTMAutoencoderTransformer()``, whose defaults were chosen by
-        cross-validation for classification and hold here as well (see the
-        benchmark page). Its ``scaler`` standardises the series with the
+        ``LSTMAutoencoderTransformer(augment=None)``: the network chosen by
+        cross-validation for classification, which holds here as well (see
+        the benchmark page), without the augmentations that would teach it
+        that warped and rescaled windows are normal. Its ``scaler`` standardises the series with the
         statistics of the series given to ``fit``.
     window : int or "auto", default="auto"
         Time points per window. "auto" uses half the dominant period of the
@@ -221,7 +222,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         return int(min(window, len(series) // 2)), period
 
     def _members(self):
-        base = self.autoencoder if self.autoencoder is not None else LSTMAutoencoderTransformer()
+        base = detector_autoencoder(self.autoencoder)
         require_reconstruction(base, "series detector")
         rng = None if self.random_state is None else check_random_state(self.random_state)
         members = []

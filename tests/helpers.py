@@ -7,7 +7,7 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 #: The network of the classic Keras tutorials: no convolutional front end, the
 #: decoders' loss alone. Most tests pin it, so that they test what they name;
 #: the cross-validated defaults have tests of their own.
-TUTORIAL = dict(conv_filters=(), subseries_weight=0.0)
+TUTORIAL = dict(conv_filters=(), subseries_weight=0.0, augment=None)
 TINY = dict(latent_dim=2, encoder_units=(8,), epochs=2, batch_size=16, random_state=0, **TUTORIAL)
 
 

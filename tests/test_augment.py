@@ -116,6 +116,26 @@ def test_the_corrected_output_makes_the_loss_the_augmented_inputs():
     np.testing.assert_allclose(future, out / factor, rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "params, kinds",
+    [
+        ({}, ("jitter", "scale", "warp")),
+        (dict(loss="mae"), ("jitter", "scale", "warp")),
+        (dict(mode="predict"), ("jitter", "scale")),
+        (dict(mode="composite", reverse_target=True), ("jitter", "scale")),
+        (dict(conditional=True), ("jitter",)),
+        (dict(loss="binary_crossentropy", scaler="minmax"), ("jitter",)),
+        (dict(loss=keras.losses.CosineSimilarity()), ("jitter",)),  # not a difference
+    ],
+)
+def test_auto_asks_for_what_the_decoders_and_the_loss_can_follow(params, kinds):
+    from sklearn_lstm_ae._config import NetworkConfig
+
+    ae = LSTMAutoencoderTransformer(**params)
+    assert ae.get_params()["augment"] == "auto"
+    assert NetworkConfig.from_params(ae.get_params()).augment == kinds
+
+
 # ------------------------------------------------------------------ the fits
 def test_augmented_training_reconstructs_and_leaves_inference_alone(fitted_sines):
     _, X = fitted_sines

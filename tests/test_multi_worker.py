@@ -44,7 +44,7 @@ class Batches(keras.utils.PyDataset):
 
 def make(**params):
     base = dict(encoder_units=(8,), latent_dim=3, epochs=6, batch_size=16, random_state=0)
-    base.update(conv_filters=(), subseries_weight=0.0)  # the tutorials' network
+    base.update(conv_filters=(), subseries_weight=0.0, augment=None)  # the tutorials' network
     return LSTMAutoencoderTransformer(**{**base, **params}, distribution_strategy="multi_worker")
 
 
