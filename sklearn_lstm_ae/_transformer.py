@@ -145,7 +145,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         decoders must still rebuild the clean sequence (as TST does). Codes,
         ``transform`` and every scoring method read the sequences as they
         are. 0 trains on clean input.
-    augment : "auto", str, list of str or None, default="auto"
+    augment : "auto", str, list of str or None, default=None
         Augmentations of the training sequences, drawn anew for every batch,
         that multiply a small training set: "crop" (a random subseries of
         half to all of each sequence's valid steps), "warp" (a smooth random
@@ -158,7 +158,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         rebuilds the clean sequence (denoising). "crop" and "warp" need
         mode="reconstruct", reverse_target=False and conditional=False.
         Codes, ``transform`` and every scoring method read the sequences as
-        they are. "auto": "warp", "scale" and "jitter", the choice of
+        they are. "auto": "warp", "scale" and "jitter", the best of them in
         cross-validation on training splits (see the user guide), less those
         the model cannot follow: "warp" needs the plain reconstruction,
         "warp" and "scale" an unconditioned decoder and the loss "mse",
@@ -391,7 +391,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         conv_dilation=1,
         conv_pooling=None,
         mask_ratio=0.0,
-        augment="auto",
+        augment=None,
         subseries_weight=0.0,
         context_weight=0.0,
         activation="tanh",

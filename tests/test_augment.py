@@ -131,9 +131,17 @@ def test_the_corrected_output_makes_the_loss_the_augmented_inputs():
 def test_auto_asks_for_what_the_decoders_and_the_loss_can_follow(params, kinds):
     from sklearn_lstm_ae._config import NetworkConfig
 
-    ae = LSTMAutoencoderTransformer(**params)
-    assert ae.get_params()["augment"] == "auto"
+    ae = LSTMAutoencoderTransformer(augment="auto", **params)
     assert NetworkConfig.from_params(ae.get_params()).augment == kinds
+
+
+def test_auto_trains_with_what_it_names_and_conditional_models_with_jitter_alone(sines):
+    ae = tiny(augment="auto").fit(sines)
+    assert ae.model_.get_layer("augmentation").kinds == ("jitter", "scale", "warp")
+    conditional = tiny(augment="auto", mode="composite", n_future=2, conditional=True)
+    conditional.fit(sines)
+    assert conditional.model_.get_layer("augmentation").kinds == ("jitter",)
+    assert conditional.forecast(sines[:3]).shape == (3, 2, 2)
 
 
 # ------------------------------------------------------------------ the fits
