@@ -129,7 +129,12 @@ def selection_panel():
         if row["folds"] == 5:
             runs[row["candidate"]][row["dataset"]].append(row)
     datasets = list(dict.fromkeys(d for per in runs.values() for d in per))
-    runs = {label: per for label, per in runs.items() if len(per) == len(datasets)}  # complete
+    # Complete rows only: every dataset, every seed.
+    runs = {
+        label: per
+        for label, per in runs.items()
+        if len(per) == len(datasets) and all(len(rows) == 3 for rows in per.values())
+    }
     fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
     x = np.arange(len(datasets))
     width = 0.8 / len(runs)
