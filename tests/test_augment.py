@@ -111,8 +111,8 @@ def test_the_corrected_output_makes_the_loss_the_augmented_inputs():
         ((target - corrected) ** 2)[valid], expected[valid], rtol=1e-4, atol=1e-4
     )
     assert np.all((target - corrected)[~valid] == 0)  # a crop's lost steps add nothing
-    # The future decoder's output is rescaled only.
-    future = _np(AugmentedTargets(reconstruction=False)([out, X, view, factor]))
+    # The future decoder's output, and a reconstruction of scaling and jitter, are rescaled only.
+    future = _np(AugmentedTargets(reshaped=False)([out, X, view, factor]))
     np.testing.assert_allclose(future, out / factor, rtol=1e-6)
 
 

@@ -22,7 +22,7 @@ import keras
 from keras import ops
 
 from .._names import AUGMENTATIONS
-from .layers import valid_steps
+from .layers import valid_steps, zero_nans
 from .objectives import crop_bounds, windows
 
 __all__ = [
@@ -48,10 +48,6 @@ WARP = 0.2
 WARP_KNOTS = 4
 
 
-def _nan_to_zero(x):
-    return ops.where(ops.isnan(x), ops.zeros_like(x), x)
-
-
 def warp_steps(inputs, speeds):
     """Each sequence resampled along a warped time axis; padding stays NaN.
 
@@ -75,7 +71,7 @@ def warp_steps(inputs, speeds):
     low = ops.floor(position)
     high = ops.minimum(low + 1.0, last)
     weight = ops.expand_dims(position - low, -1)
-    values = _nan_to_zero(inputs)
+    values = zero_nans(inputs)
 
     def read(index):
         return ops.take_along_axis(values, ops.expand_dims(ops.cast(index, "int32"), -1), axis=1)
@@ -156,32 +152,34 @@ class AugmentedTargets(keras.layers.Layer):
     equals, per step and up to the weight ``1 / factor``, the loss against
     the augmented target:
 
-    - the reconstruction: ``output / factor + sequences - view`` on the
-      view's valid steps, and the original target elsewhere (a crop's lost
-      steps add nothing to the loss);
-    - a head that does not rebuild the input (``reconstruction=False``, the
-      future): ``output / factor``.
+    - a reconstruction of crops or warps (``reshaped=True``):
+      ``output / factor + sequences - view`` on the view's valid steps, and
+      the original target elsewhere (a crop's lost steps add nothing to the
+      loss);
+    - any other output (the future, or a reconstruction under scaling and
+      jitter alone, whose view is the sequences): ``output / factor``.
 
     Outside training the view is the sequences and the factor is 1: the
     output passes unchanged.
 
     Parameters
     ----------
-    reconstruction : bool, default=True
-        The output rebuilds the (forward) input steps.
+    reshaped : bool, default=True
+        The output rebuilds the input steps and the view moved them (crops
+        or warps).
     """
 
-    def __init__(self, reconstruction=True, **kwargs):
+    def __init__(self, reshaped=True, **kwargs):
         super().__init__(**kwargs)
-        self.reconstruction = bool(reconstruction)
+        self.reshaped = bool(reshaped)
 
     def call(self, inputs):
         output, sequences, view, factor = inputs
         output = output / factor
-        if not self.reconstruction:
+        if not self.reshaped:
             return output
-        original = _nan_to_zero(sequences)
-        shifted = output + original - _nan_to_zero(view)
+        original = zero_nans(sequences)
+        shifted = output + original - zero_nans(view)
         kept = ops.expand_dims(valid_steps(view), -1)
         return ops.where(kept, shifted, original)
 
@@ -189,4 +187,4 @@ class AugmentedTargets(keras.layers.Layer):
         return input_shape[0]
 
     def get_config(self):
-        return {**super().get_config(), "reconstruction": self.reconstruction}
+        return {**super().get_config(), "reshaped": self.reshaped}

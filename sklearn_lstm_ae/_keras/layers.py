@@ -21,6 +21,7 @@ __all__ = [
     "sub_seeds",
     "named_seed",
     "valid_steps",
+    "zero_nans",
 ]
 
 
@@ -72,6 +73,11 @@ def valid_steps(inputs):
     return ops.logical_not(ops.any(ops.isnan(inputs), axis=-1))
 
 
+def zero_nans(inputs):
+    """``inputs`` with every NaN (the padding) replaced by 0."""
+    return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+
+
 class NaNPaddingMask(keras.layers.Layer):
     """Replace NaN padding by zeros and emit the padding as a Keras mask.
 
@@ -85,7 +91,7 @@ class NaNPaddingMask(keras.layers.Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+        return zero_nans(inputs)
 
     def compute_mask(self, inputs, mask=None):
         return valid_steps(inputs)

@@ -2,7 +2,7 @@
 
 import keras
 
-from .._names import CONTEXT, FUTURE, RECONSTRUCTION, SEQUENCES, SUBSERIES
+from .._names import CONTEXT, FUTURE, RECONSTRUCTION, RESHAPING, SEQUENCES, SUBSERIES
 from .augment import Augmentation, AugmentedTargets
 from .layers import (
     FeatureMapPooling,
@@ -260,8 +260,11 @@ def build_autoencoder(network, spec, *, n_timesteps, n_features, masked=True, se
     heads = decoders(network, spec, n_timesteps, n_features, seeds)
     outputs = _decode(heads, code, inputs, spec.conditional)
     if network.augment:  # the loss against the targets becomes the augmented input's
+        reshaped = bool(set(network.augment) & set(RESHAPING))
         for head in outputs:
-            correct = AugmentedTargets(head == RECONSTRUCTION, name=f"augmented_{head}")
+            correct = AugmentedTargets(
+                reshaped and head == RECONSTRUCTION, name=f"augmented_{head}"
+            )
             outputs[head] = correct([outputs[head], sequences, view, factor])
     if masked and RECONSTRUCTION in outputs:
         restore = RestoreMask(name="reconstruction_mask")
