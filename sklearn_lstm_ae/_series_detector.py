@@ -31,6 +31,10 @@ AUTO_DEVIATIONS = 4.0
 #: The least deviation of the log window scores that "auto" assumes, so that a
 #: series reconstructed equally well everywhere does not flag rounding noise.
 MIN_LOG_SPREAD = 0.05
+#: The least window score the harmonic mean reads: a window rebuilt a million
+#: times better than the typical one counts as that, so that its reciprocal
+#: stays finite and summable.
+MIN_WINDOW_SCORE = 1e-6
 
 
 class LSTMAutoencoderSeriesDetector(BaseEstimator):
@@ -38,9 +42,11 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
 
     The series is cut into overlapping windows, an
     :class:`LSTMAutoencoderTransformer` learns to reconstruct the windows of
-    normal data, and each time point scores the mean reconstruction error of
-    the windows that cover it, relative to the typical error on the normal
-    data. Without a ``window``, it is half the series' dominant period (by
+    normal data, and each time point scores the harmonic mean of the
+    reconstruction errors of the windows that cover it, relative to the
+    typical error on the normal data: high where most of its windows are
+    rebuilt badly, so that the score stays on the anomaly rather than
+    spreading a window's length around it. Without a ``window``, it is half the series' dominant period (by
     autocorrelation, :func:`dominant_period`), and at least 64 points: long
     enough to hold the shape of a cycle and its neighbours, short enough
     that a brief anomaly weighs in its window (the benchmark page measures
@@ -315,9 +321,10 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         Returns
         -------
         ndarray of shape (n_timepoints,)
-            Anomaly scores: the mean, over the windows that cover the point,
-            of their reconstruction error divided by ``error_scale_``. About
-            1 on normal data; higher is more abnormal.
+            Anomaly scores: the harmonic mean, over the windows that cover
+            the point, of their reconstruction error divided by
+            ``error_scale_``. About 1 on normal data; higher is more
+            abnormal.
         """
         check_is_fitted(self)
         series = self._series(X, self.n_features_in_)
@@ -416,9 +423,17 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
 
 def _point_scores(errors, scale, starts, window, n_points):
     """``(window scores, point scores)``: each window's error over the members' typical
-    errors, averaged over the members, and each point's mean over the windows that hold it."""
+    errors, averaged over the members, and each point's harmonic mean of the scores of the
+    windows that hold it.
+
+    The harmonic mean is high only where most of a point's windows are: a
+    window that overlaps an anomaly by a few steps no longer lifts the normal
+    points it also holds (the anomaly panel of the benchmark page measures it
+    against the arithmetic mean).
+    """
     relative = np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
-    return relative, spread_over_windows(relative, starts, window, n_points)
+    inverse = 1.0 / np.maximum(relative, MIN_WINDOW_SCORE)
+    return relative, 1.0 / spread_over_windows(inverse, starts, window, n_points)
 
 
 def robust_threshold(window_scores, deviations=AUTO_DEVIATIONS):

@@ -112,6 +112,9 @@ def test_flags_and_events_lie_on_the_anomaly_only(fitted):
     assert sorted(events) == ["peak", "peak_score", "start", "stop"]
     assert len(events.start) == 1
     assert events.start[0] <= labelled[0] <= labelled[-1] < events.stop[0]
+    # The event is the burst, not the burst and a window either side (the
+    # arithmetic mean of the covering windows' scores made it 107 points long).
+    assert labelled[0] - events.start[0] <= 3 and events.stop[0] - labelled[-1] - 1 <= 3
     assert events.start[0] <= events.peak[0] < events.stop[0]
     scores = fitted.predict(test)
     # (Two predict calls agree to float rounding, not bit for bit.)
@@ -142,6 +145,25 @@ def test_events_are_the_runs_above_the_threshold():
     none = anomaly_events(scores, 10.0)
     assert [len(v) for v in none.values()] == [0, 0, 0, 0]
     assert none.start.dtype == none.peak.dtype == np.intp
+
+
+def test_point_scores_are_the_harmonic_mean_of_their_windows_scores():
+    from sklearn_lstm_ae._series_detector import MIN_WINDOW_SCORE, _point_scores
+
+    # Windows of 3 points at starts 0..3 over 6 points; the third is 8 times
+    # worse than typical. Two members, each error over its own scale.
+    starts = np.arange(4)
+    errors = [np.array([2.0, 2.0, 16.0, 2.0]), np.array([0.5, 0.5, 4.0, 0.5])]
+    relative, points = _point_scores(errors, np.array([2.0, 0.5]), starts, 3, 6)
+    np.testing.assert_allclose(relative, [1.0, 1.0, 8.0, 1.0])
+    covering = [[0], [0, 1], [0, 1, 2], [1, 2, 3], [2, 3], [3]]
+    expected = [len(c) / sum(1.0 / relative[c]) for c in map(np.array, covering)]
+    np.testing.assert_allclose(points, expected)
+    assert points[4] == pytest.approx(2 / (1 / 8 + 1))  # the arithmetic mean: 4.5
+    # A window rebuilt perfectly gives finite, non-negative scores.
+    _, points = _point_scores([np.array([1.0, 0.0, 1.0, 1.0])], np.ones(1), starts, 3, 6)
+    assert np.isfinite(points).all() and points[1:4].max() < 3 * MIN_WINDOW_SCORE
+    assert points[0] == pytest.approx(1.0) and points[5] == pytest.approx(1.0)
 
 
 def test_the_auto_threshold_ignores_a_few_outliers_and_has_a_floor():
