@@ -10,6 +10,7 @@ from ._names import (
     AUGMENTATIONS,
     CELLS,
     CONV_POOLINGS,
+    DIFFERENCE_LOSSES,
     MODES,
     POOLINGS,
     RESHAPING,
@@ -204,6 +205,16 @@ def _check_augment(params):
         raise ValueError(
             f"augment={rescaling} moves the decoders' outputs out of [0, 1], where "
             "loss='binary_crossentropy' is defined. Use loss='mse', or augment='jitter'."
+        )
+    loss = params["loss"]
+    if rescaling and not is_bce(loss) and not (isinstance(loss, str) and loss in DIFFERENCE_LOSSES):
+        shown = repr(loss) if isinstance(loss, str) else f"a {type(loss).__name__}"
+        raise ValueError(
+            f"augment={rescaling} rebuilds the original series by correcting the "
+            f"decoders' outputs, which keeps the loss only for a loss of the difference "
+            f"between target and output ({', '.join(DIFFERENCE_LOSSES)}); loss is "
+            f"{shown}. Use one of those losses, augment='jitter', or augment='auto' "
+            "(which leaves out what the loss cannot follow)."
         )
     if "scale" in names and params["conditional"]:
         raise ValueError(

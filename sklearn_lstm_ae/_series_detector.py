@@ -46,8 +46,9 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
     reconstruction errors of the windows that cover it, relative to the
     typical error on the normal data: high where most of its windows are
     rebuilt badly, so that the score stays on the anomaly rather than
-    spreading a window's length around it. Without a ``window``, it is half the series' dominant period (by
-    autocorrelation, :func:`dominant_period`), and at least 64 points: long
+    spreading a window's length around it. Without a ``window``, it is half
+    the series' dominant period (by autocorrelation,
+    :func:`dominant_period`), and at least 64 points: long
     enough to hold the shape of a cycle and its neighbours, short enough
     that a brief anomaly weighs in its window (the benchmark page measures
     the choice). The API

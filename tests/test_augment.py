@@ -216,6 +216,11 @@ def test_an_augmented_model_saves_loads_and_trains_on(sines, tmp_path):
             dict(augment="scale", loss="binary_crossentropy", scaler="minmax"),
             "loss='binary_crossentropy' is defined",
         ),
+        (dict(augment="warp", loss="mape"), r"loss is 'mape'\. Use one of those losses"),
+        (
+            dict(augment=["scale"], loss=keras.losses.CosineSimilarity()),
+            r"loss is a CosineSimilarity\..*augment='jitter'",
+        ),
     ],
 )
 def test_augmentations_that_cannot_train_are_refused_before_the_fit(sines, params, message):
