@@ -305,13 +305,33 @@ def _check_model(model, fitted, network):
 
 
 #: The file format of a saved LSTMAutoencoderSeriesDetector.
-DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/2"
-#: Format 1 files hold the autoencoder's parameters of transformer format 2.
-_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, "sklearn_lstm_ae.series_detector/1")
+DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/3"
+#: Format 1 files hold the autoencoder's parameters of transformer format 2;
+#: formats 1 and 2 were written before ``two_sided`` and ``lower_tail_power_``.
+_BEFORE_TWO_SIDED = ("sklearn_lstm_ae.series_detector/2", "sklearn_lstm_ae.series_detector/1")
+_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, *_BEFORE_TWO_SIDED)
 #: Largest detector.json: parameters and a few fitted numbers per autoencoder.
 DETECTOR_STATE_LIMIT = MiB
-_DETECTOR_PARAMS = {"window", "stride", "n_estimators", "contamination", "random_state"}
-_DETECTOR_FITTED = {"window_", "period_", "error_scale_", "threshold_", "n_features_in_"}
+_DETECTOR_PARAMS = {
+    "window",
+    "stride",
+    "n_estimators",
+    "contamination",
+    "two_sided",
+    "random_state",
+}
+_DETECTOR_FITTED = {
+    "window_",
+    "period_",
+    "error_scale_",
+    "lower_tail_power_",
+    "threshold_",
+    "n_features_in_",
+}
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def _member_name(i):
@@ -356,8 +376,12 @@ def _check_detector_state(state, cls, ae_cls, names):
     keys = {"format", "class", "params", "autoencoder", "fitted"}
     require(set(state) == keys, f"detector.json must hold exactly {sorted(keys)}")
     require(state["class"] == cls.__name__, f"it holds a {state['class']!r}, not a {cls.__name__}")
-    params = decode_params(state["params"], _DETECTOR_PARAMS.__contains__)
-    require(set(params) == _DETECTOR_PARAMS, f"params must hold {sorted(_DETECTOR_PARAMS)}")
+    old = state["format"] in _BEFORE_TWO_SIDED
+    expected_params = _DETECTOR_PARAMS - {"two_sided"} if old else _DETECTOR_PARAMS
+    params = decode_params(state["params"], expected_params.__contains__)
+    require(set(params) == expected_params, f"params must hold {sorted(expected_params)}")
+    if old:  # they scored high errors only
+        params["two_sided"] = False
     if state["autoencoder"] is not None:
         raw = state["autoencoder"]
         if state["format"] != DETECTOR_FORMAT:
@@ -374,9 +398,17 @@ def _check_detector_state(state, cls, ae_cls, names):
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
     fitted = state["fitted"]
+    expected_fitted = _DETECTOR_FITTED - {"lower_tail_power_"} if old else _DETECTOR_FITTED
     require(
-        isinstance(fitted, dict) and set(fitted) == _DETECTOR_FITTED,
-        f"fitted must hold exactly {sorted(_DETECTOR_FITTED)}",
+        isinstance(fitted, dict) and set(fitted) == expected_fitted,
+        f"fitted must hold exactly {sorted(expected_fitted)}",
+    )
+    if old:
+        fitted = {**fitted, "lower_tail_power_": None}
+    power = fitted["lower_tail_power_"]
+    require(
+        power is None if old else _is_number(power) and power > 0,
+        "fitted.lower_tail_power_ must be a positive finite number",
     )
     scale = fitted["error_scale_"]
     require(
@@ -385,8 +417,7 @@ def _check_detector_state(state, cls, ae_cls, names):
     )
     for value in (*scale, fitted["threshold_"]):
         require(
-            isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value),
-            "fitted.error_scale_ and fitted.threshold_ must be finite numbers",
+            _is_number(value), "fitted.error_scale_ and fitted.threshold_ must be finite numbers"
         )
     require(all(v > 0 for v in scale), "fitted.error_scale_ must be positive")
     require(is_int(fitted["window_"], 2), "fitted.window_ must be an integer of at least 2")

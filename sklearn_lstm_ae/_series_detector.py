@@ -95,6 +95,14 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         instead: the threshold lets that share of the training series'
         points through, so ``fit_predict`` and ``predict_labels`` flag the
         top share of a series, anomalous or not.
+    two_sided : bool, default=True
+        Whether a window rebuilt far *better* than the normal windows is
+        abnormal too: a frozen sensor, a flat line or a dropout is easier to
+        rebuild than normal data, so an error-only score ranks it as the most
+        normal stretch of the series. With True, a window whose error lies
+        ``k`` robust deviations below the typical one scores as a window
+        ``k`` deviations above it (the deviations of the training windows'
+        log errors, each tail its own). False scores high errors only.
     random_state : int, RandomState instance or None, default=None
         Seeds the autoencoders (their own ``random_state`` is replaced when
         this is not None).
@@ -111,6 +119,11 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
     error_scale_ : ndarray of shape (n_estimators,)
         Median window error of each autoencoder on the training series; the
         scores are errors divided by it, so 1 is a typical normal window.
+    lower_tail_power_ : float or None
+        The training windows' upper over lower robust deviation of the log
+        errors: with ``two_sided=True`` a window whose relative error ``r`` is
+        below 1 scores ``r ** -lower_tail_power_``. None for a detector
+        saved before ``two_sided`` existed.
     threshold_ : float
         Scores above it are anomalies (``predict_labels``,
         ``predict_events``). With ``contamination="auto"``,
@@ -156,6 +169,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         "stride": [Interval(Integral, 1, None, closed="left")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "two_sided": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -167,6 +181,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         stride=1,
         n_estimators=1,
         contamination="auto",
+        two_sided=True,
         random_state=None,
     ):
         self.autoencoder = autoencoder
@@ -174,6 +189,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         self.stride = stride
         self.n_estimators = n_estimators
         self.contamination = contamination
+        self.two_sided = two_sided
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -297,7 +313,11 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         members = [member.fit(windows) for member in self._members()]
         errors = [_chunked_errors(m, series, starts, window) for m in members]
         scale = np.array([max(float(np.median(e)), np.finfo(float).tiny) for e in errors])
-        relative, scores = _point_scores(errors, scale, starts, window, len(series))
+        relative = _relative(errors, scale)
+        power = lower_tail_power(relative)
+        scores = _point_scores(
+            relative, power if self.two_sided else None, starts, window, len(series)
+        )
         if self.contamination == "auto":
             threshold = robust_threshold(relative)
         else:
@@ -306,6 +326,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         self.window_ = window
         self.period_ = period
         self.error_scale_ = scale
+        self.lower_tail_power_ = power
         self.threshold_ = threshold
         self.n_features_in_ = series.shape[1]
         return scores
@@ -331,8 +352,16 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         series = self._series(X, self.n_features_in_)
         self._check_length(series, self.window_)
         starts = window_starts(len(series), self.window_, self.stride, cover_end=True)
+        if self.two_sided and self.lower_tail_power_ is None:
+            raise ValueError(
+                "This detector was saved before two_sided existed and has no statistic "
+                "of its training errors' lower tail. Set two_sided=False to score as it "
+                "did, or fit it again."
+            )
         errors = [_chunked_errors(m, series, starts, self.window_) for m in self.autoencoders_]
-        return _point_scores(errors, self.error_scale_, starts, self.window_, len(series))[1]
+        relative = _relative(errors, self.error_scale_)
+        power = self.lower_tail_power_ if self.two_sided else None
+        return _point_scores(relative, power, starts, self.window_, len(series))
 
     def predict_labels(self, X):
         """Flag the time points whose score is above ``threshold_``.
@@ -390,6 +419,7 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
             "window_": self.window_,
             "period_": self.period_,
             "error_scale_": [float(s) for s in self.error_scale_],
+            "lower_tail_power_": self.lower_tail_power_,
             "threshold_": self.threshold_,
             "n_features_in_": self.n_features_in_,
         }
@@ -422,19 +452,38 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         return detector
 
 
-def _point_scores(errors, scale, starts, window, n_points):
-    """``(window scores, point scores)``: each window's error over the members' typical
-    errors, averaged over the members, and each point's harmonic mean of the scores of the
-    windows that hold it.
+def _relative(errors, scale):
+    """Each window's error over each member's typical error, averaged over the members."""
+    return np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
 
-    The harmonic mean is high only where most of a point's windows are: a
-    window that overlaps an anomaly by a few steps no longer lifts the normal
-    points it also holds (the anomaly panel of the benchmark page measures it
-    against the arithmetic mean).
+
+def lower_tail_power(relative):
+    """The upper over the lower robust deviation of the log window scores (each at least
+    ``MIN_LOG_SPREAD``): the power that maps a window below the median onto the upper tail."""
+    logs = np.log(np.maximum(relative, MIN_WINDOW_SCORE))
+    centre = float(np.median(logs))
+    upper = max((float(np.quantile(logs, 0.75)) - centre) / 0.6745, MIN_LOG_SPREAD)
+    lower = max((centre - float(np.quantile(logs, 0.25))) / 0.6745, MIN_LOG_SPREAD)
+    return upper / lower
+
+
+def _point_scores(relative, power, starts, window, n_points):
+    """Each point's harmonic mean of the scores of the windows that hold it.
+
+    ``relative``: each window's error over the typical one. With a ``power``
+    (two-sided scores), a window with ``relative < 1`` scores
+    ``relative ** -power``. The harmonic mean is high only where most of a
+    point's windows are: a window that overlaps an anomaly by a few steps no
+    longer lifts the normal points it also holds (the anomaly panel of the
+    benchmark page measures it against the arithmetic mean).
     """
-    relative = np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
-    inverse = 1.0 / np.maximum(relative, MIN_WINDOW_SCORE)
-    return relative, 1.0 / spread_over_windows(inverse, starts, window, n_points)
+    scores = np.maximum(relative, MIN_WINDOW_SCORE)
+    inverse = 1.0 / scores
+    if power is not None:
+        inverse = np.where(scores < 1.0, scores ** float(power), inverse)
+    # Floored, so that a point's score stays finite however well its windows are rebuilt.
+    inverse = np.maximum(inverse, MIN_WINDOW_SCORE**2)
+    return 1.0 / spread_over_windows(inverse, starts, window, n_points)
 
 
 def robust_threshold(window_scores, deviations=AUTO_DEVIATIONS):

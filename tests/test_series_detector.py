@@ -1,6 +1,7 @@
 """LSTMAutoencoderSeriesDetector: per-point scores on one long series, windows from its period."""
 
 import io
+import json
 import zipfile
 
 import numpy as np
@@ -148,22 +149,57 @@ def test_events_are_the_runs_above_the_threshold():
 
 
 def test_point_scores_are_the_harmonic_mean_of_their_windows_scores():
-    from sklearn_lstm_ae._series_detector import MIN_WINDOW_SCORE, _point_scores
+    from sklearn_lstm_ae._series_detector import MIN_WINDOW_SCORE, _point_scores, _relative
 
     # Windows of 3 points at starts 0..3 over 6 points; the third is 8 times
     # worse than typical. Two members, each error over its own scale.
     starts = np.arange(4)
     errors = [np.array([2.0, 2.0, 16.0, 2.0]), np.array([0.5, 0.5, 4.0, 0.5])]
-    relative, points = _point_scores(errors, np.array([2.0, 0.5]), starts, 3, 6)
+    relative = _relative(errors, np.array([2.0, 0.5]))
     np.testing.assert_allclose(relative, [1.0, 1.0, 8.0, 1.0])
+    points = _point_scores(relative, None, starts, 3, 6)
     covering = [[0], [0, 1], [0, 1, 2], [1, 2, 3], [2, 3], [3]]
     expected = [len(c) / sum(1.0 / relative[c]) for c in map(np.array, covering)]
     np.testing.assert_allclose(points, expected)
     assert points[4] == pytest.approx(2 / (1 / 8 + 1))  # the arithmetic mean: 4.5
-    # A window rebuilt perfectly gives finite, non-negative scores.
-    _, points = _point_scores([np.array([1.0, 0.0, 1.0, 1.0])], np.ones(1), starts, 3, 6)
+    # One-sided, a window rebuilt perfectly pulls its points' scores to ~0.
+    perfect = np.array([1.0, 0.0, 1.0, 1.0])
+    points = _point_scores(perfect, None, starts, 3, 6)
     assert np.isfinite(points).all() and points[1:4].max() < 3 * MIN_WINDOW_SCORE
     assert points[0] == pytest.approx(1.0) and points[5] == pytest.approx(1.0)
+    # Two-sided, a window at 1/4 of the typical error scores 4 ** power; above 1,
+    # scores are as one-sided; a perfect window gives a high, finite score.
+    quarter = np.array([1.0, 0.25, 2.0, 1.0])
+    two = _point_scores(quarter, 1.5, starts, 3, 6)
+    window_scores = np.array([1.0, 4**1.5, 2.0, 1.0])
+    expected = [len(c) / sum(1.0 / window_scores[c]) for c in map(np.array, covering)]
+    np.testing.assert_allclose(two, expected)
+    # (Its reciprocal is ~0, so each point covered by it and k other windows scores (k + 1) / k.)
+    high = _point_scores(perfect, 1.0, starts, 3, 6)
+    np.testing.assert_allclose(high, [1.0, 2.0, 1.5, 1.5, 1.0, 1.0], rtol=1e-5)
+
+
+def test_two_sided_scores_find_a_frozen_sensor_that_one_sided_scores_call_normal():
+    # An AR(1) process: a stretch frozen at one value is rebuilt far better
+    # than any normal window. One-sided scores rank it below normal points.
+    from sklearn_lstm_ae._series_detector import lower_tail_power
+
+    rng = np.random.default_rng(0)
+    x = np.zeros(3000)
+    for i in range(1, 3000):
+        x[i] = 0.9 * x[i - 1] + rng.normal()
+    test = x[1500:].copy()
+    test[700:800] = test[700]
+    frozen = np.arange(700, 800)
+    detector = LSTMAutoencoderSeriesDetector(small_ae(), window=32, random_state=0).fit(x[:1500])
+    assert detector.lower_tail_power_ > 0
+    two = detector.predict(test)
+    one = detector.set_params(two_sided=False).predict(test)
+    others = np.setdiff1d(np.arange(len(test)), np.arange(650, 850))
+    assert np.median(one[frozen]) < np.median(one[others])
+    assert np.median(two[frozen]) > np.quantile(two[others], 0.99)
+    relative = np.exp(rng.normal(0, [0.2] * 500 + [0.8] * 500))
+    assert lower_tail_power(np.sort(relative)) == pytest.approx(1.0, abs=0.3)
 
 
 def test_the_auto_threshold_ignores_a_few_outliers_and_has_a_floor():
@@ -369,8 +405,35 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
         '"window_": ': '"window_": -1, "old": ',
         '"n_estimators": 1': '"n_estimators": 2',
         '"stride": 1': '"stride": 0',
-        '"format": "sklearn_lstm_ae.series_detector/2"': '"format": "other/1"',
+        '"format": "sklearn_lstm_ae.series_detector/3"': '"format": "other/1"',
+        '"lower_tail_power_": ': '"lower_tail_power_": -1, "old": ',
+        '"two_sided": true': '"two_sided": 3',
     }
     for old, new in cases.items():
         with pytest.raises(ValueError, match="not a valid saved LSTMAutoencoderSeriesDetector"):
             LSTMAutoencoderSeriesDetector.load(edited(lambda s, o=old, n=new: s.replace(o, n, 1)))
+
+
+def test_files_saved_before_two_sided_load_one_sided(fitted, tmp_path):
+    # A format-2 file: no two_sided parameter, no lower_tail_power_.
+    buffer = io.BytesIO()
+    fitted.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            content = zin.read(info)
+            if info.filename == "detector.json":
+                state = json.loads(content)
+                state["format"] = "sklearn_lstm_ae.series_detector/2"
+                del state["params"]["two_sided"], state["fitted"]["lower_tail_power_"]
+                content = json.dumps(state).encode()
+            zout.writestr(info, content)
+    old = LSTMAutoencoderSeriesDetector.load(io.BytesIO(out.getvalue()))
+    assert old.two_sided is False and old.lower_tail_power_ is None
+    series = sine(500, seed=4)
+    one_sided = clone(fitted).set_params(two_sided=False)
+    vars(one_sided).update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+    np.testing.assert_array_equal(old.predict(series), one_sided.predict(series))
+    old.set_params(two_sided=True)
+    with pytest.raises(ValueError, match="saved before two_sided existed.*two_sided=False"):
+        old.predict(series)
