@@ -293,34 +293,27 @@ AGGREGATION_RULES = (
     "two-sided harmonic window mean",
 )
 #: The rule ``LSTMAutoencoderSeriesDetector`` runs.
-DETECTOR_RULE = "harmonic window mean"
+DETECTOR_RULE = "two-sided harmonic window mean"
 
 
 def _aggregation_rules(detector, train, test):
     """The point scores of ``AGGREGATION_RULES``, each in units of its own alarm level.
 
-    The errors are the detector's (``error_scale_`` is their training median);
-    the two-sided rule maps a window ``k`` lower deviations below the median
-    log error to one ``k`` upper deviations above it.
+    The harmonic means are the detector's own scores, one-sided
+    (``two_sided=False``) and two-sided; the geometric mean reads the same
+    relative window errors.
     """
     ae, window = detector.autoencoders_[0], detector.window_
     wins = _windows(detector, train, test)
     errors = {name: ae.reconstruction_errors(w) for name, w in wins.items()}
-    logs = {
-        name: np.log(np.maximum(e / np.median(errors["train"]), 1e-6)) for name, e in errors.items()
-    }
-    up = max(float(np.quantile(logs["train"], 0.75)) / 0.6745, 0.05)
-    low = max(-float(np.quantile(logs["train"], 0.25)) / 0.6745, 0.05)
     out = {}
     for name, series in (("train", train), ("test", test)):
-        starts, n = np.arange(len(logs[name])), len(series)
-        two_sided = np.maximum(logs[name], -logs[name] * up / low)
+        logs = np.log(np.maximum(errors[name] / detector.error_scale_[0], 1e-6))
+        starts, n = np.arange(len(logs)), len(series)
         out[name] = {
-            "geometric window mean": np.exp(spread_over_windows(logs[name], starts, window, n)),
-            # The detector's own scores: its rule, as it ships.
-            "harmonic window mean": detector.predict(series),
-            "two-sided harmonic window mean": 1
-            / spread_over_windows(np.exp(-two_sided), starts, window, n),
+            "geometric window mean": np.exp(spread_over_windows(logs, starts, window, n)),
+            "harmonic window mean": detector.set_params(two_sided=False).predict(series),
+            "two-sided harmonic window mean": detector.set_params(two_sided=True).predict(series),
         }
     return {rule: out["test"][rule] / robust_threshold(out["train"][rule]) for rule in out["test"]}
 

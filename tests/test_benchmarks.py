@@ -340,16 +340,17 @@ def test_six_kinds_of_injected_anomalies_in_one_or_several_channels():
 
 def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_others():
     panel = _anomaly_panel()
+    ours = panel.DETECTOR_RULE  # the detector's rule: its "default" column
 
     def row(series, rule, auc_pr, seed=0):
         return {"series": series, "rule": rule, "seed": seed, "auc_pr": auc_pr,
                 "auc_roc": auc_pr, "vus_pr": auc_pr}  # fmt: skip
 
     rows = [
-        row("a", "window mean", 0.9), row("a", "per step", 0.1),
-        row("b", "window mean", 0.8), row("b", "per step", 0.2),
-        row("c", "window mean", 0.1), row("c", "per step", 0.9),
-        row("c", "window mean", 0.3, seed=1), row("c", "per step", 0.7, seed=1),
+        row("a", ours, 0.9), row("a", "per step", 0.1),
+        row("b", ours, 0.8), row("b", "per step", 0.2),
+        row("c", ours, 0.1), row("c", "per step", 0.9),
+        row("c", ours, 0.3, seed=1), row("c", "per step", 0.7, seed=1),
         {"series": "a", "rule": "aeon", "seed": None, "auc_pr": 0.5, "detector": "STOMP"},
     ]  # fmt: skip
     # A reference (no network: the detector cannot run it) is reported, never chosen.
@@ -357,11 +358,12 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
     chosen, mean = panel.leave_one_out(rows)
     by = {r["series"]: r for r in chosen}
     assert all(r["raw_nn"] == pytest.approx(0.95) for r in chosen)
-    # On c, the others prefer the window mean, so c is scored by it: 0.2, not 0.8.
-    assert by["c"]["chosen"] == "window mean" and by["c"]["auc_pr"] == pytest.approx(0.2)
-    assert by["a"]["chosen"] == "window mean" and by["a"]["aeon"] == 0.5
+    # On c, the others prefer the detector's rule, so c is scored by it: 0.2, not 0.8.
+    assert by["c"]["chosen"] == ours and by["c"]["auc_pr"] == pytest.approx(0.2)
+    assert by["c"]["default"] == pytest.approx(0.2)
+    assert by["a"]["chosen"] == ours and by["a"]["aeon"] == 0.5
     assert by["b"]["aeon"] is None and mean["per step"]["c"]["auc_pr"] == pytest.approx(0.8)
-    assert "| c | window mean | 0.200 |" in panel.table(rows)
+    assert f"| c | {ours} | 0.200 |" in panel.table(rows)
 
 
 def test_nearest_normal_windows_skip_the_windows_that_overlap():
