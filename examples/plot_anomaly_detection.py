@@ -45,8 +45,8 @@ print(f"highest score at {peak} (labelled {start}..{end})")
 # few beats of a slightly changed shape, ranks first but stays inside that
 # spread, so nothing is flagged. To flag the most abnormal stretches whatever
 # they are, ask for a share of the normal points instead: ``predict_events``
-# then groups the flagged points into events, here the anomaly and a
-# two-point false alarm of lower peak.
+# then groups the flagged points into events, here the anomaly and three
+# false alarms of one or two points, each of a far lower peak.
 print(f"'auto' threshold {detector.threshold_:.1f}: {detector.predict_labels(test).sum()} points")
 top_share = LSTMAutoencoderSeriesDetector(contamination=0.001, random_state=0).fit(train)
 events = top_share.predict_events(test)
