@@ -56,6 +56,7 @@ from sklearn_lstm_ae import (  # noqa: E402
     sliding_windows,
     windows_to_series,
 )
+from sklearn_lstm_ae._series_detector import _point_scores as _harmonic  # noqa: E402
 from sklearn_lstm_ae._series_detector import robust_threshold  # noqa: E402
 from sklearn_lstm_ae._windows import spread_over_windows  # noqa: E402
 
@@ -318,6 +319,40 @@ def _aggregation_rules(detector, train, test):
     return {rule: out["test"][rule] / robust_threshold(out["train"][rule]) for rule in out["test"]}
 
 
+#: The detector's scores fused with each window's distance to its nearest
+#: normal window in the raw (scaled) values, spread over the points by the
+#: same harmonic mean. References, never chosen: the detector would have to
+#: keep the normal windows (the training data) to score new series with them.
+FUSED_RULES = (
+    "raw window nearest neighbour, harmonic",
+    "product of the detector's score and raw window nearest neighbour",
+)
+
+
+def _fused_rules(detector, train, test):
+    """The point scores of ``FUSED_RULES`` (each in units of its own alarm level)."""
+    window = detector.window_
+    wins = _windows(detector, train, test)
+    mu, sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
+    rows = {n: ((w - mu) / sd).reshape(len(w), -1) for n, w in wins.items()}
+    to_train, to_test = _nearest(rows["train"], rows["test"], window)
+    to_train = np.where(np.isfinite(to_train), to_train, np.median(to_train[np.isfinite(to_train)]))
+    typical = max(float(np.median(to_train)), 1e-12)
+    points = {}
+    for name, dist, series in (("train", to_train, train), ("test", to_test, test)):
+        starts = np.arange(len(dist))
+        neighbour = _harmonic(dist / typical, None, starts, window, len(series))
+        own = detector.predict(series)
+        points[name] = {
+            FUSED_RULES[0]: neighbour,
+            # Scale-free: a constant factor on either score leaves the ranking as it is.
+            FUSED_RULES[1]: np.sqrt(neighbour * own),
+        }
+    return {
+        rule: points["test"][rule] / robust_threshold(points["train"][rule]) for rule in FUSED_RULES
+    }
+
+
 def _done(path):
     if not os.path.exists(path):
         return {}
@@ -367,6 +402,15 @@ def run(series, seeds, out, scores_dir=None):
                 row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
                 done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
                 _record(out, done[(name, rule, seed)])
+        if any((name, rule, seed) not in done for rule in FUSED_RULES):
+            start = time.perf_counter()
+            detector = _fit(*NETWORKS["defaults, window auto"], train, seed)
+            scores = _fused_rules(detector, train, test)
+            seconds = time.perf_counter() - start
+            for rule, values in scores.items():
+                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
+                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
+                _record(out, done[(name, rule, seed)])
         if (name, "aeon", None) not in done:
             best = _best_aeon(name, train, test, labels, period)
             if best is not None:
@@ -405,7 +449,7 @@ def _best_aeon(name, train, test, labels, period):
 
 #: Rules measured as references, like aeon's detectors, and never chosen: they
 #: do not use the network, so the detector cannot run them.
-REFERENCES = ("raw window nearest neighbour",)
+REFERENCES = ("raw window nearest neighbour", *FUSED_RULES)
 
 
 def leave_one_out(rows):
