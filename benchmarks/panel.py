@@ -190,6 +190,9 @@ CANDIDATES = {
         conv_pooling="appended",
         augment=["warp", "scale", "jitter"],
     ),
+    "shipped + pooled maps, appended + warp, scale, jitter": dict(
+        SHIPPED, conv_pooling="appended", augment=["warp", "scale", "jitter"]
+    ),
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }
