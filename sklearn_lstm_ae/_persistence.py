@@ -371,7 +371,41 @@ def save_detector(params, fitted, autoencoders, path, *, class_name):
     return path
 
 
+def _check_detector_fitted(fitted, n_estimators, old):
+    """The fitted values of a detector file, checked; ``old``: written before two_sided."""
+    expected_fitted = _DETECTOR_FITTED - {"lower_tail_power_"} if old else _DETECTOR_FITTED
+    require(
+        isinstance(fitted, dict) and set(fitted) == expected_fitted,
+        f"fitted must hold exactly {sorted(expected_fitted)}",
+    )
+    if old:
+        fitted = {**fitted, "lower_tail_power_": None}
+    power = fitted["lower_tail_power_"]
+    require(
+        power is None if old else _is_number(power) and power > 0,
+        "fitted.lower_tail_power_ must be a positive finite number",
+    )
+    scale = fitted["error_scale_"]
+    require(
+        isinstance(scale, list) and len(scale) == n_estimators,
+        f"fitted.error_scale_ must list {n_estimators} numbers",
+    )
+    for value in (*scale, fitted["threshold_"]):
+        require(
+            _is_number(value), "fitted.error_scale_ and fitted.threshold_ must be finite numbers"
+        )
+    require(all(v > 0 for v in scale), "fitted.error_scale_ must be positive")
+    require(is_int(fitted["window_"], 2), "fitted.window_ must be an integer of at least 2")
+    require(
+        fitted["period_"] is None or is_int(fitted["period_"], 2),
+        "fitted.period_ must be null or an integer of at least 2",
+    )
+    require(is_int(fitted["n_features_in_"], 1), "fitted.n_features_in_ must be a positive integer")
+    return fitted
+
+
 def _check_detector_state(state, cls, ae_cls, names):
+    """``(params, fitted)`` of a detector.json, checked against the archive's member ``names``."""
     require(isinstance(state, dict), "detector.json must hold a JSON object")
     keys = {"format", "class", "params", "autoencoder", "fitted"}
     require(set(state) == keys, f"detector.json must hold exactly {sorted(keys)}")
@@ -397,35 +431,7 @@ def _check_detector_state(state, cls, ae_cls, names):
         check_constraints(cls._parameter_constraints, params, cls.__name__)
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
-    fitted = state["fitted"]
-    expected_fitted = _DETECTOR_FITTED - {"lower_tail_power_"} if old else _DETECTOR_FITTED
-    require(
-        isinstance(fitted, dict) and set(fitted) == expected_fitted,
-        f"fitted must hold exactly {sorted(expected_fitted)}",
-    )
-    if old:
-        fitted = {**fitted, "lower_tail_power_": None}
-    power = fitted["lower_tail_power_"]
-    require(
-        power is None if old else _is_number(power) and power > 0,
-        "fitted.lower_tail_power_ must be a positive finite number",
-    )
-    scale = fitted["error_scale_"]
-    require(
-        isinstance(scale, list) and len(scale) == params["n_estimators"],
-        f"fitted.error_scale_ must list {params['n_estimators']} numbers",
-    )
-    for value in (*scale, fitted["threshold_"]):
-        require(
-            _is_number(value), "fitted.error_scale_ and fitted.threshold_ must be finite numbers"
-        )
-    require(all(v > 0 for v in scale), "fitted.error_scale_ must be positive")
-    require(is_int(fitted["window_"], 2), "fitted.window_ must be an integer of at least 2")
-    require(
-        fitted["period_"] is None or is_int(fitted["period_"], 2),
-        "fitted.period_ must be null or an integer of at least 2",
-    )
-    require(is_int(fitted["n_features_in_"], 1), "fitted.n_features_in_ must be a positive integer")
+    fitted = _check_detector_fitted(state["fitted"], params["n_estimators"], old)
     expected = {"detector.json", *(_member_name(i) for i in range(params["n_estimators"]))}
     require(names == expected, f"the archive must hold exactly {sorted(expected)}")
     return params, fitted
