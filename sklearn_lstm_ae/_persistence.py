@@ -382,8 +382,8 @@ def _check_detector_fitted(fitted, n_estimators, old):
         fitted = {**fitted, "lower_tail_power_": None}
     power = fitted["lower_tail_power_"]
     require(
-        power is None if old else _is_number(power) and power > 0,
-        "fitted.lower_tail_power_ must be a positive finite number",
+        power is None if old else _is_number(power) and power >= 0,
+        "fitted.lower_tail_power_ must be a finite number of at least 0",
     )
     scale = fitted["error_scale_"]
     require(

@@ -122,8 +122,9 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
     lower_tail_power_ : float or None
         The training windows' upper over lower robust deviation of the log
         errors: with ``two_sided=True`` a window whose relative error ``r`` is
-        below 1 scores ``r ** -lower_tail_power_``. None for a detector
-        saved before ``two_sided`` existed.
+        below 1 scores ``r ** -lower_tail_power_``. 0 when most training
+        windows are rebuilt perfectly (none can be rebuilt better); None
+        for a detector saved before ``two_sided`` existed.
     threshold_ : float
         Scores above it are anomalies (``predict_labels``,
         ``predict_events``). With ``contamination="auto"``,
@@ -457,14 +458,25 @@ def _relative(errors, scale):
     return np.mean([e / s for e, s in zip(errors, scale, strict=True)], axis=0)
 
 
-def lower_tail_power(relative):
-    """The upper over the lower robust deviation of the log window scores (each at least
-    ``MIN_LOG_SPREAD``): the power that maps a window below the median onto the upper tail."""
-    logs = np.log(np.maximum(relative, MIN_WINDOW_SCORE))
+def _log_deviations(window_scores):
+    """``(median, lower, upper)`` of the log window scores: each tail's robust standard
+    deviation, read from its quartile's distance to the median (at least ``MIN_LOG_SPREAD``)."""
+    logs = np.log(np.maximum(window_scores, MIN_WINDOW_SCORE))
     centre = float(np.median(logs))
     upper = max((float(np.quantile(logs, 0.75)) - centre) / 0.6745, MIN_LOG_SPREAD)
     lower = max((centre - float(np.quantile(logs, 0.25))) / 0.6745, MIN_LOG_SPREAD)
-    return upper / lower
+    return centre, lower, upper
+
+
+def lower_tail_power(relative):
+    """The upper over the lower robust deviation of the log window scores: the power that
+    maps a window below the median onto the upper tail.
+
+    0 when the typical window is rebuilt perfectly (its error is at the floor):
+    no window can then be rebuilt better, and the scores are one-sided.
+    """
+    centre, lower, upper = _log_deviations(relative)
+    return 0.0 if centre <= np.log(MIN_WINDOW_SCORE) else upper / lower
 
 
 def _point_scores(relative, power, starts, window, n_points):
@@ -479,7 +491,7 @@ def _point_scores(relative, power, starts, window, n_points):
     """
     scores = np.maximum(relative, MIN_WINDOW_SCORE)
     inverse = 1.0 / scores
-    if power is not None:
+    if power:  # None or 0: one-sided
         inverse = np.where(scores < 1.0, scores ** float(power), inverse)
     # Floored, so that a point's score stays finite however well its windows are rebuilt.
     inverse = np.maximum(inverse, MIN_WINDOW_SCORE**2)
@@ -488,10 +500,8 @@ def _point_scores(relative, power, starts, window, n_points):
 
 def robust_threshold(window_scores, deviations=AUTO_DEVIATIONS):
     """``exp(median + deviations * s)`` of the log scores, ``s`` from their upper quartile."""
-    logs = np.log(np.maximum(window_scores, np.finfo(float).tiny))
-    centre = float(np.median(logs))
-    spread = max((float(np.quantile(logs, 0.75)) - centre) / 0.6745, MIN_LOG_SPREAD)
-    return float(np.exp(centre + deviations * spread))
+    centre, _, upper = _log_deviations(window_scores)
+    return float(np.exp(centre + deviations * upper))
 
 
 def anomaly_events(scores, threshold):

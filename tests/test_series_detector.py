@@ -415,6 +415,18 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
             LSTMAutoencoderSeriesDetector.load(edited(lambda s, o=old, n=new: s.replace(o, n, 1)))
 
 
+def test_a_series_rebuilt_perfectly_flags_nothing_either_way():
+    # A flat line: every window is rebuilt without error, so none can be
+    # rebuilt better than typical, and the lower tail is left out.
+    ae = small_ae(max_updates=20, scaler=None)
+    for two_sided in (True, False):
+        detector = LSTMAutoencoderSeriesDetector(
+            ae, window=16, two_sided=two_sided, random_state=0
+        ).fit(np.zeros(200))
+        assert detector.lower_tail_power_ == 0.0
+        assert not detector.predict_labels(np.zeros(300)).any()
+
+
 def test_files_saved_before_two_sided_load_one_sided(fitted, tmp_path):
     # A format-2 file: no two_sided parameter, no lower_tail_power_.
     buffer = io.BytesIO()
