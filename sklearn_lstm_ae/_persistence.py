@@ -305,11 +305,13 @@ def _check_model(model, fitted, network):
 
 
 #: The file format of a saved LSTMAutoencoderSeriesDetector.
-DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/3"
-#: Format 1 files hold the autoencoder's parameters of transformer format 2;
-#: formats 1 and 2 were written before ``two_sided`` and ``lower_tail_power_``.
-_BEFORE_TWO_SIDED = ("sklearn_lstm_ae.series_detector/2", "sklearn_lstm_ae.series_detector/1")
-_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, *_BEFORE_TWO_SIDED)
+DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/2"
+#: Format 1 files hold the autoencoder's parameters of transformer format 2.
+_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, "sklearn_lstm_ae.series_detector/1")
+#: Detector parameters and fitted values added since its formats were defined,
+#: at their meaning in an older file: scores of high errors only.
+_DETECTOR_ADDED = {"two_sided": False}
+_DETECTOR_ADDED_FITTED = {"lower_tail_power_": None}
 #: Largest detector.json: parameters and a few fitted numbers per autoencoder.
 DETECTOR_STATE_LIMIT = MiB
 _DETECTOR_PARAMS = {
@@ -371,19 +373,21 @@ def save_detector(params, fitted, autoencoders, path, *, class_name):
     return path
 
 
-def _check_detector_fitted(fitted, n_estimators, old):
-    """The fitted values of a detector file, checked; ``old``: written before two_sided."""
-    expected_fitted = _DETECTOR_FITTED - {"lower_tail_power_"} if old else _DETECTOR_FITTED
+def _check_detector_fitted(fitted, n_estimators, two_sided):
+    """The fitted values of a detector file, with those added since filled in, checked."""
+    fitted = with_added_params(fitted, _DETECTOR_ADDED_FITTED)
     require(
-        isinstance(fitted, dict) and set(fitted) == expected_fitted,
-        f"fitted must hold exactly {sorted(expected_fitted)}",
+        isinstance(fitted, dict) and set(fitted) == _DETECTOR_FITTED,
+        f"fitted must hold exactly {sorted(_DETECTOR_FITTED)}",
     )
-    if old:
-        fitted = {**fitted, "lower_tail_power_": None}
     power = fitted["lower_tail_power_"]
     require(
-        power is None if old else _is_number(power) and power >= 0,
+        power is None or _is_number(power) and power >= 0,
         "fitted.lower_tail_power_ must be a finite number of at least 0",
+    )
+    require(
+        power is not None or not two_sided,
+        "two_sided is true, but fitted.lower_tail_power_ is missing",
     )
     scale = fitted["error_scale_"]
     require(
@@ -410,12 +414,10 @@ def _check_detector_state(state, cls, ae_cls, names):
     keys = {"format", "class", "params", "autoencoder", "fitted"}
     require(set(state) == keys, f"detector.json must hold exactly {sorted(keys)}")
     require(state["class"] == cls.__name__, f"it holds a {state['class']!r}, not a {cls.__name__}")
-    old = state["format"] in _BEFORE_TWO_SIDED
-    expected_params = _DETECTOR_PARAMS - {"two_sided"} if old else _DETECTOR_PARAMS
-    params = decode_params(state["params"], expected_params.__contains__)
-    require(set(params) == expected_params, f"params must hold {sorted(expected_params)}")
-    if old:  # they scored high errors only
-        params["two_sided"] = False
+    params = decode_params(
+        with_added_params(state["params"], _DETECTOR_ADDED), _DETECTOR_PARAMS.__contains__
+    )
+    require(set(params) == _DETECTOR_PARAMS, f"params must hold {sorted(_DETECTOR_PARAMS)}")
     if state["autoencoder"] is not None:
         raw = state["autoencoder"]
         if state["format"] != DETECTOR_FORMAT:
@@ -431,7 +433,7 @@ def _check_detector_state(state, cls, ae_cls, names):
         check_constraints(cls._parameter_constraints, params, cls.__name__)
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
-    fitted = _check_detector_fitted(state["fitted"], params["n_estimators"], old)
+    fitted = _check_detector_fitted(state["fitted"], params["n_estimators"], params["two_sided"])
     expected = {"detector.json", *(_member_name(i) for i in range(params["n_estimators"]))}
     require(names == expected, f"the archive must hold exactly {sorted(expected)}")
     return params, fitted

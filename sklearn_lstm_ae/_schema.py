@@ -157,9 +157,10 @@ def upgrade_params(params):
 _ADDED = {"conv_pooling": None, "conv_dilation": 1, "augment": None}
 
 
-def with_added_params(params):
-    """Saved parameters with those added since the file was written, at their old meaning."""
-    return {**_ADDED, **params} if isinstance(params, dict) else params
+def with_added_params(params, added=_ADDED):
+    """Saved values with those ``added`` since the file was written, at their old meaning
+    (by default the transformer's parameters)."""
+    return {**added, **params} if isinstance(params, dict) else params
 
 
 def decode_params(params, allowed, where="params"):

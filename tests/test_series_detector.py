@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -406,13 +407,17 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
         '"window_": ': '"window_": -1, "old": ',
         '"n_estimators": 1': '"n_estimators": 2',
         '"stride": 1': '"stride": 0',
-        '"format": "sklearn_lstm_ae.series_detector/3"': '"format": "other/1"',
+        '"format": "sklearn_lstm_ae.series_detector/2"': '"format": "other/1"',
         '"lower_tail_power_": ': '"lower_tail_power_": -1, "old": ',
         '"two_sided": true': '"two_sided": 3',
     }
     for old, new in cases.items():
         with pytest.raises(ValueError, match="not a valid saved LSTMAutoencoderSeriesDetector"):
             LSTMAutoencoderSeriesDetector.load(edited(lambda s, o=old, n=new: s.replace(o, n, 1)))
+    # Two-sided scores without their statistic: refused at load, not at the first predict.
+    without = edited(lambda s: re.sub(r'\s*"lower_tail_power_": [^,]*,', "", s))
+    with pytest.raises(ValueError, match="two_sided is true, but fitted.lower_tail_power_"):
+        LSTMAutoencoderSeriesDetector.load(without)
 
 
 def test_a_series_rebuilt_perfectly_flags_nothing_either_way():
@@ -428,7 +433,9 @@ def test_a_series_rebuilt_perfectly_flags_nothing_either_way():
 
 
 def test_files_saved_before_two_sided_load_one_sided(fitted, tmp_path):
-    # A format-2 file: no two_sided parameter, no lower_tail_power_.
+    # A file written before two_sided: no two_sided parameter, no lower_tail_power_.
+    # (With two_sided true and no lower_tail_power_, the file is damaged: the
+    # test above refuses it.)
     buffer = io.BytesIO()
     fitted.save(buffer)
     out = io.BytesIO()
@@ -437,7 +444,6 @@ def test_files_saved_before_two_sided_load_one_sided(fitted, tmp_path):
             content = zin.read(info)
             if info.filename == "detector.json":
                 state = json.loads(content)
-                state["format"] = "sklearn_lstm_ae.series_detector/2"
                 del state["params"]["two_sided"], state["fitted"]["lower_tail_power_"]
                 content = json.dumps(state).encode()
             zout.writestr(info, content)
