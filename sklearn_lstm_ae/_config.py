@@ -17,11 +17,19 @@ from ._names import (
     DIFFERENCE_LOSSES,
     FUTURE,
     RECONSTRUCTION,
+    RESHAPING,
     SUBSERIES,
     is_routed,
 )
 
-__all__ = ["NetworkConfig", "TrainingSpec", "FitConfig", "augmentations", "is_bce"]
+__all__ = [
+    "NetworkConfig",
+    "TrainingSpec",
+    "FitConfig",
+    "augmentation_conflict",
+    "augmentations",
+    "is_bce",
+]
 
 _BCE = ("binary_crossentropy", "bce")
 
@@ -35,24 +43,39 @@ def _units(units):
     return tuple(int(u) for u in units)
 
 
+def augmentation_conflict(name, params):
+    """Why the model of ``params`` cannot follow the augmentation ``name``, or None.
+
+    ``"reshaping"``: crops and warps move the steps, which only the plain
+    reconstruction rebuilds (no future decoder, ``reverse_target`` or
+    ``conditional``); ``"bce"`` and ``"loss"``: all but the jitter change the
+    values the decoders write, which the corrected outputs keep for a loss of
+    the difference only; ``"conditional"``: a conditional decoder reads the
+    unscaled previous steps.
+    """
+    loss = params["loss"]
+    if name in RESHAPING and (
+        params["mode"] != "reconstruct" or params["reverse_target"] or params["conditional"]
+    ):
+        return "reshaping"
+    if name != "jitter" and is_bce(loss):
+        return "bce"
+    if name != "jitter" and not (isinstance(loss, str) and loss in DIFFERENCE_LOSSES):
+        return "loss"
+    if name == "scale" and params["conditional"]:
+        return "conditional"
+    return None
+
+
 def augmentations(params):
     """The augmentations ``params["augment"]`` names, in ``AUGMENTATIONS``'s order.
 
-    "auto" names those of ``AUTO_AUGMENT`` that the decoders and the loss
-    can follow: the time warp for the plain reconstruction, scaling for any
-    unconditioned decoder, both for a loss of the difference only; the
-    jitter always.
+    "auto" names those of ``AUTO_AUGMENT`` that the model can follow
+    (:func:`augmentation_conflict`): the jitter always.
     """
     augment = params["augment"]
     if augment == "auto":
-        plain = params["mode"] == "reconstruct" and not params["reverse_target"]
-        difference = isinstance(params["loss"], str) and params["loss"] in DIFFERENCE_LOSSES
-        allowed = {
-            "warp": plain and not params["conditional"] and difference,
-            "scale": not params["conditional"] and difference,
-            "jitter": True,
-        }
-        augment = [a for a in AUTO_AUGMENT if allowed[a]]
+        augment = [a for a in AUTO_AUGMENT if augmentation_conflict(a, params) is None]
     names = () if augment is None else (augment,) if isinstance(augment, str) else augment
     return tuple(a for a in AUGMENTATIONS if a in set(names))
 

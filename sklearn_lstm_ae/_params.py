@@ -4,7 +4,7 @@ import difflib
 import inspect
 from numbers import Integral, Real
 
-from ._config import is_bce, optimizer_class
+from ._config import augmentation_conflict, is_bce, optimizer_class
 from ._constraints import HasMethods, Interval, StrOptions, validate_parameter_constraints
 from ._names import (
     AUGMENTATIONS,
@@ -13,7 +13,6 @@ from ._names import (
     DIFFERENCE_LOSSES,
     MODES,
     POOLINGS,
-    RESHAPING,
     ROUTING_PREFIXES,
     is_routed,
 )
@@ -190,33 +189,34 @@ def _check_augment(params):
                 f"augment holds {name!r}, which is not an augmentation; use 'auto', None "
                 f"or names from {AUGMENTATIONS}.{closest_name(str(name), AUGMENTATIONS)}"
             )
-    reshaping = sorted(set(names) & set(RESHAPING))
-    if reshaping and (
-        params["mode"] != "reconstruct" or params["reverse_target"] or params["conditional"]
-    ):
+    conflicts = {name: augmentation_conflict(name, params) for name in names}
+
+    def conflicting(*reasons):
+        return sorted(name for name, reason in conflicts.items() if reason in reasons)
+
+    if conflicting("reshaping"):
         raise ValueError(
-            f"augment={reshaping} changes the input the reconstruction decoder rebuilds, "
-            "so it trains the plain reconstruction only: mode='reconstruct', "
-            "reverse_target=False and conditional=False. Use 'jitter' or 'scale' with "
-            "the other decoders."
+            f"augment={conflicting('reshaping')} changes the input the reconstruction "
+            "decoder rebuilds, so it trains the plain reconstruction only: "
+            "mode='reconstruct', reverse_target=False and conditional=False. Use 'jitter' "
+            "or 'scale' with the other decoders."
         )
-    rescaling = sorted(set(names) - {"jitter"})
-    if rescaling and is_bce(params["loss"]):
+    if conflicting("bce"):
         raise ValueError(
-            f"augment={rescaling} moves the decoders' outputs out of [0, 1], where "
+            f"augment={conflicting('bce')} moves the decoders' outputs out of [0, 1], where "
             "loss='binary_crossentropy' is defined. Use loss='mse', or augment='jitter'."
         )
-    loss = params["loss"]
-    if rescaling and not is_bce(loss) and not (isinstance(loss, str) and loss in DIFFERENCE_LOSSES):
+    if conflicting("loss"):
+        loss = params["loss"]
         shown = repr(loss) if isinstance(loss, str) else f"a {type(loss).__name__}"
         raise ValueError(
-            f"augment={rescaling} rebuilds the original series by correcting the "
+            f"augment={conflicting('loss')} rebuilds the original series by correcting the "
             f"decoders' outputs, which keeps the loss only for a loss of the difference "
             f"between target and output ({', '.join(DIFFERENCE_LOSSES)}); loss is "
             f"{shown}. Use one of those losses, augment='jitter', or augment='auto' "
             "(which leaves out what the loss cannot follow)."
         )
-    if "scale" in names and params["conditional"]:
+    if conflicting("conditional"):
         raise ValueError(
             "augment='scale' rescales what the decoders write, but a conditional decoder "
             "reads the unscaled previous steps while training. Use conditional=False, or "
