@@ -355,6 +355,8 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
     ]  # fmt: skip
     # A reference (no network: the detector cannot run it) is reported, never chosen.
     rows += [row(name, "raw window nearest neighbour", 0.95) for name in "abc"]
+    # So is a rule screened out after the choice, though it leads on every series.
+    rows += [row(name, panel.SCREENED[-1], 0.99) for name in "abc"]
     chosen, mean = panel.leave_one_out(rows)
     by = {r["series"]: r for r in chosen}
     assert all(r["raw_nn"] == pytest.approx(0.95) for r in chosen)
@@ -364,6 +366,7 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
     assert by["a"]["chosen"] == ours and by["a"]["aeon"] == 0.5
     assert by["b"]["aeon"] is None and mean["per step"]["c"]["auc_pr"] == pytest.approx(0.8)
     assert f"| c | {ours} | 0.200 |" in panel.table(rows)
+    assert mean[panel.SCREENED[-1]]["c"]["auc_pr"] == pytest.approx(0.99)
 
 
 def test_nearest_normal_windows_skip_the_windows_that_overlap():
