@@ -273,6 +273,20 @@ def test_a_long_period_gives_a_window_of_half_of_it():
     assert abs(detector.period_ - 300) <= 3 and detector.window_ == detector.period_ // 2
 
 
+def test_window_period_takes_the_whole_period_and_at_least_64():
+    detector = LSTMAutoencoderSeriesDetector(small_ae(max_updates=5), window="period")
+    detector.set_params(random_state=0).fit(sine(2400, period=300))
+    assert abs(detector.period_ - 300) <= 3 and detector.window_ == detector.period_
+    assert detector.predict(sine(700, period=300)).shape == (700,)
+    assert detector.fit(sine(1000)).window_ == 64 and detector.period_ == PERIOD
+    # No period: the same 64 points as "auto", at most half the series.
+    assert detector.fit(np.random.default_rng(0).normal(size=300)).window_ == 64
+    assert detector.period_ is None
+    assert detector.fit(np.random.default_rng(0).normal(size=100)).window_ == 50
+    with pytest.raises(ValueError, match="window='period' needs at least 16"):
+        detector.fit(sine(10))
+
+
 def test_window_is_clipped_to_half_the_series_and_given_windows_are_kept():
     detector = LSTMAutoencoderSeriesDetector(small_ae(max_updates=5), random_state=0)
     assert detector.fit(np.random.default_rng(0).normal(size=100)).window_ == 50
@@ -363,10 +377,12 @@ def test_save_and_load_give_the_same_scores(fitted, tmp_path):
     assert loaded.get_params(deep=False) == fitted.get_params(deep=False)  # autoencoder=None
     # A given autoencoder comes back with its parameters, two members with theirs.
     ae = small_ae(max_updates=5, latent_dim=3)
-    two = LSTMAutoencoderSeriesDetector(ae, n_estimators=2, random_state=1).fit(sine(300))
+    two = LSTMAutoencoderSeriesDetector(ae, n_estimators=2, window="period", random_state=1)
+    two.fit(sine(300))
     two.save(path)
     back = LSTMAutoencoderSeriesDetector.load(path)
     assert back.autoencoder.get_params() == ae.get_params() and back.n_estimators == 2
+    assert (back.window, back.window_, back.period_) == ("period", 64, PERIOD)
     assert [m.random_state for m in back.autoencoders_] == [
         m.random_state for m in two.autoencoders_
     ]
