@@ -198,6 +198,15 @@ CANDIDATES = {
     "dilated front end (16, 32, 32) / 2 + pooled maps, projected": dict(
         SHIPPED, conv_filters=(16, 32, 32), conv_dilation=2, conv_pooling="projected"
     ),
+    # The subseries contrast (T-Loss's objective) on the best confirmed reader:
+    # the "many classes, few series each", re-tested on the new code.
+    "dilated front end (32, 64, 64) / 2 + pooled maps, projected + subseries 1": dict(
+        SHIPPED,
+        conv_filters=(32, 64, 64),
+        conv_dilation=2,
+        conv_pooling="projected",
+        subseries_weight=1.0,
+    ),
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }
