@@ -214,6 +214,12 @@ def candidates(fits):
     return out
 
 
+def _scaled_rows(wins):
+    """Each part's windows as rows, every channel scaled by the training windows' mean and sd."""
+    mu, sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
+    return {name: ((w - mu) / sd).reshape(len(w), -1) for name, w in wins.items()}
+
+
 def _nearest(train, test, window):
     """Each test row's distance to its nearest train row, and each train row's to its nearest
     train row at least ``window`` rows away (rows are windows: closer ones overlap it)."""
@@ -242,12 +248,9 @@ def _neighbour_scores(detector, train, test, wins=None):
     wins = wins or _windows(detector, train, test)
     codes = {name: ae.transform(w) for name, w in wins.items()}
     mu, sd = codes["train"].mean(0), codes["train"].std(0) + 1e-8
-    raw_mu, raw_sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
     spaces = {
         "code nearest neighbour": {n: (c - mu) / sd for n, c in codes.items()},
-        "raw window nearest neighbour": {
-            n: ((w - raw_mu) / raw_sd).reshape(len(w), -1) for n, w in wins.items()
-        },
+        "raw window nearest neighbour": _scaled_rows(wins),
     }
     out = {}
     for label, rows in spaces.items():
@@ -333,8 +336,7 @@ def _fused_rules(detector, train, test):
     """The point scores of ``FUSED_RULES`` (each in units of its own alarm level)."""
     window = detector.window_
     wins = _windows(detector, train, test)
-    mu, sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
-    rows = {n: ((w - mu) / sd).reshape(len(w), -1) for n, w in wins.items()}
+    rows = _scaled_rows(wins)
     to_train, to_test = _nearest(rows["train"], rows["test"], window)
     to_train = np.where(np.isfinite(to_train), to_train, np.median(to_train[np.isfinite(to_train)]))
     typical = max(float(np.median(to_train)), 1e-12)
@@ -358,9 +360,10 @@ def _fused_rules(detector, train, test):
 #: windows (raw, scaled), which the detector could keep in its fitted model
 #: and file in place of the training data. Measured after the third panel;
 #: not among the rules chosen from (``SCREENED``).
-PROTOTYPE_RULES = tuple(
-    f"product of the detector's score and nearest of {k} prototypes" for k in (16, 64, 256)
-)
+PROTOTYPES = {
+    f"product of the detector's score and nearest of {k} prototypes": k for k in (16, 64, 256)
+}
+PROTOTYPE_RULES = tuple(PROTOTYPES)
 
 
 def _prototype_rules(detector, train, test):
@@ -369,13 +372,11 @@ def _prototype_rules(detector, train, test):
 
     window = detector.window_
     wins = _windows(detector, train, test)
-    mu, sd = wins["train"].mean((0, 1)), wins["train"].std((0, 1)) + 1e-8
-    rows = {n: ((w - mu) / sd).reshape(len(w), -1) for n, w in wins.items()}
+    rows = _scaled_rows(wins)
     own = {"train": detector.predict(train), "test": detector.predict(test)}
     out = {}
-    for rule in PROTOTYPE_RULES:
-        k = min(int(rule.split()[-2]), len(rows["train"]) // 4)
-        km = KMeans(k, n_init=1, random_state=0).fit(rows["train"])
+    for rule, k in PROTOTYPES.items():
+        km = KMeans(min(k, len(rows["train"]) // 4), n_init=1, random_state=0).fit(rows["train"])
         dist = {n: km.transform(r).min(axis=1) for n, r in rows.items()}
         typical = max(float(np.median(dist["train"])), 1e-12)
         points = {}
@@ -404,7 +405,11 @@ def _period_rules(detector, train, test):
 
 
 def _two_scale_rules(half, whole, train, test):
-    """The point scores of ``TWO_SCALE_RULES`` from two detectors (``whole`` may be ``half``)."""
+    """The point scores of ``TWO_SCALE_RULES`` from the two detectors' fits.
+
+    Where the two windows are the same length, ``half`` alone is read.
+    """
+    whole = half if whole.window_ == half.window_ else whole
     points = {
         name: np.sqrt(half.predict(series) * whole.predict(series))
         for name, series in (("train", train), ("test", test))
@@ -418,6 +423,29 @@ def _done(path):
     with open(path) as f:
         rows = [json.loads(line) for line in f if line.strip()]
     return {(r["series"], r["rule"], r["seed"]): r for r in rows}
+
+
+#: The rule blocks measured after the first panel, in the order they were
+#: added: (rules, the networks their scores read, the scorer). "auto" is the
+#: detector's own network and window, "period" the same network with windows
+#: of a whole period.
+LATER_BLOCKS = (
+    (NEIGHBOUR_RULES, ("auto",), _neighbour_rules),
+    (AGGREGATION_RULES, ("auto",), _aggregation_rules),
+    (FUSED_RULES, ("auto",), _fused_rules),
+    (PROTOTYPE_RULES, ("auto",), _prototype_rules),
+    (PERIOD_RULES, ("period",), _period_rules),
+    (TWO_SCALE_RULES, ("auto", "period"), _two_scale_rules),
+)
+
+
+def _fit_once(fits, network, train, seed):
+    """``(detector, fit seconds)`` of ``network`` ("auto" or "period"), fitted on first use."""
+    if network not in fits:
+        start = time.perf_counter()
+        params, rule = NETWORKS["defaults, window auto"] if network == "auto" else ({}, "period")
+        fits[network] = (_fit(params, rule, train, seed), time.perf_counter() - start)
+    return fits[network]
 
 
 def run(series, seeds, out, scores_dir=None):
@@ -441,64 +469,24 @@ def run(series, seeds, out, scores_dir=None):
                 row = {"series": name, "rule": rule, "seed": seed, "window": windows}
                 done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(scores, labels)}
                 _record(out, done[(name, rule, seed)])
-        if any((name, rule, seed) not in done for rule in NEIGHBOUR_RULES):
+        fits = {}  # each network fitted once for all the blocks that read it
+        for rules, networks, scorer in LATER_BLOCKS:
+            missing = [rule for rule in rules if (name, rule, seed) not in done]
+            if not missing:  # measured, possibly before more rules joined the block
+                continue
+            used = [_fit_once(fits, network, train, seed) for network in networks]
             start = time.perf_counter()
-            detector = _fit(*NETWORKS["defaults, window auto"], train, seed)
-            scores = _neighbour_rules(detector, train, test)
-            seconds = time.perf_counter() - start
-            for rule, values in scores.items():
-                if (name, rule, seed) in done:  # measured before this rule was added
-                    continue
-                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
-                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
-                _record(out, done[(name, rule, seed)])
-        if any((name, rule, seed) not in done for rule in AGGREGATION_RULES):
-            start = time.perf_counter()
-            detector = _fit(*NETWORKS["defaults, window auto"], train, seed)
-            scores = _aggregation_rules(detector, train, test)
-            seconds = time.perf_counter() - start
-            for rule, values in scores.items():
-                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
-                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
-                _record(out, done[(name, rule, seed)])
-        if any((name, rule, seed) not in done for rule in FUSED_RULES):
-            start = time.perf_counter()
-            detector = _fit(*NETWORKS["defaults, window auto"], train, seed)
-            scores = _fused_rules(detector, train, test)
-            seconds = time.perf_counter() - start
-            for rule, values in scores.items():
-                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
-                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
-                _record(out, done[(name, rule, seed)])
-        if any((name, rule, seed) not in done for rule in PROTOTYPE_RULES):
-            start = time.perf_counter()
-            detector = _fit(*NETWORKS["defaults, window auto"], train, seed)
-            scores = _prototype_rules(detector, train, test)
-            seconds = time.perf_counter() - start
-            for rule, values in scores.items():
-                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
-                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
-                _record(out, done[(name, rule, seed)])
-        if any((name, rule, seed) not in done for rule in PERIOD_RULES):
-            start = time.perf_counter()
-            detector = _fit({}, "period", train, seed)
-            scores = _period_rules(detector, train, test)
-            seconds = time.perf_counter() - start
-            for rule, values in scores.items():
-                row = {"series": name, "rule": rule, "seed": seed, "window": detector.window_}
-                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
-                _record(out, done[(name, rule, seed)])
-        if any((name, rule, seed) not in done for rule in TWO_SCALE_RULES):
-            start = time.perf_counter()
-            half = _fit(*NETWORKS["defaults, window auto"], train, seed)
-            whole = _fit({}, "period", train, seed)
-            whole = half if whole.window_ == half.window_ else whole
-            scores = _two_scale_rules(half, whole, train, test)
-            seconds = time.perf_counter() - start
-            windows = [half.window_, whole.window_]
-            for rule, values in scores.items():
-                row = {"series": name, "rule": rule, "seed": seed, "window": windows}
-                done[(name, rule, seed)] = {**row, "seconds": seconds, **metrics(values, labels)}
+            scores = scorer(*(detector for detector, _ in used), train, test)
+            seconds = sum(fit_s for _, fit_s in used) + time.perf_counter() - start
+            windows = [detector.window_ for detector, _ in used]
+            for rule in missing:
+                row = {"series": name, "rule": rule, "seed": seed}
+                row["window"] = windows[0] if len(windows) == 1 else windows
+                done[(name, rule, seed)] = {
+                    **row,
+                    "seconds": seconds,
+                    **metrics(scores[rule], labels),
+                }
                 _record(out, done[(name, rule, seed)])
         if (name, "aeon", None) not in done:
             best = _best_aeon(name, train, test, labels, period)
