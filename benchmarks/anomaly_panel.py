@@ -314,6 +314,7 @@ def _aggregation_rules(detector, train, test):
     for name, series in (("train", train), ("test", test)):
         logs = np.log(np.maximum(errors[name] / detector.error_scale_[0], 1e-6))
         starts, n = np.arange(len(logs)), len(series)
+        # The fit is shared with the later blocks: it is left at its default, two-sided.
         out[name] = {
             "geometric window mean": np.exp(spread_over_windows(logs, starts, window, n)),
             "harmonic window mean": detector.set_params(two_sided=False).predict(series),
