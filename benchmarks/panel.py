@@ -207,6 +207,18 @@ CANDIDATES = {
         conv_pooling="projected",
         subseries_weight=1.0,
     ),
+    # Bagging (issue item 4): several networks fitted on the same series, their
+    # codes side by side. A list is a bag; member i is seeded ``seed + 1000 * i``,
+    # so its first member is the single network of the same seed.
+    "shipped x 3 seeds, codes side by side": [SHIPPED] * 3,
+    # The same bag at the single network's cost: a third of the updates each.
+    "shipped x 3 seeds of 167 updates, codes side by side": [dict(SHIPPED, max_updates=167)] * 3,
+    # Two readers that fail on different sets: the shipped one (holds the small
+    # sets) and the dilated one with projected maps (long series, local shapes).
+    "shipped + dilated (32, 64, 64) / 2 projected, codes side by side": [
+        SHIPPED,
+        dict(SHIPPED, conv_filters=(32, 64, 64), conv_dilation=2, conv_pooling="projected"),
+    ],
     # The slowest (full-length LSTM), last: a reference, not a contender.
     "tutorials (LSTM only, last state)": dict(SHIPPED, conv_filters=(), pooling="last"),
 }
@@ -273,13 +285,21 @@ def score(label, X, y, seed, n_folds):
             ),
         }
         return {h: cross_val_score(g, Z, y, cv=folds).mean() for h, g in grids.items()}, 0.0, 0
-    ae = LSTMAutoencoderTransformer(**params, random_state=seed)
     start = time.perf_counter()
-    Z = ae.fit_transform(X)  # unsupervised: the labels are never seen
+    members = _networks(params, seed)
+    Z = np.hstack([m.fit_transform(X) for m in members])  # unsupervised: no labels
     seconds = time.perf_counter() - start
     cv_heads = heads(y, folds.n_splits).items()
     out = {h: cross_val_score(c, Z, y, cv=folds).mean() for h, c in cv_heads}
-    return out, seconds, len(ae.history_["loss"])
+    return out, seconds, len(members[0].history_["loss"])
+
+
+def _networks(params, seed):
+    """The candidate's unfitted network, or its bag's members (a list of parameters)."""
+    bag = params if isinstance(params, list) else [params]
+    return [
+        LSTMAutoencoderTransformer(**p, random_state=seed + 1000 * i) for i, p in enumerate(bag)
+    ]
 
 
 def _recorded(path):
@@ -345,7 +365,8 @@ def fit_times(datasets, candidates, repeats=3):
         for seed in range(repeats):
             for label in candidates:
                 start = time.perf_counter()
-                LSTMAutoencoderTransformer(**CANDIDATES[label], random_state=seed).fit(X)
+                for network in _networks(CANDIDATES[label], seed):
+                    network.fit(X)
                 times[label].append(time.perf_counter() - start)
         first = float(np.median(times[candidates[0]]))
         for label, values in times.items():

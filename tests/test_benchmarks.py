@@ -257,6 +257,22 @@ def test_panel_fit_times_alternate_the_candidates_and_give_ratios(monkeypatch, c
     assert lines[1].startswith("sines | b: ") and len(lines) == 2
 
 
+def test_a_panel_bag_scores_its_members_codes_side_by_side(monkeypatch):
+    panel = _load("panel")
+    X = list(sine_waves(12))
+    y = np.arange(12) % 2
+    small = dict(latent_dim=2, encoder_units=(4,), epochs=1, conv_filters=(2,))
+    monkeypatch.setattr(panel, "CANDIDATES", {"bag": [small, dict(small, latent_dim=3)]})
+    seen = []
+    monkeypatch.setattr(panel, "cross_val_score", lambda c, Z, y, cv: seen.append(Z) or np.ones(1))
+    scores, seconds, epochs = panel.score("bag", X, y, seed=4, n_folds=3)
+    assert seconds > 0 and epochs == 1 and scores == {"logreg": 1.0, "svm": 1.0}
+    # Member i is seeded seed + 1000 * i: the first is the single network of that seed.
+    first = panel.LSTMAutoencoderTransformer(**small, random_state=4).fit_transform(X)
+    second = panel.LSTMAutoencoderTransformer(**dict(small, latent_dim=3), random_state=1004)
+    np.testing.assert_allclose(seen[0], np.hstack([first, second.fit_transform(X)]), rtol=1e-5)
+
+
 def test_panel_summary_averages_seeds_then_datasets_and_marks_incomplete_rows():
     panel = _load("panel")
 
