@@ -8,7 +8,8 @@ run goes (budget, batches, Keras's parameters), holding the other two.
 """
 
 import inspect
-from dataclasses import asdict, dataclass, fields
+import math
+from dataclasses import asdict, dataclass, fields, replace
 
 from ._names import (
     AUGMENTATIONS,
@@ -28,6 +29,7 @@ __all__ = [
     "FitConfig",
     "augmentation_conflict",
     "augmentations",
+    "auto_stride",
     "is_bce",
 ]
 
@@ -41,6 +43,10 @@ def is_bce(loss):
 
 def _units(units):
     return tuple(int(u) for u in units)
+
+
+def _stride(stride):
+    return stride if isinstance(stride, str) else int(stride)
 
 
 def augmentation_conflict(name, params):
@@ -78,6 +84,23 @@ def augmentations(params):
         augment = [a for a in AUTO_AUGMENT if augmentation_conflict(a, params) is None]
     names = () if augment is None else (augment,) if isinstance(augment, str) else augment
     return tuple(a for a in AUGMENTATIONS if a in set(names))
+
+
+#: ``conv_stride="auto"``: the LSTMs read at most this many steps of the
+#: typical (median) training sequence, so a long series costs about what a
+#: sequence of 128 x 4 steps does (the choice: benchmarks/README.rst, "Long
+#: series at bounded cost").
+AUTO_STRIDE_STEPS = 128
+
+
+def auto_stride(length, n_layers, most=AUTO_STRIDE_STEPS):
+    """The stride of ``conv_stride="auto"`` for ``n_layers`` front-end layers and sequences of
+    ``length`` steps: 2, or the smallest stride at which the LSTMs read at most ``most`` steps.
+    """
+    stride = 2
+    while n_layers and math.ceil(length / stride**n_layers) > most:
+        stride += 1
+    return stride
 
 
 @dataclass(frozen=True)
@@ -122,7 +145,7 @@ class NetworkConfig:
             pooling=params["pooling"],
             conv_filters=_units(params["conv_filters"]),
             conv_kernel_size=int(params["conv_kernel_size"]),
-            conv_stride=int(params["conv_stride"]),
+            conv_stride=_stride(params["conv_stride"]),
             conv_dilation=int(params["conv_dilation"]),
             conv_pooling=params["conv_pooling"],
             activation=params["activation"],
@@ -131,6 +154,12 @@ class NetworkConfig:
             augment=augmentations(params),
             output_activation="sigmoid" if is_bce(params["loss"]) else None,
         )
+
+    def for_length(self, length):
+        """This config with ``conv_stride="auto"`` resolved for sequences of ``length`` steps."""
+        if self.conv_stride != "auto":
+            return self
+        return replace(self, conv_stride=auto_stride(length, len(self.conv_filters)))
 
     @classmethod
     def from_dict(cls, values):
@@ -311,6 +340,12 @@ class FitConfig:
             learning_rate=initial_learning_rate(params),
             **{name: params[name] for name in own},
         )
+
+    def for_length(self, length):
+        """This config with the network's "auto" values resolved for sequences of ``length``
+        steps (the median training length)."""
+        network = self.network.for_length(length)
+        return self if network is self.network else replace(self, network=network)
 
     @property
     def validation_data(self):

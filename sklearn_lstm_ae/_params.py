@@ -42,7 +42,7 @@ PARAMETER_CONSTRAINTS = {
     "pooling": [StrOptions(set(POOLINGS))],
     "conv_filters": ["array-like"],
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
-    "conv_stride": [Interval(Integral, 1, None, closed="left")],
+    "conv_stride": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "conv_dilation": [Interval(Integral, 1, None, closed="left")],
     "conv_pooling": [StrOptions(set(CONV_POOLINGS)), None],
     "mask_ratio": [Interval(Real, 0, 1, closed="left")],

@@ -292,6 +292,7 @@ def fit_sequences(config, X, y=None, *, epochs=None, masked=False):
     """
     runner = runner_for(config)
     seqs, seen = read_training(X, config.data_format, y)
+    config = config.for_length(float(np.median(seqs.lengths)))
     _check_bce_range(config, seqs.values)
     scaler = fit_scaler(make_scaler(config.scaler), seqs.values)
     scale_inplace(scaler, seqs.values)
@@ -337,16 +338,18 @@ def fit_stream(config, dataset):
     if n_batches == 0:
         raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
     scaler = make_scaler(config.scaler)
-    n_features, steps, padded = None, set(), False
+    n_features, steps, lengths, padded = None, set(), [], False
     for i in range(n_batches):
         seqs = check_sequences(
             dataset[i], n_features=n_features, name=f"batch {i}", data_format=config.data_format
         )
         n_features = seqs.values.shape[2]
         steps.add(seqs.values.shape[1])
+        lengths.append(seqs.lengths)
         padded = padded or seqs.is_padded
         _check_bce_range(config, seqs.values)
         scaler = partial_fit_scaler(scaler, seqs.values)
+    config = config.for_length(float(np.median(np.concatenate(lengths))))
     spec = config.spec
     fitted = FittedAutoencoder(
         None,

@@ -116,8 +116,12 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         (``benchmarks/select_defaults.py``).
     conv_kernel_size : int, default=5
         Window of every front-end convolution, in steps.
-    conv_stride : int, default=2
-        Stride of every front-end convolution.
+    conv_stride : int or "auto", default=2
+        Stride of every front-end convolution. "auto": 2, or for long
+        sequences the smallest stride at which the LSTMs read at most 128
+        steps of the median training sequence (a series of 1,460 steps gets
+        4 with the default two layers), so that the fit's cost stops growing
+        with the length; ``conv_stride_`` holds the stride used.
     conv_dilation : int, default=1
         Dilation growth of the front end: the kernel of ``Conv1D`` layer
         ``i`` (from 0) reads steps ``conv_dilation ** i`` apart on its
@@ -324,6 +328,9 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         ``"future_loss"``, ``"subseries_loss"``, ``"context_loss"``).
     scaler_ : transformer or None
         The fitted scaler.
+    conv_stride_ : int
+        Stride of the front-end convolutions as trained (``conv_stride``
+        with "auto" resolved).
     n_timesteps_ : int
         Length of the longest training sequence; not a limit (sequences of
         any length are read), but what ``inverse_transform`` writes by default.
@@ -644,6 +651,11 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
     def history_(self):
         """Per-epoch training values (``loss``, ``val_loss``, ``learning_rate``, ...)."""
         return self._fitted.history
+
+    @property
+    def conv_stride_(self):
+        """Stride of the front-end convolutions as trained ("auto" resolved)."""
+        return self._fitted.network.conv_stride
 
     @property
     def n_timesteps_(self):

@@ -1,14 +1,17 @@
 """The convolutional front end: strided Conv1D before the LSTM, masks that follow the stride."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._config import auto_stride
 from sklearn_lstm_ae._keras.layers import MaskedConv1D
 from sklearn_lstm_ae._schema import parameter_bound
 
-from .helpers import ragged, tiny
+from .helpers import ragged, sine_waves, tiny
 
 FRONT = dict(conv_filters=(4, 6), conv_kernel_size=3, conv_stride=2)
 
@@ -240,3 +243,53 @@ def test_pooled_feature_maps_tell_local_shapes_apart_wherever_they_are():
     }
     # Measured: 0.63 from the recurrent summary alone, 0.87 with the pooled maps.
     assert scores["appended"] >= 0.8 and scores["appended"] >= scores[None] + 0.1, scores
+
+
+@pytest.mark.parametrize(
+    ("length", "layers", "stride"),
+    [(150, 2, 2), (512, 2, 2), (513, 2, 3), (1024, 2, 3), (1460, 2, 4), (2000, 3, 3), (9, 0, 2)],
+)
+def test_auto_stride_is_the_smallest_that_leaves_the_lstms_128_steps(length, layers, stride):
+    assert auto_stride(length, layers) == stride
+    if layers and stride > 2:
+        steps = [math.ceil(length / s**layers) for s in (stride - 1, stride)]
+        assert steps[1] <= 128 < steps[0]
+
+
+AUTO = dict(FRONT, conv_stride="auto")
+
+
+def test_auto_stride_keeps_short_sequences_as_they_were_and_strides_long_ones(sines, tmp_path):
+    X = sines[:, :11]
+    auto = tiny(**AUTO).fit(X)
+    assert auto.conv_stride_ == 2
+    np.testing.assert_allclose(
+        auto.transform(X), tiny(**FRONT).fit(X).transform(X), rtol=1e-5, atol=1e-6
+    )
+    long = sine_waves(8, n_steps=600)
+    ae = tiny(**AUTO, epochs=1).fit(long)
+    # 600 steps: 150 at stride 2 (over 128), 67 at stride 3.
+    assert ae.conv_stride_ == 3
+    assert [ae.model_.get_layer(f"encoder_conv_{i}").strides for i in (0, 1)] == [3, 3]
+    assert ae.model_.get_layer("reconstruction").upsample == 9
+    assert ae.reconstruct(long).shape == long.shape
+    ae.save(tmp_path / "auto.lstmae")
+    back = LSTMAutoencoderTransformer.load(tmp_path / "auto.lstmae")
+    assert back.conv_stride_ == 3 and back.get_params()["conv_stride"] == "auto"
+    np.testing.assert_array_equal(back.transform(long), ae.transform(long))
+    # The median length decides, not the longest: five short and three long, then the reverse.
+    mixed = [x[:20] for x in long[:5]] + list(long[5:])
+    assert tiny(**AUTO, epochs=1).fit(mixed).conv_stride_ == 2
+    mixed = [x[:20] for x in long[:3]] + list(long[3:])
+    assert tiny(**AUTO, epochs=1).fit(mixed).conv_stride_ == 3
+
+    class Batches(keras.utils.PyDataset):  # the same rule when batches stream in
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return long[4 * i : 4 * (i + 1)]
+
+    assert tiny(**AUTO, epochs=1).fit(Batches()).conv_stride_ == 3
+    with pytest.raises(ValueError, match="'conv_stride' parameter"):
+        tiny(**dict(FRONT, conv_stride="longest")).fit(X)
