@@ -212,6 +212,8 @@ CANDIDATES = {
     # a rule by length would keep stride 2 on the others.
     "shipped, stride 3": dict(SHIPPED, conv_stride=3),
     "shipped, stride 4": dict(SHIPPED, conv_stride=4),
+    # Or more layers at stride 2: 8 and 16 times shorter.
+    "front end (32, 64, 64, 64) / 2": dict(SHIPPED, conv_filters=(32, 64, 64, 64)),
     # Bagging (issue item 4): several networks fitted on the same series, their
     # codes side by side. A list is a bag; member i is seeded ``seed + 1000 * i``,
     # so its first member is the single network of the same seed.
