@@ -325,18 +325,8 @@ def fit_sequences(config, X, y=None, *, epochs=None, masked=False):
     return fitted, seqs
 
 
-def fit_stream(config, dataset):
-    """Fit from a PyDataset: the scaler in a first pass, then Keras batch by batch."""
-    if config.validation_split:
-        raise ValueError(
-            "validation_split cannot split a PyDataset. Set validation_split=0 "
-            "and pass held-out batches as fit__validation_data=<a PyDataset "
-            "of (inputs, targets)>, or monitor with callbacks."
-        )
-    runner = runner_for(config)
-    n_batches = len(dataset)
-    if n_batches == 0:
-        raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
+def _first_pass(config, dataset, n_batches):
+    """Read every batch once: ``(scaler, n_features, batch widths, median length, padded)``."""
     scaler = make_scaler(config.scaler)
     n_features, steps, lengths, padded = None, set(), [], False
     for i in range(n_batches):
@@ -349,7 +339,23 @@ def fit_stream(config, dataset):
         padded = padded or seqs.is_padded
         _check_bce_range(config, seqs.values)
         scaler = partial_fit_scaler(scaler, seqs.values)
-    config = config.for_length(float(np.median(np.concatenate(lengths))))
+    return scaler, n_features, steps, float(np.median(np.concatenate(lengths))), padded
+
+
+def fit_stream(config, dataset):
+    """Fit from a PyDataset: the scaler in a first pass, then Keras batch by batch."""
+    if config.validation_split:
+        raise ValueError(
+            "validation_split cannot split a PyDataset. Set validation_split=0 "
+            "and pass held-out batches as fit__validation_data=<a PyDataset "
+            "of (inputs, targets)>, or monitor with callbacks."
+        )
+    runner = runner_for(config)
+    n_batches = len(dataset)
+    if n_batches == 0:
+        raise ValueError("The PyDataset holds 0 batches; at least 1 is required.")
+    scaler, n_features, steps, median, padded = _first_pass(config, dataset, n_batches)
+    config = config.for_length(median)
     spec = config.spec
     fitted = FittedAutoencoder(
         None,
