@@ -29,7 +29,7 @@ __all__ = [
     "FitConfig",
     "augmentation_conflict",
     "augmentations",
-    "auto_stride",
+    "auto_filters",
     "is_bce",
 ]
 
@@ -45,8 +45,8 @@ def _units(units):
     return tuple(int(u) for u in units)
 
 
-def _stride(stride):
-    return stride if isinstance(stride, str) else int(stride)
+def _filters(filters):
+    return filters if isinstance(filters, str) else _units(filters)
 
 
 def augmentation_conflict(name, params):
@@ -86,21 +86,24 @@ def augmentations(params):
     return tuple(a for a in AUGMENTATIONS if a in set(names))
 
 
-#: ``conv_stride="auto"``: the LSTMs read at most this many steps of the
-#: typical (median) training sequence, so a long series costs about what a
-#: sequence of 128 x 4 steps does (the choice: benchmarks/README.rst, "Long
-#: series at bounded cost").
-AUTO_STRIDE_STEPS = 128
+#: ``conv_filters="auto"``: the front end for sequences of up to 192 x 4 steps,
+#: and the filters of every layer added for longer ones.
+AUTO_FILTERS = (32, 64)
+#: ``conv_filters="auto"`` adds a layer while the LSTMs would read more than
+#: this many steps of the median training sequence, so a long series costs
+#: what about 768 steps do (the choice: benchmarks/README.rst, "Long series
+#: at bounded cost").
+AUTO_MOST_STEPS = 192
 
 
-def auto_stride(length, n_layers, most=AUTO_STRIDE_STEPS):
-    """The stride of ``conv_stride="auto"`` for ``n_layers`` front-end layers and sequences of
-    ``length`` steps: 2, or the smallest stride at which the LSTMs read at most ``most`` steps.
+def auto_filters(length, stride, most=AUTO_MOST_STEPS):
+    """The front end of ``conv_filters="auto"`` for sequences of ``length`` steps: (32, 64),
+    and one more layer of 64 filters while the LSTMs would read more than ``most`` steps.
     """
-    stride = 2
-    while n_layers and math.ceil(length / stride**n_layers) > most:
-        stride += 1
-    return stride
+    filters = AUTO_FILTERS
+    while stride > 1 and math.ceil(length / stride ** len(filters)) > most:
+        filters = (*filters, filters[-1])
+    return filters
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,9 @@ class NetworkConfig:
             cell=params["cell"],
             bidirectional=bool(params["bidirectional"]),
             pooling=params["pooling"],
-            conv_filters=_units(params["conv_filters"]),
+            conv_filters=_filters(params["conv_filters"]),
             conv_kernel_size=int(params["conv_kernel_size"]),
-            conv_stride=_stride(params["conv_stride"]),
+            conv_stride=int(params["conv_stride"]),
             conv_dilation=int(params["conv_dilation"]),
             conv_pooling=params["conv_pooling"],
             activation=params["activation"],
@@ -156,10 +159,10 @@ class NetworkConfig:
         )
 
     def for_length(self, length):
-        """This config with ``conv_stride="auto"`` resolved for sequences of ``length`` steps."""
-        if self.conv_stride != "auto":
+        """This config with ``conv_filters="auto"`` resolved for sequences of ``length`` steps."""
+        if self.conv_filters != "auto":
             return self
-        return replace(self, conv_stride=auto_stride(length, len(self.conv_filters)))
+        return replace(self, conv_filters=auto_filters(length, self.conv_stride))
 
     @classmethod
     def from_dict(cls, values):

@@ -40,9 +40,9 @@ PARAMETER_CONSTRAINTS = {
     "cell": [StrOptions(set(CELLS))],
     "bidirectional": ["boolean"],
     "pooling": [StrOptions(set(POOLINGS))],
-    "conv_filters": ["array-like"],
+    "conv_filters": ["array-like", StrOptions({"auto"})],
     "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
-    "conv_stride": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "conv_stride": [Interval(Integral, 1, None, closed="left")],
     "conv_dilation": [Interval(Integral, 1, None, closed="left")],
     "conv_pooling": [StrOptions(set(CONV_POOLINGS)), None],
     "mask_ratio": [Interval(Real, 0, 1, closed="left")],
@@ -230,7 +230,7 @@ def check_params(params, class_name="LSTMAutoencoderTransformer"):
     _check_routed_inference(params)
     _check_units("encoder_units", params["encoder_units"])
     _check_units("decoder_units", params["decoder_units"])
-    if len(params["conv_filters"]):
+    if not isinstance(params["conv_filters"], str) and len(params["conv_filters"]):
         _check_units("conv_filters", params["conv_filters"], "filters of the Conv1D layers")
     scaler = params["scaler"]
     if isinstance(scaler, str) and scaler not in ("standard", "minmax"):

@@ -105,23 +105,23 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         the classic Keras LSTM-autoencoder tutorials, a poor summary of long
         sequences. The default was chosen by cross-validation on training
         splits (``benchmarks/select_defaults.py``).
-    conv_filters : tuple of int, default=(32, 64)
+    conv_filters : tuple of int or "auto", default="auto"
         Filters of ``Conv1D`` layers (ReLU) read before the LSTM, a
         convolutional front end: local-shape detectors, each shortening the
         sequence by ``conv_stride`` (padding stays masked), so long sequences
         train faster; unconditioned decoders write ``conv_stride **
         len(conv_filters)`` steps per LSTM step (conditional ones one step
         each, reading the previous). ``()``: the tutorials' network, LSTMs
-        only. The default was chosen by cross-validation on training splits
-        (``benchmarks/select_defaults.py``).
+        only. "auto": ``(32, 64)``, and for long sequences one more layer of
+        64 filters each time the LSTMs would otherwise read more than 192
+        steps of the median training sequence (a series of 1,460 steps gets
+        three layers), so the fit's cost grows with the length no faster than
+        linearly; ``conv_filters_`` holds the filters used. Both were chosen
+        by cross-validation on training splits (``benchmarks/panel.py``).
     conv_kernel_size : int, default=5
         Window of every front-end convolution, in steps.
-    conv_stride : int or "auto", default=2
-        Stride of every front-end convolution. "auto": 2, or for long
-        sequences the smallest stride at which the LSTMs read at most 128
-        steps of the median training sequence (a series of 1,460 steps gets
-        4 with the default two layers), so that the fit's cost stops growing
-        with the length; ``conv_stride_`` holds the stride used.
+    conv_stride : int, default=2
+        Stride of every front-end convolution.
     conv_dilation : int, default=1
         Dilation growth of the front end: the kernel of ``Conv1D`` layer
         ``i`` (from 0) reads steps ``conv_dilation ** i`` apart on its
@@ -139,7 +139,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         were. "projected": both summaries, projected together to
         ``latent_dim`` numbers. "appended": the code is the ``latent_dim``
         projection of the recurrent summary followed by the pooled maps,
-        ``latent_dim + 2 * sum(conv_filters)`` numbers. The decoders read
+        ``latent_dim + 2 * sum(conv_filters_)`` numbers. The decoders read
         the whole code. None: the recurrent summary alone. Needs
         ``conv_filters``.
     mask_ratio : float, default=0.0
@@ -328,8 +328,8 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         ``"future_loss"``, ``"subseries_loss"``, ``"context_loss"``).
     scaler_ : transformer or None
         The fitted scaler.
-    conv_stride_ : int
-        Stride of the front-end convolutions as trained (``conv_stride``
+    conv_filters_ : tuple of int
+        Filters of the front-end convolutions as trained (``conv_filters``
         with "auto" resolved).
     n_timesteps_ : int
         Length of the longest training sequence; not a limit (sequences of
@@ -392,7 +392,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         cell="lstm",
         bidirectional=False,
         pooling="lastmax",
-        conv_filters=(32, 64),
+        conv_filters="auto",
         conv_kernel_size=5,
         conv_stride=2,
         conv_dilation=1,
@@ -653,9 +653,9 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         return self._fitted.history
 
     @property
-    def conv_stride_(self):
-        """Stride of the front-end convolutions as trained ("auto" resolved)."""
-        return self._fitted.network.conv_stride
+    def conv_filters_(self):
+        """Filters of the front-end convolutions as trained ("auto" resolved)."""
+        return self._fitted.network.conv_filters
 
     @property
     def n_timesteps_(self):

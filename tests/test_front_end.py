@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
-from sklearn_lstm_ae._config import auto_stride
+from sklearn_lstm_ae._config import auto_filters
 from sklearn_lstm_ae._keras.layers import MaskedConv1D
 from sklearn_lstm_ae._schema import parameter_bound
 
@@ -246,42 +246,54 @@ def test_pooled_feature_maps_tell_local_shapes_apart_wherever_they_are():
 
 
 @pytest.mark.parametrize(
-    ("length", "layers", "stride"),
-    [(150, 2, 2), (512, 2, 2), (513, 2, 3), (1024, 2, 3), (1460, 2, 4), (2000, 3, 3), (9, 0, 2)],
+    ("length", "stride", "filters"),
+    [
+        (150, 2, (32, 64)),
+        (768, 2, (32, 64)),
+        (769, 2, (32, 64, 64)),
+        (1460, 2, (32, 64, 64)),
+        (2000, 2, (32, 64, 64, 64)),
+        (1728, 3, (32, 64)),
+        (1729, 3, (32, 64, 64)),
+        (5000, 1, (32, 64)),  # stride 1 shortens nothing: no layer added
+    ],
 )
-def test_auto_stride_is_the_smallest_that_leaves_the_lstms_128_steps(length, layers, stride):
-    assert auto_stride(length, layers) == stride
-    if layers and stride > 2:
-        steps = [math.ceil(length / s**layers) for s in (stride - 1, stride)]
-        assert steps[1] <= 128 < steps[0]
+def test_auto_filters_add_layers_until_the_lstms_read_192_steps(length, stride, filters):
+    assert auto_filters(length, stride) == filters
+    if len(filters) > 2:
+        steps = [math.ceil(length / stride**n) for n in (len(filters) - 1, len(filters))]
+        assert steps[1] <= 192 < steps[0]
 
 
-AUTO = dict(FRONT, conv_stride="auto")
+AUTO = dict(FRONT, conv_filters="auto")
 
 
-def test_auto_stride_keeps_short_sequences_as_they_were_and_strides_long_ones(sines, tmp_path):
+def test_auto_filters_keep_short_sequences_as_they_were_and_deepen_for_long_ones(sines, tmp_path):
     X = sines[:, :11]
     auto = tiny(**AUTO).fit(X)
-    assert auto.conv_stride_ == 2
+    assert auto.conv_filters_ == (32, 64)
     np.testing.assert_allclose(
-        auto.transform(X), tiny(**FRONT).fit(X).transform(X), rtol=1e-5, atol=1e-6
+        auto.transform(X),
+        tiny(**dict(FRONT, conv_filters=(32, 64))).fit(X).transform(X),
+        rtol=1e-5,
+        atol=1e-6,
     )
-    long = sine_waves(8, n_steps=600)
+    long = sine_waves(8, n_steps=800)
     ae = tiny(**AUTO, epochs=1).fit(long)
-    # 600 steps: 150 at stride 2 (over 128), 67 at stride 3.
-    assert ae.conv_stride_ == 3
-    assert [ae.model_.get_layer(f"encoder_conv_{i}").strides for i in (0, 1)] == [3, 3]
-    assert ae.model_.get_layer("reconstruction").upsample == 9
+    # 800 steps: 200 at two layers of stride 2 (over 192), 100 at three.
+    assert ae.conv_filters_ == (32, 64, 64)
+    assert [ae.model_.get_layer(f"encoder_conv_{i}").filters for i in range(3)] == [32, 64, 64]
+    assert ae.model_.get_layer("reconstruction").upsample == 8
     assert ae.reconstruct(long).shape == long.shape
     ae.save(tmp_path / "auto.lstmae")
     back = LSTMAutoencoderTransformer.load(tmp_path / "auto.lstmae")
-    assert back.conv_stride_ == 3 and back.get_params()["conv_stride"] == "auto"
+    assert back.conv_filters_ == (32, 64, 64) and back.get_params()["conv_filters"] == "auto"
     np.testing.assert_array_equal(back.transform(long), ae.transform(long))
     # The median length decides, not the longest: five short and three long, then the reverse.
     mixed = [x[:20] for x in long[:5]] + list(long[5:])
-    assert tiny(**AUTO, epochs=1).fit(mixed).conv_stride_ == 2
+    assert tiny(**AUTO, epochs=1).fit(mixed).conv_filters_ == (32, 64)
     mixed = [x[:20] for x in long[:3]] + list(long[3:])
-    assert tiny(**AUTO, epochs=1).fit(mixed).conv_stride_ == 3
+    assert tiny(**AUTO, epochs=1).fit(mixed).conv_filters_ == (32, 64, 64)
 
     class Batches(keras.utils.PyDataset):  # the same rule when batches stream in
         def __len__(self):
@@ -290,6 +302,10 @@ def test_auto_stride_keeps_short_sequences_as_they_were_and_strides_long_ones(si
         def __getitem__(self, i):
             return long[4 * i : 4 * (i + 1)]
 
-    assert tiny(**AUTO, epochs=1).fit(Batches()).conv_stride_ == 3
-    with pytest.raises(ValueError, match="'conv_stride' parameter"):
-        tiny(**dict(FRONT, conv_stride="longest")).fit(X)
+    assert tiny(**AUTO, epochs=1).fit(Batches()).conv_filters_ == (32, 64, 64)
+    # Appended maps follow the filters used: 2 + 2 * (32 + 64 + 64) numbers.
+    appended = tiny(**AUTO, epochs=1, conv_pooling="appended").fit(long)
+    assert appended.transform(long).shape == (8, 2 + 2 * 160)
+    assert len(appended.get_feature_names_out()) == 322
+    with pytest.raises(ValueError, match="'conv_filters' parameter"):
+        tiny(**dict(FRONT, conv_filters="deep")).fit(X)

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._config import auto_filters
 from sklearn_lstm_ae._keras.objectives import (
     MIN_CROP,
     SpanMasking,
@@ -247,7 +248,10 @@ def test_the_defaults_are_the_cross_validated_network(sines, fitted_tiny):
     # The front end, trained on reconstruction alone: the best mean CV accuracy
     # with logistic regression, and the cheapest update; 500 updates keep the
     # GunPoint fit within the minute of the budget (see the user guide).
-    assert params["conv_filters"] == (32, 64) and params["pooling"] == "lastmax"
+    assert params["conv_filters"] == "auto" and params["pooling"] == "lastmax"
+    # (32, 64) up to 768 steps, a layer more for each halving beyond: on the
+    # selection panel's long sets it held both heads where a stride of 4 lost.
+    assert auto_filters(768, 2) == (32, 64) and auto_filters(1460, 2) == (32, 64, 64)
     assert params["latent_dim"] == 128  # the code size of the seven-dataset CV table
     assert params["epochs"] == "auto" and params["max_updates"] == 500
     assert params["conv_kernel_size"] == 5 and params["conv_stride"] == 2
