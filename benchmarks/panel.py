@@ -118,8 +118,10 @@ DATASETS = {
     "shapes, 3 channels, 8 classes of 4": lambda: _shapes(4),
 }
 
-#: The network the package ships today, every parameter spelled out, so a
-#: label means the same network whatever the defaults are when it runs.
+#: The network the package shipped until ``conv_filters="auto"`` (7 December
+#: 2026), every parameter spelled out, so a label means the same network
+#: whatever the defaults are when it runs. Up to 768 steps it is the
+#: network shipped today.
 SHIPPED = dict(
     latent_dim=128,
     encoder_units=(64,),
@@ -214,6 +216,9 @@ CANDIDATES = {
     "shipped, stride 4": dict(SHIPPED, conv_stride=4),
     # Or more layers at stride 2: 8 and 16 times shorter.
     "front end (32, 64, 64, 64) / 2": dict(SHIPPED, conv_filters=(32, 64, 64, 64)),
+    # The default since 7 December 2026: (32, 64), one more layer per halving
+    # the LSTMs need to read at most 192 steps of the median series.
+    "defaults: front end by length (auto), lastmax, latent 128": dict(SHIPPED, conv_filters="auto"),
     # Bagging (issue item 4): several networks fitted on the same series, their
     # codes side by side. A list is a bag; member i is seeded ``seed + 1000 * i``,
     # so its first member is the single network of the same seed.
