@@ -158,7 +158,7 @@ def default_flops(length, n_features, ae):
     """Forward FLOPs per sequence of the defaults' network (front end, LSTMs, code, decoder)."""
     p = ae.get_params()
     flops, width, steps = 0, n_features, length
-    for filters in p["conv_filters"]:
+    for filters in ae.conv_filters_:  # as fitted: "auto" deepens long series
         steps = -(-steps // p["conv_stride"])
         flops += steps * (2 * p["conv_kernel_size"] * width * filters + filters)
         width = filters
@@ -166,7 +166,7 @@ def default_flops(length, n_features, ae):
         flops += steps * lstm_flops(width, units)
         width = units
     flops += dense_flops(2 * width, p["latent_dim"])  # "lastmax": two pooled summaries
-    up = p["conv_stride"] ** len(p["conv_filters"])
+    up = p["conv_stride"] ** len(ae.conv_filters_)
     width = p["latent_dim"]
     for units in reversed(p["encoder_units"]):
         flops += steps * lstm_flops(width, units)
