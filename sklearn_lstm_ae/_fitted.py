@@ -290,15 +290,18 @@ class FittedAutoencoder:
         out = map_sequences(lambda batch: self._predict(batch, options, FUTURE), seqs, options)
         return unscale_inplace(self.scaler, out)
 
-    def _step_errors(self, seqs, options):
+    def _step_errors(self, seqs, options, per_feature=False):
         """Squared reconstruction error per step ``(n, n_timesteps)``, NaN on padding.
 
-        Averaged over features, in the scaled units the network is trained in.
+        Averaged over features (or, with ``per_feature``, each feature's:
+        ``(n, n_timesteps, n_features)``), in the scaled units the network is
+        trained in.
         """
         self._require(RECONSTRUCTION, "the reconstruction error")
 
         def errors(batch):
-            return np.mean(np.square(self._reconstruct_scaled(batch, options) - batch), axis=2)
+            sq = np.square(self._reconstruct_scaled(batch, options) - batch)
+            return sq if per_feature else np.mean(sq, axis=2)
 
         return map_sequences(errors, seqs, options, timewise=True)
 
@@ -307,12 +310,18 @@ class FittedAutoencoder:
         sq = np.square(self._reconstruct_scaled(batch, options) - batch)  # NaN on padding
         return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
 
-    def _reconstruction_errors(self, seqs, options):
-        """Mean squared reconstruction error of each sequence, float64, scaled units."""
+    def _reconstruction_errors(self, seqs, options, per_feature=False):
+        """Mean squared reconstruction error of each sequence (or of each of its features:
+        ``(n, n_features)``), float64, scaled units."""
         self._require(RECONSTRUCTION, "the reconstruction error")
-        return map_sequences(
-            lambda batch: self._reconstruction_error(batch, options), seqs, options, np.float64
-        )
+
+        def errors(batch):
+            if not per_feature:
+                return self._reconstruction_error(batch, options)
+            sq = np.square(self._reconstruct_scaled(batch, options) - batch)  # NaN on padding
+            return np.nanmean(sq, axis=1, dtype=np.float64)
+
+        return map_sequences(errors, seqs, options, np.float64)
 
     def _objective(self, batch, options):
         """Per-sequence decoder loss (mean squared error) on one scaled batch."""
@@ -332,12 +341,13 @@ class FittedAutoencoder:
         """Per-sequence decoder loss (the negative of ``score_samples``)."""
         return map_sequences(lambda batch: self._objective(batch, options), seqs, options)
 
-    def errors(self, seqs, options, *, per_step=False):
+    def errors(self, seqs, options, *, per_step=False, per_feature=False):
         """Squared reconstruction errors in scaled units.
 
         The mean over each sequence's valid steps and features (float64), or
-        with ``per_step`` the mean over features of every step (NaN on padding).
+        with ``per_step`` the mean over features of every step (NaN on padding);
+        ``per_feature`` keeps the features apart (a last axis of ``n_features``).
         """
         if per_step:
-            return self._step_errors(seqs, options)
-        return self._reconstruction_errors(seqs, options)
+            return self._step_errors(seqs, options, per_feature)
+        return self._reconstruction_errors(seqs, options, per_feature)

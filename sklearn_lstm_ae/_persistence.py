@@ -304,10 +304,13 @@ def _check_model(model, fitted, network):
     )
 
 
-#: The file format of a saved LSTMAutoencoderSeriesDetector.
-DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/2"
+#: The file format of a saved LSTMAutoencoderSeriesDetector. Format 3 holds
+#: each autoencoder's typical error per feature (``error_scale_``, one list per
+#: autoencoder); formats 1 and 2 one number per autoencoder.
+DETECTOR_FORMAT = "sklearn_lstm_ae.series_detector/3"
 #: Format 1 files hold the autoencoder's parameters of transformer format 2.
-_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, "sklearn_lstm_ae.series_detector/1")
+_DETECTOR_FORMAT_1 = "sklearn_lstm_ae.series_detector/1"
+_DETECTOR_READ_FORMATS = (DETECTOR_FORMAT, "sklearn_lstm_ae.series_detector/2", _DETECTOR_FORMAT_1)
 #: Detector parameters and fitted values added since its formats were defined,
 #: at their meaning in an older file: scores of high errors only.
 _DETECTOR_ADDED = {"two_sided": False}
@@ -373,8 +376,12 @@ def save_detector(params, fitted, autoencoders, path, *, class_name):
     return path
 
 
-def _check_detector_fitted(fitted, n_estimators, two_sided):
-    """The fitted values of a detector file, with those added since filled in, checked."""
+def _check_detector_fitted(fitted, n_estimators, two_sided, per_feature):
+    """The fitted values of a detector file, with those added since filled in, checked.
+
+    ``per_feature``: whether ``error_scale_`` holds one list per autoencoder
+    (format 3) rather than one number.
+    """
     fitted = with_added_params(fitted, _DETECTOR_ADDED_FITTED)
     require(
         isinstance(fitted, dict) and set(fitted) == _DETECTOR_FITTED,
@@ -389,11 +396,20 @@ def _check_detector_fitted(fitted, n_estimators, two_sided):
         power is not None or not two_sided,
         "two_sided is true, but fitted.lower_tail_power_ is missing",
     )
+    require(is_int(fitted["n_features_in_"], 1), "fitted.n_features_in_ must be a positive integer")
     scale = fitted["error_scale_"]
+    n_features = fitted["n_features_in_"]
+    what = f"lists of {n_features} numbers" if per_feature else "numbers"
     require(
         isinstance(scale, list) and len(scale) == n_estimators,
-        f"fitted.error_scale_ must list {n_estimators} numbers",
+        f"fitted.error_scale_ must hold {n_estimators} {what}",
     )
+    if per_feature:
+        require(
+            all(isinstance(row, list) and len(row) == n_features for row in scale),
+            f"fitted.error_scale_ must hold {n_estimators} {what}",
+        )
+        scale = [value for row in scale for value in row]
     for value in (*scale, fitted["threshold_"]):
         require(
             _is_number(value), "fitted.error_scale_ and fitted.threshold_ must be finite numbers"
@@ -404,7 +420,6 @@ def _check_detector_fitted(fitted, n_estimators, two_sided):
         fitted["period_"] is None or is_int(fitted["period_"], 2),
         "fitted.period_ must be null or an integer of at least 2",
     )
-    require(is_int(fitted["n_features_in_"], 1), "fitted.n_features_in_ must be a positive integer")
     return fitted
 
 
@@ -420,7 +435,7 @@ def _check_detector_state(state, cls, ae_cls, names):
     require(set(params) == _DETECTOR_PARAMS, f"params must hold {sorted(_DETECTOR_PARAMS)}")
     if state["autoencoder"] is not None:
         raw = state["autoencoder"]
-        if state["format"] != DETECTOR_FORMAT:
+        if state["format"] == _DETECTOR_FORMAT_1:
             raw = upgrade_params(raw)
         raw = with_added_params(raw)
         ae_names = set(param_names(ae_cls))
@@ -433,7 +448,12 @@ def _check_detector_state(state, cls, ae_cls, names):
         check_constraints(cls._parameter_constraints, params, cls.__name__)
     except (ValueError, TypeError) as exc:
         raise InvalidArchive(f"params are not valid parameters of {cls.__name__}: {exc}") from exc
-    fitted = _check_detector_fitted(state["fitted"], params["n_estimators"], params["two_sided"])
+    fitted = _check_detector_fitted(
+        state["fitted"],
+        params["n_estimators"],
+        params["two_sided"],
+        per_feature=state["format"] == DETECTOR_FORMAT,
+    )
     expected = {"detector.json", *(_member_name(i) for i in range(params["n_estimators"]))}
     require(names == expected, f"the archive must hold exactly {sorted(expected)}")
     return params, fitted

@@ -922,7 +922,7 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         """
         return export_saved_model(self._fitted, path)
 
-    def reconstruction_errors(self, X, per_step=False):
+    def reconstruction_errors(self, X, per_step=False, per_feature=False):
         """Squared reconstruction errors, in the scaled units the network is trained in.
 
         Parameters
@@ -932,10 +932,17 @@ class LSTMAutoencoderTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMix
         per_step : bool, default=False
             Return the error of every time step (averaged over features)
             instead of each sequence's mean over its valid steps.
+        per_feature : bool, default=False
+            Keep the features apart instead of averaging over them: which
+            channel of a multivariate sequence is rebuilt badly.
 
         Returns
         -------
-        ndarray of shape (n_samples,) or (n_samples, n_timesteps)
-            Per-sequence means (float64), or per-step errors with NaN on padding.
+        ndarray of shape (n_samples,), (n_samples, n_timesteps), (n_samples, n_features) \
+or (n_samples, n_timesteps, n_features)
+            Per-sequence means (float64), or per-step errors with NaN on
+            padding; with ``per_feature``, a last axis of one error per feature.
         """
-        return self._fitted.errors(self._input(X), self._options(), per_step=per_step)
+        return self._fitted.errors(
+            self._input(X), self._options(), per_step=per_step, per_feature=per_feature
+        )

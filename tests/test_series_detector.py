@@ -13,6 +13,7 @@ from sklearn_lstm_ae import (
     LSTMAutoencoderSeriesDetector,
     LSTMAutoencoderTransformer,
     dominant_period,
+    sliding_windows,
 )
 
 PERIOD = 25
@@ -154,11 +155,21 @@ def test_point_scores_are_the_harmonic_mean_of_their_windows_scores():
     from sklearn_lstm_ae._series_detector import MIN_WINDOW_SCORE, _point_scores, _relative
 
     # Windows of 3 points at starts 0..3 over 6 points; the third is 8 times
-    # worse than typical. Two members, each error over its own scale.
+    # worse than typical. Two members, each feature's error over its own scale.
     starts = np.arange(4)
-    errors = [np.array([2.0, 2.0, 16.0, 2.0]), np.array([0.5, 0.5, 4.0, 0.5])]
-    relative = _relative(errors, np.array([2.0, 0.5]))
+    errors = [
+        np.array([[2.0, 4.0], [2.0, 4.0], [16.0, 32.0], [2.0, 4.0]]),
+        np.array([[0.5, 1.0], [0.5, 1.0], [4.0, 8.0], [0.5, 1.0]]),
+    ]
+    relative = _relative(errors, np.array([[2.0, 4.0], [0.5, 1.0]]))
     np.testing.assert_allclose(relative, [1.0, 1.0, 8.0, 1.0])
+    # Files saved before: one scale per member, the features averaged first.
+    np.testing.assert_allclose(_relative(errors, np.array([3.0, 0.75])), relative)
+    # Weighed apart, a feature with small typical errors counts as much as one
+    # with large ones: 3 times its typical error in either gives the same score.
+    quiet, noisy = np.array([[0.3, 10.0]]), np.array([[0.1, 30.0]])
+    scale = np.array([[0.1, 10.0]])
+    assert _relative([quiet], scale) == pytest.approx(_relative([noisy], scale)) == 2.0
     points = _point_scores(relative, None, starts, 3, 6)
     covering = [[0], [0, 1], [0, 1, 2], [1, 2, 3], [2, 3], [3]]
     expected = [len(c) / sum(1.0 / relative[c]) for c in map(np.array, covering)]
@@ -338,6 +349,87 @@ def test_multivariate_series_and_feature_count():
         detector.predict(sine(300))
 
 
+def _channel_anomaly(n, seed, shift_at=None):
+    """A channel of noise and a sine; from ``shift_at``, the sine shifts by 0.2."""
+    x = np.c_[np.random.default_rng(seed + 100).normal(0, 1, n), sine(n, seed=seed, noise=0.02)]
+    if shift_at is not None:
+        x[shift_at : shift_at + PERIOD, 1] += 0.2
+    return x
+
+
+def test_each_feature_is_weighed_by_its_own_typical_error():
+    # A small shift in the sine is lost in the noise channel's errors when the
+    # features' errors are averaged first; weighed apart, its windows stand
+    # out. (The default network: the small one learns the sine too slowly
+    # beside the noise.)
+    normal = _channel_anomaly(1000, seed=0)
+    detector = LSTMAutoencoderSeriesDetector(random_state=0).fit(normal)
+    assert detector.error_scale_.shape == (1, 2)
+    assert detector.error_scale_[0, 0] > 10 * detector.error_scale_[0, 1]
+    test = _channel_anomaly(1000, seed=1, shift_at=600)
+    scores = detector.predict(test)
+    outside = np.r_[scores[:500], scores[700:]]
+    assert scores[600 : 600 + PERIOD].max() > outside.max()
+    # Window by window: each feature's error over its typical one, against the
+    # features' mean error over its typical one (how detectors saved before
+    # this rule score).
+    ae = detector.autoencoders_[0]
+    errors = ae.reconstruction_errors(sliding_windows(test, 64), per_feature=True)
+    np.testing.assert_allclose(
+        errors.mean(axis=1), ae.reconstruction_errors(sliding_windows(test, 64)), rtol=1e-6
+    )
+    typical = ae.reconstruction_errors(sliding_windows(normal, 64))
+    rules = {
+        "weighed apart": (errors / detector.error_scale_[0]).mean(axis=1),
+        "averaged first": errors.mean(axis=1) / np.median(typical),
+    }
+    stand_out = {}
+    for rule, windows in rules.items():
+        normal_windows = np.r_[windows[: 500 - 63], windows[700:]]
+        stand_out[rule] = windows[600 - 63 : 600 + PERIOD].max() / np.quantile(
+            normal_windows, 0.999
+        )
+    assert stand_out["weighed apart"] > 1.5 * max(stand_out["averaged first"], 1.0)
+
+
+def test_files_saved_before_features_were_weighed_apart_score_as_they_did(tmp_path):
+    # Format 2: one typical error per autoencoder, the features' errors
+    # averaged before dividing by it.
+    normal = _channel_anomaly(600, seed=0)
+    detector = LSTMAutoencoderSeriesDetector(small_ae(max_updates=30), random_state=0).fit(normal)
+    buffer = io.BytesIO()
+    detector.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            content = zin.read(info)
+            if info.filename == "detector.json":
+                state = json.loads(content)
+                state["format"] = "sklearn_lstm_ae.series_detector/2"
+                state["fitted"]["error_scale_"] = [0.5]
+                content = json.dumps(state).encode()
+            zout.writestr(info, content)
+    old = LSTMAutoencoderSeriesDetector.load(io.BytesIO(out.getvalue()))
+    assert old.error_scale_.shape == (1,)
+    test = _channel_anomaly(300, seed=2)
+    relative = old.autoencoders_[0].reconstruction_errors(sliding_windows(test, 64)) / 0.5
+    power = old.lower_tail_power_
+    window_scores = np.where(relative < 1, relative**-power, relative)
+    harmonic = [1 / np.mean(1 / window_scores[max(0, i - 63) : i + 1]) for i in range(len(test))]
+    np.testing.assert_allclose(old.predict(test), harmonic, rtol=1e-5)
+    # A format 3 file with one number per autoencoder is damaged.
+    state["format"] = "sklearn_lstm_ae.series_detector/3"
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as zin:
+        members = {i.filename: zin.read(i) for i in zin.infolist()}
+    members["detector.json"] = json.dumps(state).encode()
+    bad = io.BytesIO()
+    with zipfile.ZipFile(bad, "w") as zout:
+        for name, content in members.items():
+            zout.writestr(name, content)
+    with pytest.raises(ValueError, match=r"error_scale_ must hold 1 lists of 2 numbers"):
+        LSTMAutoencoderSeriesDetector.load(io.BytesIO(bad.getvalue()))
+
+
 def test_ensemble_members_differ_and_random_state_repeats():
     series = sine(400)
     a = LSTMAutoencoderSeriesDetector(small_ae(max_updates=20), n_estimators=2, random_state=3)
@@ -346,7 +438,7 @@ def test_ensemble_members_differ_and_random_state_repeats():
     np.testing.assert_array_equal(scores, b.fit_predict(series))
     seeds = [m.random_state for m in a.autoencoders_]
     assert len(seeds) == 2 and seeds[0] != seeds[1]
-    assert a.error_scale_.shape == (2,)
+    assert a.error_scale_.shape == (2, 1)  # per member, per feature
     assert a.autoencoder.random_state is None  # fit seeds clones, not the parameter
     # A RandomState instance seeds the members too, and a pandas Series is a series.
     pd = pytest.importorskip("pandas")
@@ -423,7 +515,9 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
         '"window_": ': '"window_": -1, "old": ',
         '"n_estimators": 1': '"n_estimators": 2',
         '"stride": 1': '"stride": 0',
-        '"format": "sklearn_lstm_ae.series_detector/2"': '"format": "other/1"',
+        '"format": "sklearn_lstm_ae.series_detector/3"': '"format": "other/1"',
+        # Format 3 holds a list per autoencoder, as long as the features.
+        '"error_scale_": [': '"error_scale_": [1.0], "old": [',
         '"lower_tail_power_": ': '"lower_tail_power_": -1, "old": ',
         '"two_sided": true': '"two_sided": 3',
     }

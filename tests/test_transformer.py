@@ -93,6 +93,26 @@ def test_variable_length_list_input(fitted_ragged):
     assert np.isnan(R[0, len(L[0]) :]).all() and np.isfinite(R[0, : len(L[0])]).all()
 
 
+def test_reconstruction_errors_per_step_and_per_feature(fitted_ragged):
+    ae, L = fitted_ragged
+    X = L[:6]
+    lengths = [len(s) for s in X]
+    # The squared errors of the reconstruction, in the scaler's units.
+    scale = ae.scaler_.scale_
+    sq = [((ae.reconstruct([s])[0, : len(s)] - s) / scale) ** 2 for s in X]
+    per_feature = ae.reconstruction_errors(X, per_feature=True)
+    assert per_feature.shape == (6, 2) and per_feature.dtype == np.float64
+    np.testing.assert_allclose(per_feature, [e.mean(axis=0) for e in sq], rtol=1e-4)
+    np.testing.assert_allclose(ae.reconstruction_errors(X), [e.mean() for e in sq], rtol=1e-4)
+    steps = ae.reconstruction_errors(X, per_step=True, per_feature=True)
+    assert steps.shape == (6, 12, 2)
+    averaged = ae.reconstruction_errors(X, per_step=True)
+    for row, mean, e, n in zip(steps, averaged, sq, lengths, strict=True):
+        np.testing.assert_allclose(row[:n], e, rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(row[:n].mean(axis=1), mean[:n], rtol=1e-5)
+        assert np.isnan(row[n:]).all() and np.isnan(mean[n:]).all()  # padding
+
+
 def test_fixed_length_data_trains_the_unmasked_graph(sines, fitted_tiny):
     ae = fitted_tiny
     assert "padding_mask" not in [layer.name for layer in ae.model_.layers]
