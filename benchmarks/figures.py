@@ -164,7 +164,10 @@ def anomaly_panel():
     x = np.arange(len(chosen))
     fig, ax = plt.subplots(figsize=(10, 5.2))
     bars = [
-        ([r["default"] for r in chosen], "two-sided harmonic window mean (the detector's rule)"),
+        (
+            [r["default"] for r in chosen],
+            "the detector's rule (two-sided harmonic window mean, features weighed apart)",
+        ),
         ([r["auc_pr"] for r in chosen], "rule chosen on the other series"),
         (
             [np.nan if r["raw_nn"] is None else r["raw_nn"] for r in chosen],

@@ -373,6 +373,8 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
     rows += [row(name, "raw window nearest neighbour", 0.95) for name in "abc"]
     # So is a rule screened out after the choice, though it leads on every series.
     rows += [row(name, panel.SCREENED[-1], 0.99) for name in "abc"]
+    # And the detector's former rule, which its present one replaced.
+    rows += [row(name, panel.SUPERSEDED[0], 0.98) for name in "abc"]
     chosen, mean = panel.leave_one_out(rows)
     by = {r["series"]: r for r in chosen}
     assert all(r["raw_nn"] == pytest.approx(0.95) for r in chosen)
@@ -393,6 +395,10 @@ def test_nearest_normal_windows_skip_the_windows_that_overlap():
     np.testing.assert_allclose(to_train[:3], [0.2, 4.9, 0.2])
     np.testing.assert_allclose(to_train[3:], [4.0, 5.1, 4.0])
     np.testing.assert_allclose(to_test, [0.1, 11.0])
+    # With no normal part (the test rows are the train rows), a self-join: each
+    # row's distance to its nearest row that does not overlap it, not its 0.
+    to_train, to_self = panel._nearest(train, train, window=2)
+    np.testing.assert_allclose(to_self, to_train)
 
 
 def test_injected_anomalies_and_the_ucr_rule():
