@@ -37,7 +37,9 @@ fit plus scoring. Each result is appended to ``--out`` as it is measured
 (JSON lines), and rows already there are not run again.
 
 Run: ``pip install "sklearn-lstm-ae[bench]"`` (aeon and stumpy), then
-``python benchmarks/bench_anomaly.py [--quick] [--seeds 3]``. ``--quick``
+``python benchmarks/bench_anomaly.py [--quick] [--seeds 3]``. ``--timing``
+times fit plus scoring of 10,000 points with the defaults (three runs per
+case, in turn; run it on a quiet machine). ``--quick``
 is a smoke run (a short synthetic series, a tiny budget) whose numbers mean
 nothing.
 """
@@ -368,6 +370,65 @@ def thresholds(seeds, quick, out):
     return rows
 
 
+def timing_cases():
+    """``{name: (train, test)}``: about 10,000 points to score, fitted on a normal part or on
+    themselves (``test`` None: ``fit_predict``)."""
+    from anomaly_panel import _seasonal  # the panel's service metric
+
+    metric = _seasonal(20_000, seed=1)
+    out = {
+        "service metric: fit 10,000, score 10,000": (metric[:10_000], metric[10_000:]),
+        "service metric: fit_predict 10,000": (metric[10_000:], None),
+    }
+    try:
+        from aeon.datasets import load_daphnet_s06r02e0, load_ecg_diff_count_3
+    except ImportError:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # deprecated in aeon 1.6
+        test, _, ecg, _ = load_ecg_diff_count_3("semi-supervised")
+        motion, _ = load_daphnet_s06r02e0()
+    out["ECG: fit 10,000, score 10,000"] = (np.asarray(ecg, float), np.asarray(test, float))
+    motion = np.asarray(motion, float)  # 7,040 points: fit on the first 3,520, score all
+    out["Daphnet gait, 9 channels: fit 3,520, score 7,040"] = (motion[:3520], motion)
+    return out
+
+
+def timing(repeats, out):
+    """Seconds for fit plus scoring with the defaults, ``repeats`` times per case, in turn."""
+    done = _done(out)
+    rows = []
+    cases = timing_cases()
+    for repeat, (name, (train, test)) in itertools.product(range(repeats), cases.items()):
+        key = (name, "LSTM autoencoder (defaults)", repeat)
+        if key not in done:
+            start = time.perf_counter()
+            detector = LSTMAutoencoderSeriesDetector(random_state=repeat)
+            if test is None:
+                detector.fit_predict(train)
+            else:
+                detector.fit(train).predict(test)
+            done[key] = {
+                "series": name,
+                "detector": key[1],
+                "seed": repeat,
+                "window": detector.window_,
+                "seconds": time.perf_counter() - start,
+            }
+            _record(out, done[key])
+        rows.append(done[key])
+    return rows
+
+
+def timing_table(rows):
+    lines = ["| case | window | seconds (median) | runs |", "|---|---|---|---|"]
+    for name in dict.fromkeys(r["series"] for r in rows):
+        mine = [r for r in rows if r["series"] == name]
+        seconds = statistics.median(r["seconds"] for r in mine)
+        lines.append(f"| {name} | {mine[0]['window']} | {seconds:.1f} | {len(mine)} |")
+    return "\n".join(lines)
+
+
 def threshold_table(rows):
     lines = [
         "| series | threshold | normal points flagged | anomalies found | events |",
@@ -400,8 +461,18 @@ def main(argv=None):
         action="store_true",
         help="normal points flagged and anomalies found (to bench_anomaly_thresholds.jsonl)",
     )
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="seconds to fit and score 10,000 points, 3 runs (to bench_anomaly_timing.jsonl)",
+    )
     args = parser.parse_args(argv)
     seeds = range(1 if args.quick else args.seeds)
+    if args.timing:
+        out = args.out or os.path.join(here, "bench_anomaly_timing.jsonl")
+        rows = timing(3, out)
+        print(timing_table(rows))
+        return rows
     if args.thresholds:
         out = args.out or os.path.join(here, "bench_anomaly_thresholds.jsonl")
         rows = thresholds(seeds, args.quick, out)
