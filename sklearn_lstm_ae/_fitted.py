@@ -290,6 +290,10 @@ class FittedAutoencoder:
         out = map_sequences(lambda batch: self._predict(batch, options, FUTURE), seqs, options)
         return unscale_inplace(self.scaler, out)
 
+    def _squared_errors(self, batch, options):
+        """``(n, n_timesteps, n_features)`` squared errors of one scaled batch, NaN on padding."""
+        return np.square(self._reconstruct_scaled(batch, options) - batch)
+
     def _step_errors(self, seqs, options, per_feature=False):
         """Squared reconstruction error per step ``(n, n_timesteps)``, NaN on padding.
 
@@ -300,28 +304,29 @@ class FittedAutoencoder:
         self._require(RECONSTRUCTION, "the reconstruction error")
 
         def errors(batch):
-            sq = np.square(self._reconstruct_scaled(batch, options) - batch)
+            sq = self._squared_errors(batch, options)
             return sq if per_feature else np.mean(sq, axis=2)
 
         return map_sequences(errors, seqs, options, timewise=True)
 
-    def _reconstruction_error(self, batch, options):
-        """Per-sequence mean squared error over the valid steps of one scaled batch."""
-        sq = np.square(self._reconstruct_scaled(batch, options) - batch)  # NaN on padding
+    def _reconstruction_error(self, batch, options, per_feature=False):
+        """Per-sequence mean squared error over the valid steps of one scaled batch
+        (with ``per_feature``, each feature's: ``(n, n_features)``)."""
+        sq = self._squared_errors(batch, options)
+        if per_feature:
+            return np.nanmean(sq, axis=1, dtype=np.float64)
         return np.nanmean(sq.reshape(len(sq), -1), axis=1, dtype=np.float64)
 
     def _reconstruction_errors(self, seqs, options, per_feature=False):
         """Mean squared reconstruction error of each sequence (or of each of its features:
         ``(n, n_features)``), float64, scaled units."""
         self._require(RECONSTRUCTION, "the reconstruction error")
-
-        def errors(batch):
-            if not per_feature:
-                return self._reconstruction_error(batch, options)
-            sq = np.square(self._reconstruct_scaled(batch, options) - batch)  # NaN on padding
-            return np.nanmean(sq, axis=1, dtype=np.float64)
-
-        return map_sequences(errors, seqs, options, np.float64)
+        return map_sequences(
+            lambda batch: self._reconstruction_error(batch, options, per_feature),
+            seqs,
+            options,
+            np.float64,
+        )
 
     def _objective(self, batch, options):
         """Per-sequence decoder loss (mean squared error) on one scaled batch."""
