@@ -503,16 +503,20 @@ def _pooling_rules(detector, train, test):
     power = detector.lower_tail_power_
     out = {}
     for name, series in (("train", train), ("test", test)):
-        step = windows_to_series(ae.reconstruction_errors(wins[name], per_step=True), len(series))
-        relative = np.maximum(_window_scores(detector, wins[name]), 1e-6)
-        scores = np.where(relative < 1, relative**-power, relative) if power else relative
+        # One pass of the network: every step's error in every feature, read three ways.
+        squared = ae.reconstruction_errors(wins[name], per_step=True, per_feature=True)
+        step = windows_to_series(squared.mean(axis=2), len(series))
+        relative = _relative([squared.mean(axis=1)], detector.error_scale_[:1])
+        floored = np.maximum(relative, 1e-6)
+        scores = np.where(floored < 1, floored**-power, floored) if power else floored
         rules = {
             rule: np.nanmean(_covering(scores**p, window, np.nan), axis=1) ** (1 / p)
             for rule, p in POWER_MEANS.items()
         }
         rules[POOLING_RULES[3]] = _covering(scores, window, np.inf).min(axis=1)
         sharp = step / np.maximum(maximum_filter1d(step, window, mode="nearest"), 1e-12)
-        rules[POOLING_RULES[4]] = detector.predict(series) * sharp**0.25
+        own = _harmonic(relative, power, np.arange(len(relative)), window, len(series))
+        rules[POOLING_RULES[4]] = own * sharp**0.25  # the detector's score, sharpened
         out[name] = rules
     return {rule: out["test"][rule] / robust_threshold(out["train"][rule]) for rule in out["test"]}
 
