@@ -54,6 +54,30 @@ def burst(series, at, length=10, height=8.0):
     return x, np.arange(at, at + length)
 
 
+def with_state(detector, edit):
+    """``detector`` saved, with ``edit(text) -> text`` applied to its detector.json."""
+    buffer, out = io.BytesIO(), io.BytesIO()
+    detector.save(buffer)
+    with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            content = zin.read(info)
+            if info.filename == "detector.json":
+                content = edit(content.decode()).encode()
+            zout.writestr(info, content)
+    return io.BytesIO(out.getvalue())
+
+
+def with_json(detector, edit):
+    """``detector`` saved, with ``edit(state)`` applied to its parsed detector.json."""
+
+    def change(text):
+        state = json.loads(text)
+        edit(state)
+        return json.dumps(state)
+
+    return with_state(detector, change)
+
+
 @pytest.fixture(scope="module")
 def fitted():
     # The defaults: a smaller network trained briefly reconstructs a flat line
@@ -397,19 +421,15 @@ def test_files_saved_before_features_were_weighed_apart_score_as_they_did(tmp_pa
     # averaged before dividing by it.
     normal = _channel_anomaly(600, seed=0)
     detector = LSTMAutoencoderSeriesDetector(small_ae(max_updates=30), random_state=0).fit(normal)
-    buffer = io.BytesIO()
-    detector.save(buffer)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            content = zin.read(info)
-            if info.filename == "detector.json":
-                state = json.loads(content)
-                state["format"] = "sklearn_lstm_ae.series_detector/2"
-                state["fitted"]["error_scale_"] = [0.5]
-                content = json.dumps(state).encode()
-            zout.writestr(info, content)
-    old = LSTMAutoencoderSeriesDetector.load(io.BytesIO(out.getvalue()))
+
+    def flat_scale(format_):
+        def edit(state):
+            state["format"] = f"sklearn_lstm_ae.series_detector/{format_}"
+            state["fitted"]["error_scale_"] = [0.5]
+
+        return with_json(detector, edit)
+
+    old = LSTMAutoencoderSeriesDetector.load(flat_scale(2))
     assert old.error_scale_.shape == (1,)
     test = _channel_anomaly(300, seed=2)
     relative = old.autoencoders_[0].reconstruction_errors(sliding_windows(test, 64)) / 0.5
@@ -418,16 +438,8 @@ def test_files_saved_before_features_were_weighed_apart_score_as_they_did(tmp_pa
     harmonic = [1 / np.mean(1 / window_scores[max(0, i - 63) : i + 1]) for i in range(len(test))]
     np.testing.assert_allclose(old.predict(test), harmonic, rtol=1e-5)
     # A format 3 file with one number per autoencoder is damaged.
-    state["format"] = "sklearn_lstm_ae.series_detector/3"
-    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as zin:
-        members = {i.filename: zin.read(i) for i in zin.infolist()}
-    members["detector.json"] = json.dumps(state).encode()
-    bad = io.BytesIO()
-    with zipfile.ZipFile(bad, "w") as zout:
-        for name, content in members.items():
-            zout.writestr(name, content)
     with pytest.raises(ValueError, match=r"error_scale_ must hold 1 lists of 2 numbers"):
-        LSTMAutoencoderSeriesDetector.load(io.BytesIO(bad.getvalue()))
+        LSTMAutoencoderSeriesDetector.load(flat_scale(3))
 
 
 def test_ensemble_members_differ_and_random_state_repeats():
@@ -500,16 +512,6 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
         # A flip that changes nothing the loader reads leaves a working detector.
         np.testing.assert_array_equal(loaded.predict(sine(200)), fitted.predict(sine(200)))
 
-    def edited(change):
-        out = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
-            for info in zin.infolist():
-                content = zin.read(info)
-                if info.filename == "detector.json":
-                    content = change(content.decode()).encode()
-                zout.writestr(info, content)
-        return io.BytesIO(out.getvalue())
-
     cases = {
         '"threshold_": ': '"threshold_": "x", "old": ',
         '"window_": ': '"window_": -1, "old": ',
@@ -523,9 +525,11 @@ def test_damaged_detector_files_raise_value_error(fitted, tmp_path):
     }
     for old, new in cases.items():
         with pytest.raises(ValueError, match="not a valid saved LSTMAutoencoderSeriesDetector"):
-            LSTMAutoencoderSeriesDetector.load(edited(lambda s, o=old, n=new: s.replace(o, n, 1)))
+            LSTMAutoencoderSeriesDetector.load(
+                with_state(fitted, lambda s, o=old, n=new: s.replace(o, n, 1))
+            )
     # Two-sided scores without their statistic: refused at load, not at the first predict.
-    without = edited(lambda s: re.sub(r'\s*"lower_tail_power_": [^,]*,', "", s))
+    without = with_state(fitted, lambda s: re.sub(r'\s*"lower_tail_power_": [^,]*,', "", s))
     with pytest.raises(ValueError, match="two_sided is true, but fitted.lower_tail_power_"):
         LSTMAutoencoderSeriesDetector.load(without)
 
@@ -546,18 +550,10 @@ def test_files_saved_before_two_sided_load_one_sided(fitted, tmp_path):
     # A file written before two_sided: no two_sided parameter, no lower_tail_power_.
     # (With two_sided true and no lower_tail_power_, the file is damaged: the
     # test above refuses it.)
-    buffer = io.BytesIO()
-    fitted.save(buffer)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            content = zin.read(info)
-            if info.filename == "detector.json":
-                state = json.loads(content)
-                del state["params"]["two_sided"], state["fitted"]["lower_tail_power_"]
-                content = json.dumps(state).encode()
-            zout.writestr(info, content)
-    old = LSTMAutoencoderSeriesDetector.load(io.BytesIO(out.getvalue()))
+    def edit(state):
+        del state["params"]["two_sided"], state["fitted"]["lower_tail_power_"]
+
+    old = LSTMAutoencoderSeriesDetector.load(with_json(fitted, edit))
     assert old.two_sided is False and old.lower_tail_power_ is None
     series = sine(500, seed=4)
     one_sided = clone(fitted).set_params(two_sided=False)
