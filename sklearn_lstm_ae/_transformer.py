@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import FitConfig
+from ._constraints import check_constraints
 from ._data.streaming import is_batch_source
 from ._export import export_saved_model
 from ._fitted import InferenceOptions
@@ -943,6 +944,11 @@ or (n_samples, n_timesteps, n_features)
             Per-sequence means (float64), or per-step errors with NaN on
             padding; with ``per_feature``, a last axis of one error per feature.
         """
+        check_constraints(
+            {"per_step": ["boolean"], "per_feature": ["boolean"]},
+            {"per_step": per_step, "per_feature": per_feature},
+            "reconstruction_errors",
+        )
         return self._fitted.errors(
             self._input(X), self._options(), per_step=per_step, per_feature=per_feature
         )

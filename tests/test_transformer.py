@@ -111,6 +111,11 @@ def test_reconstruction_errors_per_step_and_per_feature(fitted_ragged):
         np.testing.assert_allclose(row[:n], e, rtol=1e-4, atol=1e-7)
         np.testing.assert_allclose(row[:n].mean(axis=1), mean[:n], rtol=1e-5)
         assert np.isnan(row[n:]).all() and np.isnan(mean[n:]).all()  # padding
+    # A flag that is not True or False is refused, not read as truthy.
+    with pytest.raises(ValueError, match="'per_feature' parameter of reconstruction_errors"):
+        ae.reconstruction_errors(X, per_feature="yes")
+    with pytest.raises(ValueError, match="'per_step' parameter of reconstruction_errors"):
+        ae.reconstruction_errors(X, per_step=1)
 
 
 def test_fixed_length_data_trains_the_unmasked_graph(sines, fitted_tiny):
