@@ -387,6 +387,39 @@ def test_leave_one_series_out_scores_each_series_with_the_rule_chosen_on_the_oth
     assert mean[panel.SCREENED[-1]]["c"]["auc_pr"] == pytest.approx(0.99)
 
 
+def test_each_regularised_network_is_fitted_once_with_its_own_parameters(monkeypatch):
+    panel = _anomaly_panel()
+    calls = []
+
+    def fit(params, rule, train, seed):
+        calls.append((params, rule, seed))
+        return f"fit {len(calls)}"
+
+    monkeypatch.setattr(panel, "_fit", fit)
+    fits = {}
+    for label in [*panel.REGULARISED, *panel.REGULARISED]:  # the second round reuses the fits
+        panel._fit_once(fits, label, np.zeros(100), seed=3)
+    assert calls == [(params, "auto", 3) for params in panel.REGULARISED.values()]
+    assert panel.REGULARISED["masked 15%"] == {"mask_ratio": 0.15}
+    # Each block reads its own network, under a rule named after it.
+    blocks = {rules: networks for rules, networks, _ in panel.LATER_BLOCKS}
+    for rule, label in panel.REGULARISED_RULES.items():
+        assert blocks[(rule,)] == (label,) and rule.startswith(panel.DETECTOR_RULE + ", ")
+
+
+def test_the_short_normal_part_is_the_start_of_the_ecg_normal_part():
+    bench = _load("bench_anomaly")
+    full = bench.load_series(False)
+    if "ECG, 3 anomalies" not in full:
+        pytest.skip("this aeon no longer ships the ECG record")
+    ((name, (train, test, labels)),) = bench.short_series(False).items()
+    ecg_train, ecg_test, ecg_labels = full["ECG, 3 anomalies"]
+    assert "2,500" in name and len(train) == 2500 and len(ecg_train) == 10_000
+    np.testing.assert_array_equal(train, ecg_train[:2500])
+    np.testing.assert_array_equal(test, ecg_test)
+    np.testing.assert_array_equal(labels, ecg_labels)
+
+
 def test_nearest_normal_windows_skip_the_windows_that_overlap():
     panel = _anomaly_panel()
     train = np.array([[0.0], [0.1], [0.2], [5.0], [5.3], [9.0]])
