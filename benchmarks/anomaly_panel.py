@@ -48,6 +48,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from bench_anomaly import (  # noqa: E402
     AEON,
+    REGULARISED,
     WINDOWED,
     _record,
     aeon_scores,
@@ -487,16 +488,11 @@ def _feature_rules(detector, train, test):
     return {DETECTOR_RULE: detector.predict(test) / robust_threshold(detector.predict(train))}
 
 
-#: Networks trained to generalise from a short normal part, each scored by the
-#: detector's own rule: network label -> the transformer's parameters. A
-#: network that memorises its few normal windows rebuilds the unseen normal
-#: stretches of the test part worse (on the ECG fitted on 2,500 points, the
-#: median score of the later normal part is 2 to 6 times the training one).
-REGULARISED = {
-    "masked 15%": {"mask_ratio": 0.15},
-    "dropout 0.2": {"dropout": 0.2},
-    "jitter": {"augment": "jitter"},
-}
+#: The networks of ``bench_anomaly.REGULARISED``, each scored by the detector's
+#: own rule. A network that memorises its few normal windows rebuilds the
+#: unseen normal stretches of the test part worse (on the ECG fitted on 2,500
+#: points, the median score of the later normal part is 2 to 6 times the
+#: training one).
 REGULARISED_RULES = {f"{DETECTOR_RULE}, {label}": label for label in REGULARISED}
 
 

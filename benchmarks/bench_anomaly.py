@@ -184,14 +184,38 @@ def _record(path, row):
         f.write(json.dumps(row) + "\n")
 
 
-def run(series, seeds, quick, out):
+#: Networks trained to generalise from a short normal part (the anomaly
+#: panel's candidates, and ``--short``'s rows): label -> the transformer's
+#: parameters beside the detector's own (``augment=None``).
+REGULARISED = {
+    "masked 15%": {"mask_ratio": 0.15},
+    "dropout 0.2": {"dropout": 0.2},
+    "jitter": {"augment": "jitter"},
+}
+
+
+def _detector_rows(networks):
+    """``{row label: transformer parameters or None}``: the defaults, then ``networks``."""
+    return {
+        "LSTM autoencoder (defaults)": None,
+        **{f"LSTM autoencoder, {label}": params for label, params in networks.items()},
+    }
+
+
+def run(series, seeds, quick, out, networks=None):
+    """The detector (and each of ``networks``, a ``REGULARISED``-like dict) against aeon's."""
     done = _done(out)
     rows = []
-    for name, (train, test, labels) in series.items():
+    for (name, (train, test, labels)), (label, params) in itertools.product(
+        series.items(), _detector_rows(networks or {}).items()
+    ):
         for seed in seeds:
-            key = (name, "LSTM autoencoder (defaults)", seed)
+            key = (name, label, seed)
             if key not in done:
-                ae = LSTMAutoencoderTransformer(max_updates=20) if quick else None
+                kwargs = {} if params is None else {"augment": None, **params}
+                if quick:
+                    kwargs["max_updates"] = 20
+                ae = LSTMAutoencoderTransformer(**kwargs) if kwargs else None
                 start = time.perf_counter()
                 detector = LSTMAutoencoderSeriesDetector(ae, random_state=seed).fit(train)
                 scores = detector.predict(test)
@@ -206,6 +230,7 @@ def run(series, seeds, quick, out):
                 }
                 _record(out, done[key])
             rows.append(done[key])
+    for name, (train, test, labels) in series.items():
         # The detector's own rule, so the two never drift apart.
         window, period = LSTMAutoencoderSeriesDetector()._choose_window(
             np.asarray(train, dtype=float).reshape(len(train), -1)
@@ -491,7 +516,7 @@ def main(argv=None):
     seeds = range(1 if args.quick else args.seeds)
     if args.short:
         out = args.out or os.path.join(here, "bench_anomaly_short.jsonl")
-        rows = run(short_series(args.quick), seeds, args.quick, out)
+        rows = run(short_series(args.quick), seeds, args.quick, out, REGULARISED)
         print(table(rows))
         return rows
     if args.timing:
