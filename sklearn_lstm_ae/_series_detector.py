@@ -288,7 +288,10 @@ class LSTMAutoencoderSeriesDetector(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_timepoints,) or (n_timepoints, n_features)
-            A series of normal behaviour (a few anomalies do little harm).
+            A series of normal behaviour (a few anomalies do little harm),
+            long enough to hold its variety: normal stretches unlike any
+            in it score higher than the training windows, and can pass
+            ``threshold_`` (the user guide measures it).
         y : None
             Ignored.
 
