@@ -1,6 +1,6 @@
 """The anomaly selection panel: scoring rules for the series detector, chosen leave-one-series-out.
 
-Nine labelled series from four sources, eight of them a normal training
+Nine labelled series from five sources, eight of them a normal training
 part and a test part with labelled anomalies:
 
 - the UCR anomaly archive: KDD-TSAD 135 (shipped in aeon);
@@ -496,9 +496,8 @@ def _feature_rules(detector, train, test):
 REGULARISED_RULES = {f"{DETECTOR_RULE}, {label}": label for label in REGULARISED}
 
 
-def _regularised_scorer(label):
-    """The scorer of ``label``'s network: the detector's own rule, under the label's name."""
-    rule = f"{DETECTOR_RULE}, {label}"
+def _regularised_scorer(rule):
+    """The scorer of a ``REGULARISED_RULES`` rule: the detector's own rule, under that name."""
 
     def scorer(detector, train, test):
         return {rule: _feature_rules(detector, train, test)[DETECTOR_RULE]}
@@ -562,7 +561,7 @@ LATER_BLOCKS = (
     (TWO_SCALE_RULES, ("auto", "period"), _two_scale_rules),
     (POOLING_RULES, ("auto",), _pooling_rules),
     (FEATURE_RULES, ("auto",), _feature_rules),
-    *(((rule,), (label,), _regularised_scorer(label)) for rule, label in REGULARISED_RULES.items()),
+    *(((rule,), (label,), _regularised_scorer(rule)) for rule, label in REGULARISED_RULES.items()),
 )
 
 
@@ -571,9 +570,12 @@ def _fit_once(fits, network, train, seed):
     label), fitted on first use."""
     if network not in fits:
         start = time.perf_counter()
-        params, rule = NETWORKS["defaults, window auto"] if network == "auto" else ({}, "period")
         if network in REGULARISED:
             params, rule = REGULARISED[network], "auto"
+        elif network == "auto":
+            params, rule = NETWORKS["defaults, window auto"]
+        else:
+            params, rule = {}, "period"
         fits[network] = (_fit(params, rule, train, seed), time.perf_counter() - start)
     return fits[network]
 
